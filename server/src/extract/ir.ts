@@ -1,0 +1,139 @@
+// The intermediate form extraction produces, one FileFacts per source file.
+// It is plain, serializable data (no syntax nodes): it crosses worker
+// threads, is cached by content hash, and is all that later stages see.
+import type { Context, IrqEffect, LockMode, WaitKind } from '../kernel-api/types';
+
+/** A source location: 1-based line and column (column in UTF-16 units, as LSP counts). */
+export interface Site {
+  file: string;
+  line: number;
+  column: number;
+  endLine?: number;
+  endColumn?: number;
+}
+
+/**
+ * A lock or wait-key expression as an access path: `&p->desc->lock` is base
+ * `p` with fields [desc, lock]. Lock classes are resolved from it at link time
+ * through the declared types of every file (see graph/link.ts).
+ */
+export interface AccessPath {
+  text: string;
+  base: string;
+  baseKind: 'param' | 'local' | 'global' | 'unknown';
+  /** Declared type name of the base with `struct`/pointers stripped: `pending_irq`. */
+  baseType?: string;
+  /** Index of the parameter the base is, when baseKind is 'param'. */
+  paramIndex?: number;
+  fields: string[];
+  /** Not a plain path (array element, call result, cast): class resolution is best effort. */
+  fuzzy?: boolean;
+}
+
+export type LockEvent =
+  | {
+      kind: 'acquire'; lock: AccessPath; mode: LockMode; irq?: 'off' | 'save' | 'bh-off';
+      try?: boolean; subclass?: string; api: string; site: Site; cls?: string;
+    }
+  | {
+      kind: 'release'; lock: AccessPath; mode?: LockMode; irq?: 'on' | 'restore' | 'bh-on';
+      api: string; site: Site; cls?: string;
+    }
+  | { kind: 'irq'; effect: IrqEffect; api: string; site: Site }
+  | { kind: 'wait'; what: WaitKind; key: AccessPath; api: string; site: Site }
+  | {
+      kind: 'register'; what: WaitKind; ctx: Context; handler: string; key: AccessPath;
+      api: string; site: Site;
+    }
+  | {
+      kind: 'call'; callee: string; args: AccessPath[]; site: Site;
+      /** A call through a function pointer field: `dev->ops->start(...)`. */
+      viaField?: { structType?: string; field: string };
+    };
+
+/** A basic block: events in order, then a jump to any of succ. */
+export interface Block {
+  events: LockEvent[];
+  succ: number[];
+}
+
+/** Something extraction could not understand; carried with the facts, never fatal. */
+export interface Gap {
+  site: Site;
+  what: string;
+}
+
+export interface FunctionIR {
+  name: string;
+  file: string;
+  site: Site;
+  isStatic: boolean;
+  /** __init / __exit, or listed as init-only: runs alone, before or after the rest. */
+  initOnly: boolean;
+  /** Annotation comments (`lockscope: init-only`, `lockscope: context hardirq` ...). */
+  annotations: string[];
+  params: Array<{ name: string; type?: string }>;
+  /** Block 0 is the entry; `exit` is the single block every return reaches. */
+  blocks: Block[];
+  exit: number;
+  gaps: Gap[];
+  /** Lock classes the function expects held on entry (__must_hold, lockdep_assert_held). */
+  mustHold?: AccessPath[];
+}
+
+export interface StructField {
+  name: string;
+  /** Type name with `struct`/`union`/pointers stripped (`irq_desc`, `spinlock_t`). */
+  type: string;
+  pointer: boolean;
+  /** For function-pointer fields. */
+  isFnPtr?: boolean;
+}
+
+export interface StructDef {
+  name: string;
+  fields: StructField[];
+  site: Site;
+}
+
+export interface GlobalDef {
+  name: string;
+  type: string;
+  isStatic: boolean;
+  site: Site;
+}
+
+/** A function-like #define whose body calls something the API table knows. */
+export interface MacroDef {
+  name: string;
+  params: string[];
+  body: string;
+  site: Site;
+}
+
+/** `.field = fn` in an initializer of `struct structType`, or `x->field = fn;`. */
+export interface OpsBinding {
+  structType: string;
+  field: string;
+  fn: string;
+  site: Site;
+}
+
+export interface FileFacts {
+  file: string;
+  /** Content hash: the cache key of these facts. */
+  hash: string;
+  functions: FunctionIR[];
+  structs: StructDef[];
+  typedefs: Array<{ name: string; target: string }>;
+  globals: GlobalDef[];
+  macros: MacroDef[];
+  bindings: OpsBinding[];
+  /** File-scope registrations: DEFINE_TIMER(t, fn), DECLARE_WORK(w, fn). */
+  registrations: Array<Extract<LockEvent, { kind: 'register' }>>;
+  /** Count of lock / unlock API call sites attributed to a function. */
+  lockSites: number;
+  /** Count of tree-sitter ERROR nodes (recovered around, never fatal). */
+  errorNodes: number;
+  gaps: Gap[];
+}

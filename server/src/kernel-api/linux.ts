@@ -1,0 +1,156 @@
+// Linux's locking, waiting and registration primitives. Families are spelled
+// out by small builders so that each variant (irq, irqsave, bh, nested, try)
+// is one row with its own effect, as lockdep distinguishes them.
+import type { ApiRow, LockMode, OpsRow } from './types';
+
+const P = 'linux' as const;
+
+/** The spin_lock-shaped family for one prefix: spin_, raw_spin_, read_, write_. */
+function spinFamily(prefix: string, mode: LockMode): ApiRow[] {
+  const lock = `${prefix}lock`;
+  const unlock = `${prefix}unlock`;
+  return [
+    { fn: lock, op: 'acquire', lock: 0, mode, project: P },
+    { fn: `${lock}_nested`, op: 'acquire', lock: 0, mode, subclassArg: 1, project: P },
+    { fn: `${lock}_nest_lock`, op: 'acquire', lock: 0, mode, project: P },
+    { fn: `${lock}_irq`, op: 'acquire', lock: 0, mode, irq: 'off', project: P },
+    { fn: `${lock}_irqsave`, op: 'acquire', lock: 0, mode, irq: 'save', project: P },
+    { fn: `${lock}_irqsave_nested`, op: 'acquire', lock: 0, mode, irq: 'save', subclassArg: 2, project: P },
+    { fn: `${lock}_bh`, op: 'acquire', lock: 0, mode, irq: 'bh-off', project: P },
+    { fn: `${prefix}trylock`, op: 'acquire', lock: 0, mode, try: true, ok: 'nonzero', project: P },
+    { fn: `${prefix}trylock_irq`, op: 'acquire', lock: 0, mode, irq: 'off', try: true, ok: 'nonzero', project: P },
+    { fn: `${prefix}trylock_irqsave`, op: 'acquire', lock: 0, mode, irq: 'save', try: true, ok: 'nonzero', project: P },
+    { fn: `${prefix}trylock_bh`, op: 'acquire', lock: 0, mode, irq: 'bh-off', try: true, ok: 'nonzero', project: P },
+    { fn: unlock, op: 'release', lock: 0, mode, project: P },
+    { fn: `${unlock}_irq`, op: 'release', lock: 0, mode, irq: 'on', project: P },
+    { fn: `${unlock}_irqrestore`, op: 'release', lock: 0, mode, irq: 'restore', project: P },
+    { fn: `${unlock}_bh`, op: 'release', lock: 0, mode, irq: 'bh-on', project: P },
+  ];
+}
+
+/** A sleeping lock: its lock calls (with optional success semantics) and unlock calls. */
+function sleepingFamily(
+  mode: LockMode,
+  locks: Array<[fn: string, extra?: { ok?: 'zero' | 'nonzero'; try?: boolean; subclassArg?: number }]>,
+  unlocks: string[],
+): ApiRow[] {
+  return [
+    ...locks.map(([fn, extra]): ApiRow => ({ fn, op: 'acquire', lock: 0, mode, project: P, ...extra })),
+    ...unlocks.map((fn): ApiRow => ({ fn, op: 'release', lock: 0, mode, project: P })),
+  ];
+}
+
+const locks: ApiRow[] = [
+  ...spinFamily('spin_', 'spin'),
+  ...spinFamily('raw_spin_', 'spin'),
+  ...spinFamily('read_', 'read'),
+  ...spinFamily('write_', 'write'),
+  { fn: '_raw_spin_lock', op: 'acquire', lock: 0, mode: 'spin', project: P },
+  { fn: '_raw_spin_unlock', op: 'release', lock: 0, mode: 'spin', project: P },
+  ...sleepingFamily('mutex', [
+    ['mutex_lock'], ['mutex_lock_io'],
+    ['mutex_lock_nested', { subclassArg: 1 }],
+    ['mutex_lock_interruptible', { ok: 'zero' }], ['mutex_lock_killable', { ok: 'zero' }],
+    ['mutex_lock_interruptible_nested', { ok: 'zero', subclassArg: 1 }],
+    ['mutex_lock_killable_nested', { ok: 'zero', subclassArg: 1 }],
+    ['mutex_trylock', { try: true, ok: 'nonzero' }],
+  ], ['mutex_unlock']),
+  ...sleepingFamily('rwsem-read', [
+    ['down_read'], ['down_read_nested', { subclassArg: 1 }],
+    ['down_read_interruptible', { ok: 'zero' }], ['down_read_killable', { ok: 'zero' }],
+    ['down_read_trylock', { try: true, ok: 'nonzero' }],
+  ], ['up_read']),
+  ...sleepingFamily('rwsem-write', [
+    ['down_write'], ['down_write_nested', { subclassArg: 1 }], ['down_write_killable', { ok: 'zero' }],
+    ['down_write_trylock', { try: true, ok: 'nonzero' }],
+  ], ['up_write']),
+  ...sleepingFamily('sem', [
+    ['down'], ['down_interruptible', { ok: 'zero' }], ['down_killable', { ok: 'zero' }],
+    ['down_timeout', { ok: 'zero' }], ['down_trylock', { try: true, ok: 'zero' }],
+  ], ['up']),
+  // A downgrade keeps the rwsem held, now shared; modelled as release + read acquire by extract.
+  { fn: 'downgrade_write', op: 'release', lock: 0, mode: 'rwsem-write', project: P,
+    doc: 'keeps a read hold; extract adds the read acquire' },
+];
+
+const irqs: ApiRow[] = [
+  { fn: 'local_irq_disable', op: 'irq', effect: 'off', project: P },
+  { fn: 'local_irq_enable', op: 'irq', effect: 'on', project: P },
+  { fn: 'local_irq_save', op: 'irq', effect: 'save', project: P },
+  { fn: 'local_irq_restore', op: 'irq', effect: 'restore', project: P },
+  { fn: 'local_bh_disable', op: 'irq', effect: 'bh-off', project: P },
+  { fn: 'local_bh_enable', op: 'irq', effect: 'bh-on', project: P },
+  { fn: 'rcu_read_lock_bh', op: 'irq', effect: 'bh-off', project: P },
+  { fn: 'rcu_read_unlock_bh', op: 'irq', effect: 'bh-on', project: P },
+];
+
+const waits: ApiRow[] = [
+  { fn: 'disable_irq', op: 'wait', what: 'irq', key: 0, project: P },
+  { fn: 'synchronize_irq', op: 'wait', what: 'irq', key: 0, project: P },
+  { fn: 'free_irq', op: 'wait', what: 'irq', key: 0, project: P },
+  { fn: 'devm_free_irq', op: 'wait', what: 'irq', key: 1, project: P },
+  { fn: 'unbind_from_irqhandler', op: 'wait', what: 'irq', key: 0, project: P },
+  { fn: 'del_timer_sync', op: 'wait', what: 'timer', key: 0, project: P },
+  { fn: 'timer_delete_sync', op: 'wait', what: 'timer', key: 0, project: P },
+  { fn: 'timer_shutdown_sync', op: 'wait', what: 'timer', key: 0, project: P },
+  { fn: 'del_singleshot_timer_sync', op: 'wait', what: 'timer', key: 0, project: P },
+  { fn: 'hrtimer_cancel', op: 'wait', what: 'hrtimer', key: 0, project: P },
+  { fn: 'cancel_work_sync', op: 'wait', what: 'work', key: 0, project: P },
+  { fn: 'cancel_delayed_work_sync', op: 'wait', what: 'work', key: 0, project: P },
+  { fn: 'flush_work', op: 'wait', what: 'work', key: 0, project: P },
+  { fn: 'flush_delayed_work', op: 'wait', what: 'work', key: 0, project: P },
+  { fn: 'flush_workqueue', op: 'wait', what: 'workqueue', key: 0, project: P },
+  { fn: 'drain_workqueue', op: 'wait', what: 'workqueue', key: 0, project: P },
+  { fn: 'destroy_workqueue', op: 'wait', what: 'workqueue', key: 0, project: P },
+  { fn: 'tasklet_kill', op: 'wait', what: 'tasklet', key: 0, project: P },
+  { fn: 'tasklet_disable', op: 'wait', what: 'tasklet', key: 0, project: P },
+  { fn: 'kthread_stop', op: 'wait', what: 'kthread', key: 0, project: P },
+  { fn: 'kthread_stop_put', op: 'wait', what: 'kthread', key: 0, project: P },
+];
+
+const registrations: ApiRow[] = [
+  { fn: 'request_irq', op: 'register', what: 'irq', ctx: 'hardirq', handlerArg: 1, key: 0, project: P },
+  { fn: 'request_threaded_irq', op: 'register', what: 'irq', ctx: 'hardirq', handlerArg: 1, key: 0,
+    threadArg: 2, threadCtx: 'process', project: P },
+  { fn: 'request_any_context_irq', op: 'register', what: 'irq', ctx: 'hardirq', handlerArg: 1, key: 0, project: P },
+  { fn: 'request_percpu_irq', op: 'register', what: 'irq', ctx: 'hardirq', handlerArg: 1, key: 0, project: P },
+  { fn: 'devm_request_irq', op: 'register', what: 'irq', ctx: 'hardirq', handlerArg: 2, key: 1, project: P },
+  { fn: 'devm_request_threaded_irq', op: 'register', what: 'irq', ctx: 'hardirq', handlerArg: 2, key: 1,
+    threadArg: 3, threadCtx: 'process', project: P },
+  { fn: 'devm_request_any_context_irq', op: 'register', what: 'irq', ctx: 'hardirq', handlerArg: 2, key: 1, project: P },
+  // Xen event channels: the handler runs in hardirq context; the irq is the result.
+  { fn: 'bind_evtchn_to_irqhandler', op: 'register', what: 'irq', ctx: 'hardirq', handlerArg: 1, key: 'ret', project: P },
+  { fn: 'bind_evtchn_to_irqhandler_lateeoi', op: 'register', what: 'irq', ctx: 'hardirq', handlerArg: 1, key: 'ret', project: P },
+  { fn: 'bind_interdomain_evtchn_to_irqhandler', op: 'register', what: 'irq', ctx: 'hardirq', handlerArg: 2, key: 'ret', project: P },
+  { fn: 'bind_interdomain_evtchn_to_irqhandler_lateeoi', op: 'register', what: 'irq', ctx: 'hardirq', handlerArg: 2, key: 'ret', project: P },
+  { fn: 'bind_virq_to_irqhandler', op: 'register', what: 'irq', ctx: 'hardirq', handlerArg: 2, key: 'ret', project: P },
+  { fn: 'bind_ipi_to_irqhandler', op: 'register', what: 'irq', ctx: 'hardirq', handlerArg: 2, key: 'ret', project: P },
+  { fn: 'timer_setup', op: 'register', what: 'timer', ctx: 'softirq', handlerArg: 1, key: 0, project: P },
+  { fn: 'setup_timer', op: 'register', what: 'timer', ctx: 'softirq', handlerArg: 1, key: 0, project: P },
+  { fn: 'DEFINE_TIMER', op: 'register', what: 'timer', ctx: 'softirq', handlerArg: 1, key: 0, project: P },
+  { fn: 'hrtimer_setup', op: 'register', what: 'hrtimer', ctx: 'hardirq', handlerArg: 1, key: 0, project: P },
+  { fn: 'tasklet_init', op: 'register', what: 'tasklet', ctx: 'softirq', handlerArg: 1, key: 0, project: P },
+  { fn: 'tasklet_setup', op: 'register', what: 'tasklet', ctx: 'softirq', handlerArg: 1, key: 0, project: P },
+  { fn: 'DECLARE_TASKLET', op: 'register', what: 'tasklet', ctx: 'softirq', handlerArg: 1, key: 0, project: P },
+  { fn: 'INIT_WORK', op: 'register', what: 'work', ctx: 'process', handlerArg: 1, key: 0, project: P },
+  { fn: 'INIT_DELAYED_WORK', op: 'register', what: 'work', ctx: 'process', handlerArg: 1, key: 0, project: P },
+  { fn: 'DECLARE_WORK', op: 'register', what: 'work', ctx: 'process', handlerArg: 1, key: 0, project: P },
+  { fn: 'DECLARE_DELAYED_WORK', op: 'register', what: 'work', ctx: 'process', handlerArg: 1, key: 0, project: P },
+  { fn: 'kthread_run', op: 'register', what: 'kthread', ctx: 'process', handlerArg: 0, key: 'ret', project: P },
+  { fn: 'kthread_create', op: 'register', what: 'kthread', ctx: 'process', handlerArg: 0, key: 'ret', project: P },
+];
+
+/** `guard(name)` / `scoped_guard(name, ...)` class names -> the acquire they stand for. */
+const guards: ApiRow[] = [
+  ['spinlock', 'spin_lock'], ['spinlock_irq', 'spin_lock_irq'], ['spinlock_irqsave', 'spin_lock_irqsave'],
+  ['spinlock_bh', 'spin_lock_bh'], ['raw_spinlock', 'raw_spin_lock'], ['raw_spinlock_irq', 'raw_spin_lock_irq'],
+  ['raw_spinlock_irqsave', 'raw_spin_lock_irqsave'], ['read_lock', 'read_lock'], ['read_lock_irq', 'read_lock_irq'],
+  ['read_lock_irqsave', 'read_lock_irqsave'], ['write_lock', 'write_lock'], ['write_lock_irq', 'write_lock_irq'],
+  ['write_lock_irqsave', 'write_lock_irqsave'], ['mutex', 'mutex_lock'], ['rwsem_read', 'down_read'],
+  ['rwsem_write', 'down_write'], ['irq', 'local_irq_disable'], ['irqsave', 'local_irq_save'],
+].map(([fn, acquire]): ApiRow => ({ fn, op: 'guard', acquire, project: P }));
+
+export const LINUX_API: readonly ApiRow[] = [...locks, ...irqs, ...waits, ...registrations, ...guards];
+
+/** Ops-structure callbacks: filled from measurement (issue 9); a few core ones here. */
+export const LINUX_OPS: readonly OpsRow[] = [];

@@ -1,0 +1,119 @@
+// The kernel API knowledge, as data. Every function the engine understands is
+// one ApiRow; extraction looks rows up by name and never special-cases a name
+// in code. Rows come from linux.ts, xen.ts and the user's configuration.
+
+/** Where a lock, wait key or handler comes from in a call's arguments. */
+export type ArgRef = number | 'ret' | 'none';
+
+/**
+ * How a lock is held. spin/rwlock holders spin while waiting; mutex, rwsem and
+ * semaphore holders sleep. `*-read` modes share with each other.
+ */
+export type LockMode =
+  | 'spin'
+  | 'read'         // rwlock_t reader (recursive: a reader never waits for a reader)
+  | 'write'        // rwlock_t writer
+  | 'mutex'
+  | 'rwsem-read'
+  | 'rwsem-write'
+  | 'sem'
+  | 'recursive';   // Xen's spin_lock_recursive: same CPU may re-take it
+
+/** What a call does to the CPU's interrupt / bottom-half state. */
+export type IrqEffect = 'off' | 'on' | 'save' | 'restore' | 'bh-off' | 'bh-on';
+
+/** The execution context a handler runs in. */
+export type Context = 'process' | 'softirq' | 'hardirq';
+
+/** What a wait waits for; registrations of the same kind bind to it by key. */
+export type WaitKind = 'irq' | 'timer' | 'hrtimer' | 'work' | 'workqueue' | 'tasklet' | 'kthread';
+
+/** When a conditional acquire succeeded (trylocks, _interruptible). */
+export type Success = 'always' | 'nonzero' | 'zero';
+
+interface RowBase {
+  fn: string;
+  project: 'linux' | 'xen' | 'user';
+  doc?: string;
+}
+
+export interface AcquireRow extends RowBase {
+  op: 'acquire';
+  lock: ArgRef;
+  mode: LockMode;
+  irq?: 'off' | 'save' | 'bh-off';
+  /** A trylock: it never waits and adds no lock-order edge. */
+  try?: boolean;
+  /** When the call's return value means "acquired"; 'always' when omitted. */
+  ok?: Success;
+  /** Argument holding a lockdep subclass (spin_lock_nested and kin). */
+  subclassArg?: number;
+  /** A fixed lock class, for subsystem helpers that lock inside the core. */
+  cls?: string;
+}
+
+export interface ReleaseRow extends RowBase {
+  op: 'release';
+  lock: ArgRef;
+  mode?: LockMode;
+  irq?: 'on' | 'restore' | 'bh-on';
+  cls?: string;
+}
+
+export interface IrqRow extends RowBase {
+  op: 'irq';
+  effect: IrqEffect;
+}
+
+export interface WaitRow extends RowBase {
+  op: 'wait';
+  what: WaitKind;
+  key: ArgRef;
+}
+
+export interface RegisterRow extends RowBase {
+  op: 'register';
+  what: WaitKind;
+  ctx: Context;
+  /** Argument that names the handler function. */
+  handlerArg: number;
+  /** Where the key that waits bind to comes from ('ret': the call's result). */
+  key: ArgRef;
+  /** A second handler in another context (request_threaded_irq's thread_fn). */
+  threadArg?: number;
+  threadCtx?: Context;
+}
+
+/** `guard(name)(&l)` / `scoped_guard(name, &l)`: the lock class name -> acquire row used. */
+export interface GuardRow extends RowBase {
+  op: 'guard';
+  /** The acquire function the guard stands for, e.g. spin_lock_irqsave. */
+  acquire: string;
+}
+
+export type ApiRow = AcquireRow | ReleaseRow | IrqRow | WaitRow | RegisterRow | GuardRow;
+
+/**
+ * Binding of a callback field in an ops structure to the context the core
+ * calls it in and the locks the core holds around the call (issue 9).
+ */
+export interface OpsRow {
+  structType: string;
+  field: string;
+  ctx: Context;
+  /** Interrupts or bottom halves already off when the core calls it. */
+  irqOff?: boolean;
+  bhOff?: boolean;
+  /** Lock classes the core holds around the call. */
+  held?: string[];
+  caller?: string;
+  project: 'linux' | 'xen' | 'user';
+}
+
+/** The merged table extraction consults. */
+export interface ApiTable {
+  byName: ReadonlyMap<string, ApiRow>;
+  ops: ReadonlyMap<string, OpsRow>; // key: `${structType}.${field}`
+  rows: readonly ApiRow[];
+  opsRows: readonly OpsRow[];
+}

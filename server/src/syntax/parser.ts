@@ -1,0 +1,46 @@
+// The only place web-tree-sitter is initialised. One parser per process or
+// worker thread; the grammar wasm is the one tree-sitter-c ships, copied into
+// grammars/ so that the packaged extension works offline.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Language, Parser, type Tree } from 'web-tree-sitter';
+
+export type { Node as SyntaxNode, Tree } from 'web-tree-sitter';
+
+let ready: Promise<Parser> | undefined;
+
+/** grammars/tree-sitter-c.wasm, found relative to this file in source and compiled layouts. */
+export function grammarPath(): string {
+  const candidates = [
+    path.resolve(__dirname, '../../../grammars/tree-sitter-c.wasm'), // server/out/src/syntax
+    path.resolve(__dirname, '../../grammars/tree-sitter-c.wasm'),
+    path.resolve(__dirname, '../../../../grammars/tree-sitter-c.wasm'),
+  ];
+  for (const c of candidates) if (fs.existsSync(c)) return c;
+  throw new Error(`tree-sitter C grammar not found (looked for ${candidates[0]}); run npm run build`);
+}
+
+/** Resolve once per process; every later call returns the same parser. */
+export function getParser(): Promise<Parser> {
+  if (!ready) {
+    ready = (async () => {
+      await Parser.init();
+      const lang = await Language.load(grammarPath());
+      const parser = new Parser();
+      parser.setLanguage(lang);
+      return parser;
+    })();
+  }
+  return ready;
+}
+
+/**
+ * Parse C text. A previous tree (already edited with Tree.edit) lets
+ * tree-sitter reuse unchanged subtrees, as the language server does.
+ */
+export async function parseC(text: string, previous?: Tree): Promise<Tree> {
+  const parser = await getParser();
+  const tree = parser.parse(text, previous ?? null);
+  if (!tree) throw new Error('tree-sitter returned no tree');
+  return tree;
+}

@@ -1,0 +1,492 @@
+// A worker_threads pool for per-file work: each worker loads the parser once
+// and runs one task over the files it is handed, one file at a time.
+//
+// Guarantees:
+// - results come back in input order, whatever order they complete in;
+// - a task that throws reports that file as an error, and the worker goes on;
+// - a worker that dies (uncaught exception, abort, exit) reports its file as
+//   "worker crashed" and is replaced; the run goes on;
+// - a file whose task runs past the time budget is reported as "time budget":
+//   its worker is terminated and replaced, so one file never stalls the run.
+//
+// Tasks are named by module path + export, so a worker can load them by
+// itself: the export is a factory `(init) => (item) => result` run once per
+// worker. This file is also the worker's entry point (see the bottom).
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import type { SkippedFile } from './api';
+import type { FileFacts, MacroDef } from '../extract/ir';
+import type { ApiRow, ApiTable, OpsRow } from '../kernel-api/types';
+import { contentHash, engineVersion, FactsCache, fingerprintOf, type CacheStats, type LookupStatus } from './cache';
+import { sniffContent, walkSources, type InputError, type SourceEntry, type WalkOptions } from './files';
+
+export const DEFAULT_BUDGET_MS = 10_000;
+
+export function defaultJobs(): number {
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}
+
+/** A task a worker can load by itself: `require(module)[name](init)` gives the per-item function. */
+export interface TaskSpec {
+  module: string;
+  name: string;
+  init?: unknown;
+}
+
+export type TaskFactory<I, R> = (init: unknown) => ((item: I) => R | Promise<R>) | Promise<(item: I) => R | Promise<R>>;
+
+export type PoolOutcome<R> =
+  | { ok: true; value: R; ms: number }
+  | { ok: false; reason: 'time budget' | 'worker crashed' | 'error'; message: string; ms: number };
+
+export interface PoolOptions {
+  task: TaskSpec;
+  /** Worker count; default os.availableParallelism(). */
+  size?: number;
+  /** Per-item wall-clock budget in ms (default 10 s); 0 disables. */
+  budgetMs?: number;
+}
+
+export interface PoolCounters {
+  budgetKills: number;
+  crashes: number;
+  errors: number;
+  workersStarted: number;
+}
+
+type ToWorker = { id: number; item: unknown };
+type FromWorker =
+  | { type: 'ready' }
+  | { type: 'initError'; message: string }
+  | { type: 'done'; id: number; ok: true; value: unknown }
+  | { type: 'done'; id: number; ok: false; message: string };
+
+interface Slot {
+  worker: Worker;
+  ready: boolean;
+  busy?: { id: number; started: number; timer?: NodeJS.Timeout };
+  dead: boolean;
+}
+
+export class WorkerPool<I, R> {
+  readonly size: number;
+  readonly budgetMs: number;
+  readonly counters: PoolCounters = { budgetKills: 0, crashes: 0, errors: 0, workersStarted: 0 };
+  private readonly task: TaskSpec;
+  private slots: Slot[] = [];
+  private queue: number[] = [];
+  private items: I[] = [];
+  private outcomes: Array<PoolOutcome<R> | undefined> = [];
+  private remaining = 0;
+  private finish?: (v: PoolOutcome<R>[]) => void;
+  private fail?: (e: Error) => void;
+  private onResult?: (index: number, outcome: PoolOutcome<R>) => void;
+  private closed = false;
+  private running = false;
+
+  constructor(opts: PoolOptions) {
+    this.task = { ...opts.task, module: path.resolve(opts.task.module) };
+    this.size = Math.max(1, Math.floor(opts.size ?? defaultJobs()));
+    this.budgetMs = opts.budgetMs ?? DEFAULT_BUDGET_MS;
+  }
+
+  /** Run the task over items; outcomes in input order. One run at a time per pool. */
+  run(items: readonly I[], onResult?: (index: number, outcome: PoolOutcome<R>) => void): Promise<PoolOutcome<R>[]> {
+    if (this.closed) return Promise.reject(new Error('pool closed'));
+    if (this.running) return Promise.reject(new Error('pool is already running'));
+    this.running = true;
+    this.items = items.slice();
+    this.outcomes = new Array(items.length);
+    this.remaining = items.length;
+    this.queue = items.map((_, i) => i).reverse(); // pop() takes the lowest index first
+    this.onResult = onResult;
+    return new Promise<PoolOutcome<R>[]>((resolve, reject) => {
+      this.finish = resolve;
+      this.fail = reject;
+      if (this.remaining === 0) {
+        this.complete();
+        return;
+      }
+      while (this.slots.filter((s) => !s.dead).length < Math.min(this.size, items.length)) this.spawn();
+      for (const s of this.slots) this.dispatch(s);
+    });
+  }
+
+  /** Terminate every worker. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = this.slots;
+    this.slots = [];
+    await Promise.all(all.map((s) => { s.dead = true; return s.worker.terminate().catch(() => 0); }));
+  }
+
+  private spawn(): Slot {
+    const worker = new Worker(__filename, { workerData: { lockscopePool: true, task: this.task } });
+    const slot: Slot = { worker, ready: false, dead: false };
+    this.counters.workersStarted++;
+    worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
+    worker.on('error', (err) => this.onDeath(slot, `worker crashed: ${err?.message ?? String(err)}`));
+    worker.on('exit', (code) => this.onDeath(slot, `worker exited with code ${code}`));
+    this.slots.push(slot);
+    return slot;
+  }
+
+  private onMessage(slot: Slot, m: FromWorker): void {
+    if (slot.dead) return;
+    if (m.type === 'ready') {
+      slot.ready = true;
+      this.dispatch(slot);
+      return;
+    }
+    if (m.type === 'initError') {
+      slot.dead = true;
+      void slot.worker.terminate();
+      this.abort(new Error(`pool task ${this.task.name} failed to start: ${m.message}`));
+      return;
+    }
+    const busy = slot.busy;
+    if (!busy || busy.id !== m.id) return;
+    if (busy.timer) clearTimeout(busy.timer);
+    slot.busy = undefined;
+    const ms = performance.now() - busy.started;
+    if (m.ok) this.settle(m.id, { ok: true, value: m.value as R, ms });
+    else {
+      this.counters.errors++;
+      this.settle(m.id, { ok: false, reason: 'error', message: m.message, ms });
+    }
+    this.dispatch(slot);
+  }
+
+  private onDeath(slot: Slot, message: string): void {
+    if (slot.dead) return;
+    slot.dead = true;
+    this.slots = this.slots.filter((s) => s !== slot);
+    const busy = slot.busy;
+    slot.busy = undefined;
+    if (busy) {
+      if (busy.timer) clearTimeout(busy.timer);
+      this.counters.crashes++;
+      this.settle(busy.id, { ok: false, reason: 'worker crashed', message, ms: performance.now() - busy.started });
+    } else if (!slot.ready && !this.closed && this.running) {
+      // Died before it could start: the task cannot load; do not respawn forever.
+      this.abort(new Error(`pool worker failed to start: ${message}`));
+      return;
+    }
+    this.replace();
+  }
+
+  private onBudget(slot: Slot): void {
+    const busy = slot.busy;
+    if (!busy || slot.dead) return;
+    slot.dead = true;
+    slot.busy = undefined;
+    this.slots = this.slots.filter((s) => s !== slot);
+    this.counters.budgetKills++;
+    void slot.worker.terminate().catch(() => 0);
+    this.settle(busy.id, {
+      ok: false,
+      reason: 'time budget',
+      message: `exceeded the ${this.budgetMs} ms budget`,
+      ms: performance.now() - busy.started,
+    });
+    this.replace();
+  }
+
+  private replace(): void {
+    if (this.closed || !this.running || this.queue.length === 0) return;
+    if (this.slots.filter((s) => !s.dead).length < this.size) this.spawn();
+  }
+
+  private dispatch(slot: Slot): void {
+    if (slot.dead || !slot.ready || slot.busy || !this.running) return;
+    const id = this.queue.pop();
+    if (id === undefined) return;
+    slot.busy = { id, started: performance.now() };
+    if (this.budgetMs > 0) {
+      slot.busy.timer = setTimeout(() => this.onBudget(slot), this.budgetMs);
+    }
+    const msg: ToWorker = { id, item: this.items[id] };
+    slot.worker.postMessage(msg);
+  }
+
+  private settle(id: number, outcome: PoolOutcome<R>): void {
+    if (this.outcomes[id] !== undefined) return;
+    this.outcomes[id] = outcome;
+    this.remaining--;
+    try { this.onResult?.(id, outcome); } catch { /* a progress callback never stops the run */ }
+    if (this.remaining === 0) this.complete();
+  }
+
+  private complete(): void {
+    this.running = false;
+    const done = this.finish;
+    this.finish = this.fail = undefined;
+    this.items = [];
+    done?.(this.outcomes as PoolOutcome<R>[]);
+  }
+
+  private abort(err: Error): void {
+    if (!this.running) return;
+    this.running = false;
+    const fail = this.fail;
+    this.finish = this.fail = undefined;
+    void this.close();
+    fail?.(err);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Built-in tasks.
+
+/** An input file for the tasks below. */
+export interface FileItem {
+  file: string;
+  abs: string;
+}
+
+export type FloorResult =
+  | { kind: 'parsed'; bytes: number; nodes: number; hasError: boolean }
+  | { kind: 'skipped'; reason: string };
+
+/**
+ * The floor: read the file, the same content checks as analysis, bare
+ * tree-sitter parse, count nodes and whether any ERROR exists, delete the tree.
+ */
+export const floorTask: TaskFactory<FileItem, FloorResult> = async () => {
+  // Loaded lazily so that the main thread never initialises web-tree-sitter.
+  const { getParser } = require('../syntax/parser') as typeof import('../syntax/parser');
+  const parser = await getParser();
+  return (item) => {
+    const buf = fs.readFileSync(item.abs);
+    const why = sniffContent(buf);
+    if (why) return { kind: 'skipped', reason: why };
+    const tree = parser.parse(buf.toString('utf8'));
+    if (!tree) throw new Error('tree-sitter returned no tree');
+    try {
+      const root = tree.rootNode;
+      return { kind: 'parsed', bytes: buf.length, nodes: root.descendantCount, hasError: root.hasError };
+    } finally {
+      tree.delete();
+    }
+  };
+};
+
+/** What workers need to rebuild the extraction environment (plain arrays cross threads). */
+export interface EnvData {
+  rows: readonly ApiRow[];
+  opsRows: readonly OpsRow[];
+  macros: readonly MacroDef[];
+}
+
+export interface FactsInit {
+  env: EnvData;
+  /** Cache settings, or null for no cache. */
+  cache: { dir: string; engine: string; fingerprint: string } | null;
+  /** How facts come back: structured clone of the object (default) or its JSON text. */
+  transfer?: 'clone' | 'json';
+}
+
+export type FactsResult =
+  | { kind: 'facts'; facts?: FileFacts; json?: string; cache: LookupStatus | 'off'; stored?: boolean }
+  | { kind: 'skipped'; reason: string };
+
+type ExtractEnv = { api: ApiTable; macros: ReadonlyMap<string, MacroDef> };
+type ExtractSource = (file: string, text: string, env: ExtractEnv) => Promise<FileFacts>;
+type BuildApiTable = (rows: readonly ApiRow[], opsRows: readonly OpsRow[]) => ApiTable;
+
+function buildTableFallback(rows: readonly ApiRow[], opsRows: readonly OpsRow[]): ApiTable {
+  return {
+    byName: new Map(rows.map((r) => [r.fn, r])),
+    ops: new Map(opsRows.map((o) => [`${o.structType}.${o.field}`, o])),
+    rows,
+    opsRows,
+  };
+}
+
+/**
+ * Per-file facts: read, content checks, content hash, cache lookup, and on a
+ * miss the lead's extractSource (extract/extract.ts) with the environment
+ * rebuilt once per worker, then a cache store.
+ */
+export const factsTask: TaskFactory<FileItem, FactsResult> = async (rawInit) => {
+  const init = rawInit as FactsInit;
+  // Resolved at run time: extract/extract.ts and kernel-api/load.ts are the lead's modules.
+  const extractMod = require(path.join(__dirname, '../extract/extract')) as { extractSource: ExtractSource };
+  let buildApiTable: BuildApiTable = buildTableFallback;
+  try {
+    const load = require(path.join(__dirname, '../kernel-api/load')) as { buildApiTable?: BuildApiTable };
+    if (typeof load.buildApiTable === 'function') buildApiTable = load.buildApiTable;
+  } catch { /* not there yet: plain maps */ }
+  const { getParser } = require('../syntax/parser') as typeof import('../syntax/parser');
+  await getParser();
+  const env: ExtractEnv = {
+    api: buildApiTable(init.env.rows, init.env.opsRows),
+    macros: new Map(init.env.macros.map((m) => [m.name, m])),
+  };
+  const cache = init.cache ? new FactsCache(init.cache) : undefined;
+  const asJson = init.transfer === 'json';
+  return async (item): Promise<FactsResult> => {
+    const buf = fs.readFileSync(item.abs);
+    const why = sniffContent(buf);
+    if (why) return { kind: 'skipped', reason: why };
+    const hash = contentHash(buf);
+    if (cache) {
+      const hit = cache.lookupText(item.file, hash);
+      if (hit.text !== undefined) {
+        if (asJson) return { kind: 'facts', json: hit.text, cache: 'hit' };
+        const facts = JSON.parse(hit.text) as FileFacts;
+        if (facts.file === item.file && facts.hash === hash) return { kind: 'facts', facts, cache: 'hit' };
+      }
+      const facts = await extractMod.extractSource(item.file, buf.toString('utf8'), env);
+      const json = JSON.stringify(facts);
+      const stored = cache.putText(item.file, hash, json);
+      return asJson
+        ? { kind: 'facts', json, cache: hit.status, stored }
+        : { kind: 'facts', facts, cache: hit.status, stored };
+    }
+    const facts = await extractMod.extractSource(item.file, buf.toString('utf8'), env);
+    return asJson ? { kind: 'facts', json: JSON.stringify(facts), cache: 'off' } : { kind: 'facts', facts, cache: 'off' };
+  };
+};
+
+// ---------------------------------------------------------------------------
+// One call for the CLI, language server index and bench: walk + pool + cache.
+
+export interface CollectOptions extends WalkOptions {
+  /** Workers (--jobs N); default os.availableParallelism(). */
+  jobs?: number;
+  /** Per-file budget in ms (default 10 s). */
+  budgetMs?: number;
+  /** Extraction environment, sent to every worker as plain arrays. */
+  env: EnvData;
+  /** false: no cache (--no-cache). Otherwise the cache dir (default: the documented one). */
+  cache?: false | { dir?: string; fingerprint?: string };
+  transfer?: 'clone' | 'json';
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface CollectStats {
+  files: number;
+  analysed: number;
+  skipped: number;
+  cache: Pick<CacheStats, 'hits' | 'misses' | 'corrupt' | 'writes' | 'writeErrors'>;
+  pool: PoolCounters;
+  walkMs: number;
+  poolMs: number;
+}
+
+export interface CollectResult {
+  facts: FileFacts[];
+  skipped: SkippedFile[];
+  /** Inputs named explicitly that cannot be analysed (not C, not found): the CLI reports them. */
+  errors: InputError[];
+  stats: CollectStats;
+}
+
+/**
+ * Facts for every C source under the inputs, in walk order. Every file found
+ * is either in `facts` or in `skipped` with a reason; nothing here throws for
+ * one file's trouble.
+ */
+export async function collectFacts(inputs: readonly string[], opts: CollectOptions): Promise<CollectResult> {
+  const t0 = performance.now();
+  const walk = walkSources(inputs, opts);
+  const walkMs = performance.now() - t0;
+  const cacheInit = opts.cache === false
+    ? null
+    : {
+        dir: opts.cache?.dir ?? (new FactsCache({ fingerprint: '' }).dir),
+        engine: engineVersion(),
+        fingerprint: opts.cache?.fingerprint ?? fingerprintOf(opts.env),
+      };
+  const init: FactsInit = { env: opts.env, cache: cacheInit, transfer: opts.transfer };
+  const pool = new WorkerPool<FileItem, FactsResult>({
+    task: { module: __filename, name: 'factsTask', init },
+    size: Math.min(opts.jobs ?? defaultJobs(), Math.max(1, walk.files.length)),
+    budgetMs: opts.budgetMs,
+  });
+  const items: FileItem[] = walk.files.map((f: SourceEntry) => ({ file: f.file, abs: f.abs }));
+  const t1 = performance.now();
+  let done = 0;
+  let outcomes: PoolOutcome<FactsResult>[];
+  try {
+    outcomes = items.length === 0 ? [] : await pool.run(items, () => opts.onProgress?.(++done, items.length));
+  } finally {
+    await pool.close();
+  }
+  const poolMs = performance.now() - t1;
+  const facts: FileFacts[] = [];
+  const skipped: SkippedFile[] = [...walk.skipped];
+  const cache = { hits: 0, misses: 0, corrupt: 0, writes: 0, writeErrors: 0 };
+  outcomes.forEach((o, i) => {
+    const file = items[i].file;
+    if (!o.ok) {
+      skipped.push({ file, reason: o.reason === 'error' ? `internal error: ${o.message}` : `${o.reason}: ${o.message}` });
+      return;
+    }
+    const r = o.value;
+    if (r.kind === 'skipped') {
+      skipped.push({ file, reason: r.reason });
+      return;
+    }
+    if (r.cache === 'hit') cache.hits++;
+    else if (r.cache === 'miss') cache.misses++;
+    else if (r.cache === 'corrupt') { cache.corrupt++; cache.misses++; }
+    if (r.stored === true) cache.writes++;
+    else if (r.stored === false) cache.writeErrors++;
+    facts.push(r.facts ?? (JSON.parse(r.json!) as FileFacts));
+  });
+  return {
+    facts,
+    skipped,
+    errors: walk.errors,
+    stats: {
+      files: walk.files.length + walk.skipped.length,
+      analysed: facts.length,
+      skipped: skipped.length,
+      cache,
+      pool: pool.counters,
+      walkMs,
+      poolMs,
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Worker side.
+
+function runWorker(): void {
+  const port = parentPort!;
+  const spec = (workerData as { task: TaskSpec }).task;
+  void (async () => {
+    let fn: (item: unknown) => unknown;
+    try {
+      const mod = require(spec.module) as Record<string, TaskFactory<unknown, unknown>>;
+      const factory = mod[spec.name];
+      if (typeof factory !== 'function') throw new Error(`${spec.module} has no export ${spec.name}`);
+      fn = await factory(spec.init);
+    } catch (err) {
+      port.postMessage({ type: 'initError', message: (err as Error)?.stack ?? String(err) } satisfies FromWorker);
+      return;
+    }
+    port.on('message', async (m: ToWorker) => {
+      let reply: FromWorker;
+      try {
+        reply = { type: 'done', id: m.id, ok: true, value: await fn(m.item) };
+      } catch (err) {
+        reply = { type: 'done', id: m.id, ok: false, message: (err as Error)?.message ?? String(err) };
+      }
+      try {
+        port.postMessage(reply);
+      } catch (err) {
+        // The value could not be cloned: report that instead of dying silently.
+        port.postMessage({ type: 'done', id: m.id, ok: false, message: `result not transferable: ${(err as Error).message}` } satisfies FromWorker);
+      }
+    });
+    port.postMessage({ type: 'ready' } satisfies FromWorker);
+  })();
+}
+
+if (!isMainThread && (workerData as { lockscopePool?: boolean } | null)?.lockscopePool) runWorker();

@@ -1,0 +1,119 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { isMainThread } from 'node:worker_threads';
+import { WorkerPool, type FileItem, type FloorResult, type TaskFactory } from '../src/engine/pool';
+
+// Test tasks, loaded by the pool's workers from this very file.
+type Item = { n: number; act?: 'throw' | 'crash' | 'exit' | 'loop' };
+
+export const echoTask: TaskFactory<Item, { n: number; twice: number }> = () => async (item) => {
+  // Later items finish first: completion order differs from input order.
+  await new Promise((r) => setTimeout(r, (10 - (item.n % 10)) * 3));
+  return { n: item.n, twice: item.n * 2 };
+};
+
+export const trapTask: TaskFactory<Item, number> = () => async (item) => {
+  if (item.act === 'throw') throw new Error(`bad item ${item.n}`);
+  if (item.act === 'crash') {
+    setTimeout(() => { throw new Error('uncaught in worker'); }, 0);
+    return new Promise<number>(() => undefined);
+  }
+  if (item.act === 'exit') process.exit(3);
+  if (item.act === 'loop') for (;;) { /* pathological file */ }
+  return item.n;
+};
+
+export const brokenInitTask: TaskFactory<Item, number> = () => {
+  throw new Error('cannot load grammar');
+};
+
+if (isMainThread) {
+  const spec = (name: string) => ({ module: __filename, name });
+
+  test('results come back in input order', async () => {
+    const pool = new WorkerPool<Item, { n: number; twice: number }>({ task: spec('echoTask'), size: 3 });
+    try {
+      const items = Array.from({ length: 40 }, (_, n) => ({ n }));
+      const seen: number[] = [];
+      const out = await pool.run(items, (i) => seen.push(i));
+      assert.deepEqual(out.map((o) => (o.ok ? o.value.twice : -1)), items.map((i) => i.n * 2));
+      assert.notDeepEqual(seen, items.map((i) => i.n), 'completion order was not input order');
+      // The pool can be reused for another run.
+      const again = await pool.run([{ n: 5 }]);
+      assert.equal(again[0].ok && again[0].value.twice, 10);
+      assert.equal(pool.counters.workersStarted, 3);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test('a task that throws, a worker that crashes or exits: file reported, run goes on', async () => {
+    const pool = new WorkerPool<Item, number>({ task: spec('trapTask'), size: 2 });
+    try {
+      const items: Item[] = [
+        { n: 0 }, { n: 1, act: 'throw' }, { n: 2 }, { n: 3, act: 'crash' }, { n: 4 },
+        { n: 5, act: 'exit' }, { n: 6 }, { n: 7 },
+      ];
+      const out = await pool.run(items);
+      const summary = out.map((o) => (o.ok ? o.value : o.reason));
+      assert.deepEqual(summary, [0, 'error', 2, 'worker crashed', 4, 'worker crashed', 6, 7]);
+      assert.match(!out[1].ok ? out[1].message : '', /bad item 1/);
+      assert.match(!out[3].ok ? out[3].message : '', /uncaught in worker/);
+      assert.equal(pool.counters.crashes, 2);
+      assert.equal(pool.counters.errors, 1);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test('time budget: a looping file is skipped, its worker replaced, others finish', async () => {
+    const pool = new WorkerPool<Item, number>({ task: spec('trapTask'), size: 2, budgetMs: 300 });
+    try {
+      const items: Item[] = [{ n: 0, act: 'loop' }, ...Array.from({ length: 10 }, (_, i) => ({ n: i + 1 })), { n: 11, act: 'loop' }, { n: 12 }];
+      const t0 = performance.now();
+      const out = await pool.run(items);
+      const ms = performance.now() - t0;
+      assert.deepEqual(out.map((o) => (o.ok ? o.value : o.reason)), ['time budget', 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 'time budget', 12]);
+      assert.equal(pool.counters.budgetKills, 2);
+      assert.ok(ms < 5000, `took ${ms} ms`);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test('a task that cannot start rejects the run instead of respawning forever', async () => {
+    const pool = new WorkerPool<Item, number>({ task: spec('brokenInitTask'), size: 2 });
+    await assert.rejects(pool.run([{ n: 1 }, { n: 2 }]), /failed to start: .*cannot load grammar/s);
+    await pool.close();
+  });
+
+  test('floor task: bare parse of C files, content checks applied', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lockscope-pool-'));
+    const files: Record<string, string | Buffer> = {
+      'a.c': 'static DEFINE_SPINLOCK(l);\nvoid f(void) { spin_lock(&l); spin_unlock(&l); }\n',
+      'b.c': 'void g(void) { if ( }\n',
+      'gen.h': '/* This file is auto-generated. DO NOT EDIT */\n#define X 1\n',
+      'bin.c': Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x00]),
+    };
+    const items: FileItem[] = Object.entries(files).map(([name, body]) => {
+      fs.writeFileSync(path.join(dir, name), body);
+      return { file: name, abs: path.join(dir, name) };
+    });
+    const modulePath = require.resolve('../src/engine/pool');
+    const pool = new WorkerPool<FileItem, FloorResult>({ task: { module: modulePath, name: 'floorTask' }, size: 2 });
+    try {
+      const out = await pool.run(items);
+      const v = out.map((o) => (o.ok ? o.value : undefined));
+      assert.equal(v[0]?.kind, 'parsed');
+      assert.ok(v[0]?.kind === 'parsed' && v[0].nodes > 10 && !v[0].hasError);
+      assert.ok(v[1]?.kind === 'parsed' && v[1].hasError);
+      assert.ok(v[2]?.kind === 'skipped' && /^generated/.test(v[2].reason));
+      assert.ok(v[3]?.kind === 'skipped' && /^binary/.test(v[3].reason));
+    } finally {
+      await pool.close();
+    }
+  });
+}

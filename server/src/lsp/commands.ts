@@ -1,0 +1,6 @@
+// Names the server answers to. The VS Code client spells the same strings
+// (typed against protocol/messages.ts).
+export const EXPLAIN_COMMAND = 'lockscope.server.explain';
+export const LOCK_GRAPH_COMMAND = 'lockscope.server.lockGraph';
+export const STATUS_NOTIFICATION = 'lockscope/status';
+export const SUPPRESS_PREFIX = 'lockscope: ignore';

@@ -197,3 +197,8 @@ test('an empty line inside a hunk is an empty context line whose space was trimm
   const [hunk] = parseOk(text).commits[0].files[0].hunks;
   assert.deepEqual(hunk.lines.map((line) => line.op + line.text), [' int frob_a;', ' ', '+int frob_b;', ' int frob_c;']);
 });
+
+test('a combined diff of a merge is refused with a clear message', () => {
+  const text = ['diff --cc drivers/misc/frob/frob.c', 'index 1111111,2222222..3333333', '@@@ -1,2 -1,2 +1,3 @@@', '  int frob_a;', '+ int frob_b;', ''].join('\n');
+  assert.equal(parseError(text), `${FROB}/frob.c: combined diff of a merge commit is not supported`);
+});

@@ -129,6 +129,8 @@ function parseFileDiffs(lines: string[], start: number, end: number): FileDiff[]
     let file: FileDiff | PatchError | undefined;
     if (line.startsWith('diff --git ')) {
       file = readGitFileDiff(reader);
+    } else if (line.startsWith('diff --cc ') || line.startsWith('diff --combined ')) {
+      return new PatchError(`${line.split(' ').slice(2).join(' ')}: combined diff of a merge commit is not supported`);
     } else if (isPlainFileHeader(reader, reader.i)) {
       file = readPlainFileDiff(reader);
     } else if (line.startsWith('@@ ') && files.length > 0) {

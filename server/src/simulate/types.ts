@@ -80,6 +80,16 @@ export interface WitnessStep {
   site: Site;
   /** For the final blocked steps: true. */
   blocked?: boolean;
+  /** The thread entry or handler function whose context ran this step. */
+  entry?: string;
+  /** For 'interrupted by' / 'starts': what kind of handler started (irq, timer, work ...). */
+  what?: WaitKind;
+  /** The interrupt effect the step had (spin_lock_irq: 'off', spin_unlock_irqrestore: 'restore' ...). */
+  irq?: IrqEffect;
+  /** For waits: the kernel function that waits (disable_irq, cancel_work_sync ...). */
+  api?: string;
+  /** For blocked steps: the CPUs this one waits on (lock holders, CPUs running the handler). */
+  waitsOn?: number[];
 }
 
 export type SimResult =

@@ -49,43 +49,59 @@ export interface Body {
   resumeAfterFailure: number[];
 }
 
+// States share structure: a transition builds new objects only for what it
+// changes (one frame, one CPU, the lock table) and never mutates old ones, so
+// the per-CPU keys and the blocked analysis can be cached on the objects.
+
 export interface Frame {
   /** Index into Machine.bodies. */
-  body: number;
-  pc: number;
-  irqOff: boolean;
-  bhDepth: number;
+  readonly body: number;
+  readonly pc: number;
+  readonly irqOff: boolean;
+  readonly bhDepth: number;
   /** Interrupt states pushed by local_irq_save and spin_lock_irqsave. */
-  savedIrq: boolean[];
+  readonly savedIrq: readonly boolean[];
 }
 
 export interface Cpu {
   /** frames[0] is what owns the CPU; the last frame is running. */
-  frames: Frame[];
+  readonly frames: readonly Frame[];
   /** Per handler: it already ran on this CPU. */
-  ran: boolean[];
+  readonly ran: readonly boolean[];
+  key?: string;
 }
 
 export interface Hold {
-  mode: LockMode;
+  readonly mode: LockMode;
   /** Per CPU: how many times it holds the lock. */
-  counts: number[];
+  readonly counts: readonly number[];
 }
 
 export interface State {
-  cpus: Cpu[];
+  readonly cpus: readonly Cpu[];
   /** Per interned lock id: who holds it, or undefined when free. */
-  locks: Array<Hold | undefined>;
-  threadDone: boolean[];
+  readonly locks: ReadonlyArray<Hold | undefined>;
+  readonly threadDone: readonly boolean[];
   /** Per handler: a process-context handler has started. */
-  started: boolean[];
+  readonly started: readonly boolean[];
   /** Per handler: disabled by disable_irq / free_irq / kthread_stop ... */
-  disabled: boolean[];
+  readonly disabled: readonly boolean[];
+  /** Per CPU, computed once: why its running context cannot move. */
+  blocked?: Array<Blocked | undefined>;
+}
+
+/** What a transition did, enough to write its witness step later. */
+export interface Cause {
+  cpu: number;
+  /** Index into Machine.bodies of the context that moved or started. */
+  body: number;
+  pc: number;
+  action: WitnessAction;
 }
 
 export interface Transition {
   state: State;
-  steps: WitnessStep[];
+  cause: Cause;
 }
 
 /** A CPU whose running context cannot make progress. */
@@ -142,30 +158,28 @@ export class Machine {
   }
 
   initial(): State {
-    const state: State = {
+    const noneRan = new Array<boolean>(this.handlerCount).fill(false);
+    const threadDone = this.bodies.slice(0, this.threadCount).map((b) => b.ops.length === 0);
+    return {
       cpus: Array.from({ length: this.cpuCount }, (_, cpu) => ({
-        frames: cpu < this.threadCount ? [this.newFrame(cpu)] : [],
-        ran: new Array<boolean>(this.handlerCount).fill(false),
+        frames: cpu < this.threadCount && !threadDone[cpu] ? [this.newFrame(cpu)] : [],
+        ran: noneRan,
       })),
       locks: new Array<Hold | undefined>(this.lockNames.length).fill(undefined),
-      threadDone: new Array<boolean>(this.threadCount).fill(false),
-      started: new Array<boolean>(this.handlerCount).fill(false),
-      disabled: new Array<boolean>(this.handlerCount).fill(false),
+      threadDone,
+      started: noneRan,
+      disabled: noneRan,
     };
-    for (let cpu = 0; cpu < this.threadCount; cpu++) this.retireFinished(state, cpu);
-    return state;
   }
 
   /** A canonical string: equal for states that behave the same. */
   key(s: State): string {
     let k = '';
-    for (const cpu of s.cpus) {
-      for (const f of cpu.frames) k += `${f.body}.${f.pc}.${bit(f.irqOff)}${f.bhDepth}${bits(f.savedIrq)},`;
-      k += `${bits(cpu.ran)};`;
-    }
-    s.locks.forEach((hold, id) => {
+    for (const cpu of s.cpus) k += (cpu.key ??= cpuKey(cpu));
+    for (let id = 0; id < s.locks.length; id++) {
+      const hold = s.locks[id];
       if (hold) k += `${id}${hold.mode}${hold.counts.join('.')},`;
-    });
+    }
     return `${k}|${bits(s.threadDone)}|${bits(s.started)}|${bits(s.disabled)}`;
   }
 
@@ -196,11 +210,8 @@ export class Machine {
    */
   deadlock(s: State): Blocked[] | undefined {
     const stuck = new Map<number, Blocked>();
-    for (let cpu = 0; cpu < this.cpuCount; cpu++) {
-      const b = this.blockedAt(s, cpu);
-      if (b) stuck.set(cpu, b);
-    }
-    for (let changed = true; changed; ) {
+    for (const b of this.blockedCpus(s)) if (b) stuck.set(b.cpu, b);
+    for (let changed = stuck.size > 0; changed; ) {
       changed = false;
       for (const [cpu, b] of stuck) {
         if (!b.on.some((other) => stuck.has(other))) {
@@ -212,8 +223,32 @@ export class Machine {
     return stuck.size ? [...stuck.values()].sort((a, b) => a.cpu - b.cpu) : undefined;
   }
 
+  /** The witness line for a transition. */
+  stepFor(cause: Cause): WitnessStep {
+    const body = this.bodies[cause.body];
+    const op = body.ops[cause.pc];
+    switch (cause.action) {
+      case 'interrupted by':
+      case 'starts':
+        return { ...this.stepOf(cause.cpu, body, op, cause.action), handler: body.handlerId, what: body.what, fn: body.entry };
+      case 'tries and fails':
+        return { ...this.stepOf(cause.cpu, body, op, cause.action), lock: (op as { lock: string }).lock };
+      default:
+        return { ...this.stepOf(cause.cpu, body, op, cause.action), ...opDetails(op) };
+    }
+  }
+
+  /** The witness line for a blocked CPU. */
+  blockedStep(b: Blocked): WitnessStep {
+    return { ...this.stepOf(b.cpu, b.body, b.op, b.action), ...opDetails(b.op), blocked: true, waitsOn: b.on };
+  }
+
+  private blockedCpus(s: State): Array<Blocked | undefined> {
+    return (s.blocked ??= s.cpus.map((_, cpu) => this.blockedAt(s, cpu)));
+  }
+
   /** Why the running context of `cpu` cannot take its next step, if it cannot. */
-  blockedAt(s: State, cpu: number): Blocked | undefined {
+  private blockedAt(s: State, cpu: number): Blocked | undefined {
     const frame = s.cpus[cpu].frames.at(-1);
     if (!frame) return undefined;
     const body = this.bodies[frame.body];
@@ -228,51 +263,46 @@ export class Machine {
     return undefined;
   }
 
-  /** The witness line for a blocked CPU. */
-  blockedStep(b: Blocked): WitnessStep {
-    const { op } = b;
-    const what = op.op === 'wait' ? { handler: op.target, api: op.api } : op.op === 'acquire' ? lockAndIrq(op) : {};
-    return { ...this.stepOf(b.cpu, b.body, op, b.action, what), blocked: true, waitsOn: b.on };
-  }
-
   private stepCpu(s: State, cpu: number): Transition | undefined {
     const frame = s.cpus[cpu].frames.at(-1);
-    if (!frame || !this.mayRun(s, frame) || this.blockedAt(s, cpu)) return undefined;
+    if (!frame || this.blockedCpus(s)[cpu] || !this.mayRun(s, frame)) return undefined;
     const body = this.bodies[frame.body];
     const op = body.ops[frame.pc];
-    const lock = body.lockIds[frame.pc];
-    const next = cloneState(s);
-    const running = next.cpus[cpu].frames.at(-1)!;
-    let step: WitnessStep;
+    const cause: Cause = { cpu, body: frame.body, pc: frame.pc, action: 'acquires' };
+    let moved: Frame = { ...frame, pc: frame.pc + 1 };
+    let locks = s.locks;
+    let disabled = s.disabled;
     switch (op.op) {
-      case 'acquire':
+      case 'acquire': {
+        const lock = body.lockIds[frame.pc];
         if (this.blockingHolders(s, cpu, lock, op.mode).length) {
           // Only a trylock gets here: it fails and skips its critical section.
-          running.pc = body.resumeAfterFailure[frame.pc];
-          this.retireFinished(next, cpu);
-          return { state: next, steps: [this.stepOf(cpu, body, op, 'tries and fails', { lock: op.lock })] };
+          moved = { ...frame, pc: body.resumeAfterFailure[frame.pc] };
+          cause.action = 'tries and fails';
+        } else {
+          if (op.irq) moved = applyIrq(moved, op.irq);
+          locks = grant(s, cpu, lock, op.mode);
         }
-        if (op.irq) applyIrq(running, op.irq);
-        grant(next, cpu, lock, op.mode);
-        step = this.stepOf(cpu, body, op, 'acquires', lockAndIrq(op));
         break;
+      }
       case 'release':
-        release(next, cpu, lock);
-        if (op.irq) applyIrq(running, op.irq);
-        step = this.stepOf(cpu, body, op, 'releases', lockAndIrq(op));
+        locks = release(s, cpu, body.lockIds[frame.pc]);
+        if (op.irq) moved = applyIrq(moved, op.irq);
+        cause.action = 'releases';
         break;
       case 'irq':
-        applyIrq(running, op.effect);
-        step = this.stepOf(cpu, body, op, IRQ_ACTIONS[op.effect], { irq: op.effect });
+        moved = applyIrq(moved, op.effect);
+        cause.action = IRQ_ACTIONS[op.effect];
         break;
       case 'wait':
-        if (op.what === 'kthread' || DISABLING_WAITS.has(op.api)) this.disableHandlers(next, op.target);
-        step = this.stepOf(cpu, body, op, 'waits for handler', { handler: op.target, api: op.api });
+        if (op.what === 'kthread' || DISABLING_WAITS.has(op.api)) disabled = this.disableHandlers(s, op.target);
+        cause.action = 'waits for handler';
         break;
     }
-    running.pc++;
-    this.retireFinished(next, cpu);
-    return { state: next, steps: [step] };
+    const frames = s.cpus[cpu].frames.slice();
+    frames[frames.length - 1] = moved;
+    const next = { ...s, locks, disabled, blocked: undefined };
+    return { state: this.withFrames(next, cpu, frames), cause };
   }
 
   /** Init-only threads never run beside another thread: neither may start while the other is under way. */
@@ -300,7 +330,7 @@ export class Machine {
     const inContext = (ctx: Context) => frames.some((f) => this.bodies[f.body].ctx === ctx);
     if (inContext('hardirq')) return false;
     if (body.ctx === 'softirq' && ((top?.bhDepth ?? 0) > 0 || inContext('softirq'))) return false;
-    const blocked = this.blockedAt(s, cpu);
+    const blocked = this.blockedCpus(s)[cpu];
     return !blocked || blocked.action === 'spins on';
   }
 
@@ -310,30 +340,35 @@ export class Machine {
   }
 
   private startHandler(s: State, cpu: number, h: number, action: 'interrupted by' | 'starts'): Transition {
-    const next = cloneState(s);
     const bodyIndex = this.threadCount + h;
-    const body = this.bodies[bodyIndex];
-    next.cpus[cpu].frames.push(this.newFrame(bodyIndex));
-    if (action === 'starts') next.started[h] = true;
-    else next.cpus[cpu].ran[h] = true;
-    const step = this.stepOf(cpu, body, body.ops[0], action, { handler: body.handlerId, what: body.what });
-    step.fn = body.entry;
-    return { state: next, steps: [step] };
+    const here = s.cpus[cpu];
+    const frames = [...here.frames, this.newFrame(bodyIndex)];
+    const ran = action === 'interrupted by' ? withFlag(here.ran, h) : here.ran;
+    const started = action === 'starts' ? withFlag(s.started, h) : s.started;
+    return { state: this.withCpu({ ...s, started, blocked: undefined }, cpu, { frames, ran }), cause: { cpu, body: bodyIndex, pc: 0, action } };
+  }
+
+  /** `s` with new frames on `cpu`, popping a context that ran its last op (a handler returns, a thread ends). */
+  private withFrames(s: State, cpu: number, frames: Frame[]): State {
+    const top = frames.at(-1);
+    let threadDone = s.threadDone;
+    if (top && top.pc >= this.bodies[top.body].ops.length) {
+      frames.pop();
+      const body = this.bodies[top.body];
+      if (body.kind === 'thread') threadDone = withFlag(threadDone, body.index);
+    }
+    return this.withCpu({ ...s, threadDone }, cpu, { frames, ran: s.cpus[cpu].ran });
+  }
+
+  private withCpu(s: State, cpu: number, replacement: Cpu): State {
+    const cpus = s.cpus.slice();
+    cpus[cpu] = replacement;
+    return { ...s, cpus };
   }
 
   private newFrame(bodyIndex: number): Frame {
     const body = this.bodies[bodyIndex];
     return { body: bodyIndex, pc: 0, irqOff: body.startIrqOff, bhDepth: body.startBhDepth, savedIrq: [] };
-  }
-
-  /** Pops a context that ran its last op: a handler returns, a thread ends. */
-  private retireFinished(s: State, cpu: number): void {
-    const frames = s.cpus[cpu].frames;
-    for (let top = frames.at(-1); top && top.pc >= this.bodies[top.body].ops.length; top = frames.at(-1)) {
-      frames.pop();
-      const body = this.bodies[top.body];
-      if (body.kind === 'thread') s.threadDone[body.index] = true;
-    }
   }
 
   /** CPUs whose holding of `lock` keeps `cpu` from taking it in `mode`; empty when it may. */
@@ -354,18 +389,16 @@ export class Machine {
     return running;
   }
 
-  private disableHandlers(s: State, handlerId: string): void {
-    for (let h = 0; h < this.handlerCount; h++) {
-      if (this.handlerBody(h).handlerId === handlerId) s.disabled[h] = true;
-    }
+  private disableHandlers(s: State, handlerId: string): boolean[] {
+    return s.disabled.map((was, h) => was || this.handlerBody(h).handlerId === handlerId);
   }
 
   private handlerBody(h: number): Body {
     return this.bodies[this.threadCount + h];
   }
 
-  private stepOf(cpu: number, body: Body, op: SimOp, action: WitnessAction, extra: Partial<WitnessStep>): WitnessStep {
-    return { cpu, ctx: body.ctx, action, fn: op.fn, site: op.site, entry: body.entry, ...extra };
+  private stepOf(cpu: number, body: Body, op: SimOp, action: WitnessAction): WitnessStep {
+    return { cpu, ctx: body.ctx, action, fn: op.fn, site: op.site, entry: body.entry };
   }
 }
 
@@ -391,44 +424,54 @@ function pastMatchingRelease(ops: readonly SimOp[], pc: number): number {
   return ops.length;
 }
 
-function applyIrq(frame: Frame, effect: IrqEffect): void {
+function applyIrq(frame: Frame, effect: IrqEffect): Frame {
   switch (effect) {
     case 'off':
-      frame.irqOff = true;
-      break;
+      return { ...frame, irqOff: true };
     case 'on':
-      frame.irqOff = false;
-      break;
+      return { ...frame, irqOff: false };
     case 'save':
-      frame.savedIrq.push(frame.irqOff);
-      frame.irqOff = true;
-      break;
+      return { ...frame, irqOff: true, savedIrq: [...frame.savedIrq, frame.irqOff] };
     case 'restore':
       // An unmatched restore (the save happened in a caller we do not see) keeps the state.
-      frame.irqOff = frame.savedIrq.pop() ?? frame.irqOff;
-      break;
+      return frame.savedIrq.length
+        ? { ...frame, irqOff: frame.savedIrq[frame.savedIrq.length - 1], savedIrq: frame.savedIrq.slice(0, -1) }
+        : frame;
     case 'bh-off':
-      frame.bhDepth++;
-      break;
+      return { ...frame, bhDepth: frame.bhDepth + 1 };
     case 'bh-on':
-      frame.bhDepth = Math.max(0, frame.bhDepth - 1);
-      break;
+      return { ...frame, bhDepth: Math.max(0, frame.bhDepth - 1) };
   }
 }
 
-function grant(s: State, cpu: number, lock: number, mode: LockMode): void {
-  const hold = (s.locks[lock] ??= { mode, counts: new Array<number>(s.cpus.length).fill(0) });
-  hold.counts[cpu]++;
+function grant(s: State, cpu: number, lock: number, mode: LockMode): State['locks'] {
+  const hold = s.locks[lock];
+  const counts = hold ? hold.counts.slice() : new Array<number>(s.cpus.length).fill(0);
+  counts[cpu]++;
+  return withLock(s.locks, lock, { mode: hold?.mode ?? mode, counts });
 }
 
-function release(s: State, cpu: number, lock: number): void {
+function release(s: State, cpu: number, lock: number): State['locks'] {
   const hold = s.locks[lock];
-  if (!hold) return; // released but never taken here: the acquire is outside the trace
+  if (!hold) return s.locks; // released but never taken here: the acquire is outside the trace
   // A semaphore may be released by a CPU other than the one that took it (up() as a completion).
   const releaser = hold.counts[cpu] > 0 ? cpu : hold.mode === 'sem' ? hold.counts.findIndex((n) => n > 0) : -1;
-  if (releaser < 0) return;
-  hold.counts[releaser]--;
-  if (hold.counts.every((n) => n === 0)) s.locks[lock] = undefined;
+  if (releaser < 0) return s.locks;
+  const counts = hold.counts.slice();
+  counts[releaser]--;
+  return withLock(s.locks, lock, counts.some((n) => n > 0) ? { mode: hold.mode, counts } : undefined);
+}
+
+function withLock(locks: State['locks'], lock: number, hold: Hold | undefined): State['locks'] {
+  const next = locks.slice();
+  next[lock] = hold;
+  return next;
+}
+
+function withFlag(flags: readonly boolean[], index: number): boolean[] {
+  const next = flags.slice();
+  next[index] = true;
+  return next;
 }
 
 function holdersOf(hold: Hold): number[] {
@@ -439,18 +482,23 @@ function holdersOf(hold: Hold): number[] {
   return holders;
 }
 
-function lockAndIrq(op: Extract<SimOp, { op: 'acquire' | 'release' }>): Partial<WitnessStep> {
-  return op.irq ? { lock: op.lock, irq: op.irq } : { lock: op.lock };
+/** What a witness step names for an op: the lock and interrupt effect, or the awaited handler. */
+function opDetails(op: SimOp): Partial<WitnessStep> {
+  switch (op.op) {
+    case 'acquire':
+    case 'release':
+      return op.irq ? { lock: op.lock, irq: op.irq } : { lock: op.lock };
+    case 'irq':
+      return { irq: op.effect };
+    case 'wait':
+      return { handler: op.target, api: op.api };
+  }
 }
 
-function cloneState(s: State): State {
-  return {
-    cpus: s.cpus.map((c) => ({ frames: c.frames.map((f) => ({ ...f, savedIrq: f.savedIrq.slice() })), ran: c.ran.slice() })),
-    locks: s.locks.map((h) => h && { mode: h.mode, counts: h.counts.slice() }),
-    threadDone: s.threadDone.slice(),
-    started: s.started.slice(),
-    disabled: s.disabled.slice(),
-  };
+function cpuKey(cpu: Cpu): string {
+  let k = '';
+  for (const f of cpu.frames) k += `${f.body}.${f.pc}.${bit(f.irqOff)}${f.bhDepth}${bits(f.savedIrq)},`;
+  return `${k}${bits(cpu.ran)};`;
 }
 
 function bit(b: boolean): string {

@@ -3,7 +3,7 @@
 // meant to be read by a person; visited states are keyed by Machine.key so
 // each is expanded once. The search stops at a state budget, a deadline, or
 // when the caller cancels.
-import type { Machine, State } from './machine';
+import type { Blocked, Cause, Machine, State } from './machine';
 import type { WitnessStep } from './types';
 
 export interface SearchLimits {
@@ -26,7 +26,7 @@ export function search(machine: Machine, limits: SearchLimits): SearchOutcome {
   if (limits.token?.isCancellationRequested) return { kind: 'stopped', why: 'cancelled', states: 0 };
   // Per visited state: the state it was reached from and the steps taken to get there.
   const parent: number[] = [-1];
-  const via: WitnessStep[][] = [[]];
+  const via: Array<Cause | undefined> = [undefined];
   const initial = machine.initial();
   const seen = new Map<string, number>([[machine.key(initial), 0]]);
   const stuckAtStart = machine.deadlock(initial);
@@ -41,7 +41,7 @@ export function search(machine: Machine, limits: SearchLimits): SearchOutcome {
       if (seen.has(key)) continue;
       const nid = parent.length;
       parent.push(id);
-      via.push(t.steps);
+      via.push(t.cause);
       seen.set(key, nid);
       const stuck = machine.deadlock(t.state);
       if (stuck) return { kind: 'deadlock', witness: witnessOf(machine, parent, via, nid, stuck), states: seen.size };
@@ -60,14 +60,13 @@ export function search(machine: Machine, limits: SearchLimits): SearchOutcome {
 function witnessOf(
   machine: Machine,
   parent: readonly number[],
-  via: readonly WitnessStep[][],
+  via: ReadonlyArray<Cause | undefined>,
   id: number,
-  stuck: ReturnType<Machine['deadlock']> & object,
+  stuck: Blocked[],
 ): WitnessStep[] {
-  const path: WitnessStep[][] = [];
-  for (let at = id; at > 0; at = parent[at]) path.push(via[at]);
-  const steps = path.reverse().flat();
-  return renumberCpus([...steps, ...stuck.map((b) => machine.blockedStep(b))]);
+  const path: WitnessStep[] = [];
+  for (let at = id; at > 0; at = parent[at]) path.push(machine.stepFor(via[at]!));
+  return renumberCpus([...path.reverse(), ...stuck.map((b) => machine.blockedStep(b))]);
 }
 
 /** Numbers the CPUs the witness uses 0, 1, ... in their original order, so no column is empty. */

@@ -1,3 +1,284 @@
-export async function main(_argv: string[]): Promise<number> {
+// The `lockscope` command: check | explain | facts | patch | lsp. Thin: it
+// parses arguments, gathers sources, calls the engine and a renderer. Bad
+// usage and bad input are one-line messages with exit status 2, never a
+// stack trace.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { analyzeFacts, analyzeSources, apiTableFor, macroTable, type EngineOptions } from '../engine/analyze';
+import type { AnalysisResult, SourceFile } from '../engine/api';
+import { walkSources } from '../engine/files';
+import { collectFacts } from '../engine/pool';
+import { extractSource } from '../extract/extract';
+import { ConfigError, loadConfig, type Config } from '../config/config';
+import { renderJson } from '../report/json';
+import { renderText } from '../report/text';
+import { renderSarif } from '../report/sarif';
+import { explainText } from '../report/explain';
+import { describeFacts } from '../engine/facts';
+
+export const VERSION = '0.1.0';
+
+const USAGE = `usage: lockscope <command> [options]
+
+commands:
+  check [PATH...]            analyse C files and directories (default: .)
+  explain FILE:LINE [PATH...] explain the finding at FILE:LINE, CPU by CPU
+  facts FILE                 print what extraction saw in FILE
+  patch [FILE|-]             which deadlocks a patch introduces or fixes
+  lsp --stdio                run the language server for any LSP editor
+
+options:
+  --format text|json|sarif   output format (check, patch; facts: json)
+  --config FILE              configuration (default: .lockscope.json at the analysed root)
+  --all                      also report candidates the simulator did not confirm
+  --show-suppressed          also report suppressed findings, marked
+  --no-simulate              report the rules' candidates without simulating them
+  --jobs N                   worker threads (default: one per core)
+  --no-cache                 do not read or write the facts cache
+  --root DIR                 (patch) the tree the patch applies to (default: .)
+  --git REV|A..B             (patch) check commits of the repository at --root
+  --help, --version`;
+
+class UsageError extends Error {}
+
+interface Args {
+  command: string;
+  positional: string[];
+  format: 'text' | 'json' | 'sarif';
+  config?: string;
+  all: boolean;
+  showSuppressed: boolean;
+  simulate: boolean;
+  jobs?: number;
+  cache: boolean;
+  root?: string;
+  git?: string;
+}
+
+const VALUE_FLAGS = new Set(['--format', '--config', '--jobs', '--root', '--git']);
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { command: argv[0] ?? '', positional: [], format: 'text', all: false, showSuppressed: false, simulate: true, cache: true };
+  for (let i = 1; i < argv.length; i++) {
+    let a = argv[i];
+    let value: string | undefined;
+    const eq = a.indexOf('=');
+    if (a.startsWith('--') && eq > 0) {
+      value = a.slice(eq + 1);
+      a = a.slice(0, eq);
+    }
+    if (VALUE_FLAGS.has(a) && value === undefined) {
+      value = argv[++i];
+      if (value === undefined) throw new UsageError(`${a} needs a value`);
+    }
+    switch (a) {
+      case '--format':
+        if (value !== 'text' && value !== 'json' && value !== 'sarif') throw new UsageError(`--format takes text, json or sarif, not "${value}"`);
+        args.format = value;
+        break;
+      case '--config': args.config = value; break;
+      case '--all': args.all = true; break;
+      case '--show-suppressed': args.showSuppressed = true; break;
+      case '--no-simulate': args.simulate = false; break;
+      case '--no-cache': args.cache = false; break;
+      case '--root': args.root = value; break;
+      case '--git': args.git = value; break;
+      case '--jobs': {
+        const n = Number(value);
+        if (!Number.isInteger(n) || n < 1 || n > 256) throw new UsageError('--jobs takes a whole number from 1 to 256');
+        args.jobs = n;
+        break;
+      }
+      case '--stdio': case '--node-ipc': break; // lsp transport flags
+      default:
+        if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}`);
+        args.positional.push(argv[i]);
+    }
+  }
+  return args;
+}
+
+interface IO {
+  stdout(s: string): void;
+  stderr(s: string): void;
+}
+
+const processIO: IO = {
+  stdout: (s) => process.stdout.write(s),
+  stderr: (s) => process.stderr.write(s),
+};
+
+export async function main(argv: string[], io: IO = processIO): Promise<number> {
+  let args: Args;
+  try {
+    if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+      io.stdout(`${USAGE}\n`);
+      return argv.length === 0 ? 2 : 0;
+    }
+    if (argv[0] === '--version') {
+      io.stdout(`lockscope ${VERSION}\n`);
+      return 0;
+    }
+    args = parseArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr(`lockscope: ${e.message}\n${USAGE.split('\n')[0]}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  try {
+    switch (args.command) {
+      case 'check': return await runCheck(args, io);
+      case 'explain': return await runExplain(args, io);
+      case 'facts': return await runFacts(args, io);
+      case 'patch': return await runPatch(args, io);
+      case 'lsp': {
+        const { runLsp } = await import('../lsp/main.js');
+        return await runLsp(argv.slice(1));
+      }
+      default:
+        io.stderr(`lockscope: unknown command "${args.command}"\n${USAGE.split('\n')[0]}\n`);
+        return 2;
+    }
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof ConfigError || e instanceof InputError) {
+      io.stderr(`lockscope: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+class InputError extends Error {}
+
+/** The analysed root: the one directory named, else the current directory. */
+function rootOf(paths: string[]): string {
+  if (paths.length === 1) {
+    try {
+      if (fs.statSync(paths[0]).isDirectory()) return paths[0];
+    } catch { /* reported by the walk */ }
+  }
+  return '.';
+}
+
+function configFor(args: Args, paths: string[]): Config {
+  return loadConfig(rootOf(paths), args.config);
+}
+
+/** Small inputs run in-process; larger ones in the worker pool with the facts cache. */
+const IN_PROCESS_MAX_FILES = 48;
+
+export async function analyzePaths(paths: string[], config: Config, opts: EngineOptions & { jobs?: number; cache?: boolean }): Promise<AnalysisResult> {
+  const started = Date.now();
+  const walk = walkSources(paths, { maxBytes: config.maxFileBytes });
+  if (walk.errors.length > 0) throw new InputError(walk.errors.map((e) => `${e.file}: ${e.message}`).join('; '));
+  const excluded = (file: string): boolean => config.exclude.some((pattern) => file.includes(pattern));
+  const files = walk.files.filter((f) => !excluded(f.file));
+  const api = apiTableFor(config);
+  // Macro wrappers come from headers; a .c file's own macros are found while extracting it.
+  const headers: SourceFile[] = [];
+  for (const f of files) {
+    if (!f.file.endsWith('.h')) continue;
+    try {
+      headers.push({ file: f.file, text: fs.readFileSync(f.abs, 'utf8') });
+    } catch { /* the walk or extraction reports unreadable files */ }
+  }
+  const macros = macroTable(headers, api);
+  if (files.length <= IN_PROCESS_MAX_FILES && opts.jobs === undefined) {
+    const sources: SourceFile[] = [];
+    const skipped = [...walk.skipped];
+    for (const f of files) {
+      try {
+        sources.push({ file: f.file, text: fs.readFileSync(f.abs, 'utf8') });
+      } catch (e) {
+        skipped.push({ file: f.file, reason: `unreadable (${(e as NodeJS.ErrnoException).code ?? 'error'})` });
+      }
+    }
+    const result = await analyzeSources(sources, { ...opts, config });
+    result.skipped.push(...skipped);
+    return result;
+  }
+  const collected = await collectFacts(files.map((f) => f.abs === path.resolve(f.file) ? f.file : f.file), {
+    jobs: opts.jobs,
+    maxBytes: config.maxFileBytes,
+    env: { rows: api.rows, opsRows: api.opsRows, macros: [...macros.values()] },
+    cache: opts.cache === false ? false : {},
+  });
+  const textOf = (file: string): string | undefined => {
+    try {
+      return fs.readFileSync(file, 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
+  return analyzeFacts(collected.facts, { ...opts, config }, textOf, [...walk.skipped, ...collected.skipped], started);
+}
+
+async function runCheck(args: Args, io: IO): Promise<number> {
+  const paths = args.positional.length > 0 ? args.positional : ['.'];
+  const config = configFor(args, paths);
+  const result = await analyzePaths(paths, config, {
+    all: args.all, showSuppressed: args.showSuppressed, simulate: args.simulate, jobs: args.jobs, cache: args.cache,
+  });
+  io.stdout(args.format === 'json' ? renderJson(result) : args.format === 'sarif' ? renderSarif(result, VERSION) : renderText(result));
+  return result.findings.some((f) => !f.suppressed) ? 1 : 0;
+}
+
+async function runExplain(args: Args, io: IO): Promise<number> {
+  const [where, ...rest] = args.positional;
+  const m = where ? /^(.*):(\d+)$/.exec(where) : null;
+  if (!m) throw new UsageError('explain takes FILE:LINE, e.g. lockscope explain drivers/xen/evtchn.c:412');
+  const file = m[1];
+  const line = Number(m[2]);
+  if (!fs.existsSync(file)) throw new InputError(`${file}: not found`);
+  const paths = rest.length > 0 ? rest : [path.dirname(file)];
+  const config = configFor(args, paths);
+  const result = await analyzePaths(paths, config, { all: true, showSuppressed: true, jobs: args.jobs, cache: args.cache });
+  const same = (f: string): boolean => path.resolve(f) === path.resolve(file);
+  const atPrimary = result.findings.filter((f) => same(f.location.file) && f.location.line === line);
+  const onPath = result.findings.filter((f) => f.related.some((r) => same(r.file) && r.line === line));
+  const chosen = atPrimary.length > 0 ? atPrimary : onPath;
+  if (chosen.length === 0) {
+    io.stderr(`lockscope: no finding at ${file}:${line} (${result.findings.length} finding(s) in ${paths.join(' ')})\n`);
+    return 2;
+  }
+  io.stdout(chosen.map((f) => explainText(f)).join('\n'));
   return 0;
+}
+
+async function runFacts(args: Args, io: IO): Promise<number> {
+  const [file] = args.positional;
+  if (!file) throw new UsageError('facts takes a C file');
+  const config = configFor(args, [path.dirname(file)]);
+  const walk = walkSources([file], { maxBytes: config.maxFileBytes });
+  if (walk.errors.length > 0) throw new InputError(walk.errors.map((e) => `${e.file}: ${e.message}`).join('; '));
+  if (walk.files.length === 0) throw new InputError(`${file}: ${walk.skipped[0]?.reason ?? 'not analysed'}`);
+  const text = fs.readFileSync(file, 'utf8');
+  const api = apiTableFor(config);
+  const facts = await extractSource(file, text, { api, macros: new Map() });
+  io.stdout(`${JSON.stringify(describeFacts([facts], config), null, 2)}\n`);
+  return 0;
+}
+
+async function runPatch(args: Args, io: IO): Promise<number> {
+  const { runPatchCommand } = await import('../patch/command.js');
+  const { gitRevisionsPatch } = await import('../patch/git.js');
+  const root = args.root ?? '.';
+  let patch: string;
+  let source: string;
+  if (args.git) {
+    const text = gitRevisionsPatch(root, args.git);
+    if (typeof text !== 'string') throw new InputError(text.message);
+    patch = text;
+    source = args.git;
+  } else {
+    source = args.positional[0] ?? '-';
+    try {
+      patch = source === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(source, 'utf8');
+    } catch (e) {
+      throw new InputError(`${source}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  return runPatchCommand({ patch, source, root, format: args.format, all: args.all, configFile: args.config }, io);
 }

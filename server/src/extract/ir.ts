@@ -47,8 +47,8 @@ export type LockEvent =
     }
   | {
       kind: 'call'; callee: string; args: AccessPath[]; site: Site;
-      /** A call through a function pointer field: `dev->ops->start(...)`. */
-      viaField?: { structType?: string; field: string };
+      /** A call through a function pointer field: `dev->ops->start(...)` is object `dev->ops`, field `start`. */
+      viaField?: { object: AccessPath; field: string };
     };
 
 /** A basic block: events in order, then a jump to any of succ. */
@@ -73,6 +73,8 @@ export interface FunctionIR {
   /** Annotation comments (`lockscope: init-only`, `lockscope: context hardirq` ...). */
   annotations: string[];
   params: Array<{ name: string; type?: string }>;
+  /** Declared return type, stripped (`foo_dev` for `struct foo_dev *to_foo(...)`). */
+  returnType?: string;
   /** Block 0 is the entry; `exit` is the single block every return reaches. */
   blocks: Block[];
   exit: number;
@@ -113,7 +115,10 @@ export interface MacroDef {
 
 /** `.field = fn` in an initializer of `struct structType`, or `x->field = fn;`. */
 export interface OpsBinding {
+  /** Known from the initializer's declared type; empty when it must come from `object` at link time. */
   structType: string;
+  /** For `x->field = fn;`: the object whose type names the struct. */
+  object?: AccessPath;
   field: string;
   fn: string;
   site: Site;

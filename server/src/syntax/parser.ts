@@ -8,6 +8,7 @@ import { Language, Parser, type Tree } from 'web-tree-sitter';
 export type { Node as SyntaxNode, Tree } from 'web-tree-sitter';
 
 let ready: Promise<Parser> | undefined;
+let readyParser: Parser | undefined;
 
 /** grammars/tree-sitter-c.wasm, found relative to this file in source and compiled layouts. */
 export function grammarPath(): string {
@@ -28,6 +29,7 @@ export function getParser(): Promise<Parser> {
       const lang = await Language.load(grammarPath());
       const parser = new Parser();
       parser.setLanguage(lang);
+      readyParser = parser;
       return parser;
     })();
   }
@@ -41,6 +43,14 @@ export function getParser(): Promise<Parser> {
 export async function parseC(text: string, previous?: Tree): Promise<Tree> {
   const parser = await getParser();
   const tree = parser.parse(text, previous ?? null);
+  if (!tree) throw new Error('tree-sitter returned no tree');
+  return tree;
+}
+
+/** Parse a small snippet synchronously; the parser must already be initialised (getParser resolved). */
+export function parseCSync(text: string): Tree {
+  if (!readyParser) throw new Error('parser not initialised');
+  const tree = readyParser.parse(text);
   if (!tree) throw new Error('tree-sitter returned no tree');
   return tree;
 }

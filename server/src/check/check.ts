@@ -1,0 +1,329 @@
+// check: the deadlock rules over the summaries and the lock order graph. Each
+// rule proposes candidates; a candidate carries the straight-line program of
+// every entry involved, which the simulator runs to confirm or drop it.
+import type { FunctionIR, Site } from '../extract/ir';
+import type { Context, LockMode } from '../kernel-api/types';
+import type { RelatedStep, RuleId } from '../report/finding';
+import type { SimHandler, SimOp, SimProgram, SimThread } from '../simulate/types';
+import type { EntryModel, EntryPoint } from '../graph/entries';
+import { conflicts, refKey, type AcqFact, type OrderFact, type Step, type Summaries } from '../summarize/summarize';
+
+export interface Candidate {
+  rule: RuleId;
+  /** Identity across edits and versions: rule + classes + functions, never lines. */
+  key: string;
+  locks: string[];
+  functions: string[];
+  message: string;
+  primary: Site;
+  related: RelatedStep[];
+  program: SimProgram;
+}
+
+export interface CheckLimits {
+  maxCycleLength: number;
+  maxCandidatesPerRule: number;
+}
+
+export const DEFAULT_LIMITS: CheckLimits = { maxCycleLength: 4, maxCandidatesPerRule: 5_000 };
+
+/** Where a class is taken in a context, with the entry that brings the context. */
+interface Usage {
+  entry: EntryPoint;
+  acq: AcqFact;
+}
+
+interface UsageMarks {
+  usedInHardirq: Map<string, Usage>;
+  usedInSoftirq: Map<string, Usage>;
+  enabledHardirq: Map<string, Usage>;
+  enabledSoftirq: Map<string, Usage>;
+}
+
+export function usageMarks(model: EntryModel, summaries: Summaries): UsageMarks {
+  const marks: UsageMarks = {
+    usedInHardirq: new Map(), usedInSoftirq: new Map(), enabledHardirq: new Map(), enabledSoftirq: new Map(),
+  };
+  const mark = (m: Map<string, Usage>, cls: string, u: Usage): void => {
+    const prev = m.get(cls);
+    // Prefer the shortest path: it is the one a reader checks first.
+    if (!prev || prev.acq.chain.length > u.acq.chain.length) m.set(cls, u);
+  };
+  for (const entry of model.entries) {
+    const s = summaries.byFn.get(entry.fn);
+    if (!s) continue;
+    for (const acq of s.acquires) {
+      if (!('cls' in acq.lock)) continue;
+      const cls = acq.lock.cls;
+      const irqOff = entry.irqOff || acq.irqOff;
+      const bhOff = entry.bhOff || acq.bhOff;
+      const u = { entry, acq };
+      if (entry.ctx === 'hardirq') {
+        if (!acq.try) mark(marks.usedInHardirq, cls, u);
+        continue;
+      }
+      if (entry.ctx === 'softirq' && !acq.try) mark(marks.usedInSoftirq, cls, u);
+      if (!irqOff) mark(marks.enabledHardirq, cls, u);
+      if (entry.ctx === 'process' && !irqOff && !bhOff) mark(marks.enabledSoftirq, cls, u);
+    }
+  }
+  return marks;
+}
+
+function stepsToRelated(steps: Step[], prefix: string): RelatedStep[] {
+  return steps.map((s, i) => ({ ...s.site, message: `${i === 0 ? prefix : '  '}${s.fn}(): ${s.note}` }));
+}
+
+function acquireOp(cls: string, mode: LockMode, chain: Step[], opts: { try?: boolean; irq?: 'off' | 'save' | 'bh-off' } = {}): SimOp {
+  const last = chain[chain.length - 1];
+  return { op: 'acquire', lock: cls, mode, try: opts.try, irq: opts.irq, site: last.site, fn: last.fn };
+}
+
+function releaseOp(cls: string, chain: Step[], irq?: 'on' | 'restore' | 'bh-on'): SimOp {
+  const last = chain[chain.length - 1];
+  return { op: 'release', lock: cls, irq, site: last.site, fn: last.fn };
+}
+
+/** The context a thread running `fn` starts in: process when anything process-context reaches it. */
+function threadFor(fn: FunctionIR, model: EntryModel, ops: SimOp[]): SimThread {
+  const ctxs = model.contexts.get(fn) ?? [];
+  const isEntryInProcess = model.entries.some((e) => e.fn === fn && e.ctx === 'process');
+  const reachedFromProcess = isEntryInProcess || [...(model.callers.get(fn) ?? [])].length > 0 || ctxs.length === 0;
+  const ctx: Context = reachedFromProcess ? 'process' : ctxs[0].ctx;
+  return {
+    entry: fn.name, ctx, initOnly: model.initPhase.has(fn) || fn.initOnly,
+    irqOff: ctx === 'hardirq', bhOff: ctx === 'softirq', ops,
+  };
+}
+
+function handlerFor(entry: EntryPoint, ops: SimOp[]): SimHandler {
+  return {
+    id: entry.handlerId ?? `${entry.ctx}:${entry.fn.name}`, fn: entry.fn.name, what: entry.what ?? 'irq', ctx: entry.ctx, ops,
+  };
+}
+
+function fnLabel(name: string): string {
+  return `${name}()`;
+}
+
+export function check(summaries: Summaries, model: EntryModel, limits: CheckLimits = DEFAULT_LIMITS): Candidate[] {
+  const out: Candidate[] = [];
+  const seen = new Set<string>();
+  const push = (c: Candidate): void => {
+    if (seen.has(c.key)) return;
+    seen.add(c.key);
+    out.push(c);
+  };
+  const marks = usageMarks(model, summaries);
+  waitUnderLock(summaries, model, push, limits);
+  lockOrderInversion(summaries, model, push, limits);
+  irqInversion(summaries, model, marks, push, limits);
+  recursiveLock(summaries, model, push);
+  return out;
+}
+
+function waitUnderLock(summaries: Summaries, model: EntryModel, push: (c: Candidate) => void, limits: CheckLimits): void {
+  let n = 0;
+  for (const w of summaries.waitsUnderLock) {
+    const bound = model.handlers.filter((h) => h.what === w.wait.what
+      && (h.key && w.wait.key ? h.key === w.wait.key : h.keyFile === w.wait.file || h.keyFile === w.fn.file));
+    for (const h of bound) {
+      const hs = summaries.byFn.get(h.fn);
+      const acq = hs?.acquires.find((a) => 'cls' in a.lock && a.lock.cls === w.held.cls && !a.try && conflicts(a.mode, w.held.mode));
+      if (!acq) continue;
+      if (++n > limits.maxCandidatesPerRule) return;
+      const waitStep = w.wait.chain[w.wait.chain.length - 1];
+      const handlerName = h.fn.name;
+      const kind = h.what === 'irq' ? `${h.ctx === 'process' ? 'threaded irq' : 'irq'} handler` : `${h.what} callback`;
+      const thread = threadFor(w.fn, model, [
+        acquireOp(w.held.cls, w.held.mode, w.held.chain, { irq: w.held.irq ?? (w.irqOff ? 'save' : undefined) }),
+        { op: 'wait', what: w.wait.what, target: h.handlerId ?? `${h.what}:${handlerName}`, api: w.wait.api, site: waitStep.site, fn: waitStep.fn },
+      ]);
+      push({
+        rule: 'wait-under-lock',
+        key: `wait-under-lock|${w.held.cls}|${w.fn.name}|${handlerName}`,
+        locks: [w.held.cls],
+        functions: [w.fn.name, handlerName],
+        message: `${fnLabel(w.fn.name)} waits for the ${kind} ${fnLabel(handlerName)} (${w.wait.api}) while holding ${w.held.cls}, which ${fnLabel(handlerName)} takes`,
+        primary: w.wait.chain[0].site,
+        related: [
+          ...stepsToRelated(w.held.chain, `${w.held.cls} taken: `),
+          ...stepsToRelated(w.wait.chain, `waits for ${handlerName}: `),
+          ...stepsToRelated(acq.chain, `${handlerName} [${h.ctx}] takes ${w.held.cls}: `),
+          { ...h.fn.site, message: `${handlerName} runs in ${h.ctx} context: ${h.why}` },
+        ],
+        program: { threads: [thread], handlers: [handlerFor(h, [acquireOp(w.held.cls, acq.mode, acq.chain), releaseOp(w.held.cls, acq.chain)])] },
+      });
+    }
+  }
+}
+
+function lockOrderInversion(summaries: Summaries, model: EntryModel, push: (c: Candidate) => void, limits: CheckLimits): void {
+  // The class graph; the proof of each edge prefers runtime code over init-only code.
+  const proofs = new Map<string, OrderFact>();
+  const adj = new Map<string, Set<string>>();
+  for (const o of summaries.orders) {
+    const k = `${o.from}\0${o.to}`;
+    const prev = proofs.get(k);
+    if (!prev || (model.initPhase.has(prev.fn) && !model.initPhase.has(o.fn))) proofs.set(k, o);
+    const s = adj.get(o.from) ?? new Set();
+    s.add(o.to);
+    adj.set(o.from, s);
+  }
+  let n = 0;
+  const seenCycles = new Set<string>();
+  for (const [from, tos] of adj) {
+    for (const to of tos) {
+      // Shortest path back from `to` to `from` closes the shortest cycle through this edge.
+      const back = shortestPath(adj, to, from, limits.maxCycleLength - 1);
+      if (!back) continue;
+      const cycle = [from, ...back.slice(0, -1)];
+      const canon = canonicalCycle(cycle);
+      if (seenCycles.has(canon)) continue;
+      seenCycles.add(canon);
+      if (++n > limits.maxCandidatesPerRule) return;
+      const edges = cycle.map((c, i) => proofs.get(`${c}\0${cycle[(i + 1) % cycle.length]}`)!);
+      const threads = edges.map((e) => threadFor(e.fn, model, [
+        acquireOp(e.from, e.fromMode, e.fromChain, { irq: e.fromIrqEffect ?? (e.fromIrq ? 'save' : undefined) }),
+        acquireOp(e.to, e.toMode, e.toChain),
+        releaseOp(e.to, e.toChain),
+        releaseOp(e.from, e.fromChain, e.fromIrq ? 'restore' : undefined),
+      ]));
+      const order = edges.map((e) => `${e.from} -> ${e.to} in ${fnLabel(e.fn.name)}`).join(', ');
+      const fns = [...new Set(edges.map((e) => e.fn.name))];
+      push({
+        rule: 'lock-order-inversion',
+        key: `lock-order-inversion|${canon}|${[...fns].sort().join(',')}`,
+        locks: cycle,
+        functions: fns,
+        message: `lock order inversion: ${order}`,
+        primary: edges[0].toChain[0].site,
+        related: edges.flatMap((e) => [
+          ...stepsToRelated(e.fromChain, `${e.from} taken: `),
+          ...stepsToRelated(e.toChain, `then ${e.to} taken: `),
+        ]),
+        program: { threads, handlers: [] },
+      });
+    }
+  }
+}
+
+function shortestPath(adj: Map<string, Set<string>>, start: string, goal: string, maxEdges: number): string[] | undefined {
+  if (start === goal) return [start];
+  const prev = new Map<string, string>([[start, '']]);
+  let frontier = [start];
+  for (let depth = 0; depth < maxEdges && frontier.length > 0; depth++) {
+    const nextFrontier: string[] = [];
+    for (const v of frontier) {
+      for (const w of adj.get(v) ?? []) {
+        if (prev.has(w)) continue;
+        prev.set(w, v);
+        if (w === goal) {
+          const pathOut = [w];
+          for (let x = v; x !== ''; x = prev.get(x)!) pathOut.unshift(x);
+          return pathOut;
+        }
+        nextFrontier.push(w);
+      }
+    }
+    frontier = nextFrontier;
+  }
+  return undefined;
+}
+
+function canonicalCycle(cycle: string[]): string {
+  let best = 0;
+  for (let i = 1; i < cycle.length; i++) if (cycle[i] < cycle[best]) best = i;
+  return [...cycle.slice(best), ...cycle.slice(0, best)].join(' -> ');
+}
+
+function irqInversion(
+  summaries: Summaries, model: EntryModel, marks: UsageMarks, push: (c: Candidate) => void, limits: CheckLimits,
+): void {
+  let n = 0;
+  const pairs: Array<[Map<string, Usage>, Map<string, Usage>, 'hardirq' | 'softirq']> = [
+    [marks.usedInHardirq, marks.enabledHardirq, 'hardirq'],
+    [marks.usedInSoftirq, marks.enabledSoftirq, 'softirq'],
+  ];
+  // Inconsistent lock state: taken in irq context and elsewhere with that context enabled.
+  for (const [usedIn, enabled, ctx] of pairs) {
+    for (const [cls, used] of usedIn) {
+      const en = enabled.get(cls);
+      if (!en || !conflicts(used.acq.mode, en.acq.mode)) continue;
+      if (++n > limits.maxCandidatesPerRule) return;
+      const enabledWord = ctx === 'hardirq' ? 'interrupts' : 'bottom halves';
+      const where = en.acq.chain[en.acq.chain.length - 1];
+      push({
+        rule: 'irq-inversion',
+        key: `irq-inversion|${ctx}|${cls}|${en.entry.fn.name}|${used.entry.fn.name}`,
+        locks: [cls],
+        functions: [en.entry.fn.name, used.entry.fn.name],
+        message: `${cls} is taken in ${ctx} context by ${fnLabel(used.entry.fn.name)} and with ${enabledWord} enabled by ${fnLabel(where.fn)}; a ${ctx === 'hardirq' ? 'interrupt' : 'softirq'} on that CPU deadlocks`,
+        primary: where.site,
+        related: [
+          ...stepsToRelated(en.acq.chain, `${cls} taken with ${enabledWord} enabled: `),
+          ...stepsToRelated(used.acq.chain, `${cls} taken in ${ctx} context: `),
+          { ...used.entry.fn.site, message: `${used.entry.fn.name} runs in ${ctx} context: ${used.entry.why}` },
+        ],
+        program: {
+          threads: [{ ...threadFor(en.entry.fn, model, [acquireOp(cls, en.acq.mode, en.acq.chain, { try: en.acq.try }), releaseOp(cls, en.acq.chain)]), ctx: 'process', irqOff: false, bhOff: false }],
+          handlers: [handlerFor(used.entry, [acquireOp(cls, used.acq.mode, used.acq.chain), releaseOp(cls, used.acq.chain)])],
+        },
+      });
+    }
+  }
+  // irq-safe -> irq-unsafe: A is taken in hardirq context, B with interrupts on, and B is taken under A.
+  for (const o of summaries.orders) {
+    const safe = marks.usedInHardirq.get(o.from);
+    const unsafe = marks.enabledHardirq.get(o.to);
+    if (!safe || !unsafe || o.from === o.to || marks.usedInHardirq.has(o.to)) continue;
+    if (++n > limits.maxCandidatesPerRule) return;
+    const where = unsafe.acq.chain[unsafe.acq.chain.length - 1];
+    push({
+      rule: 'irq-inversion',
+      key: `irq-inversion|safe-unsafe|${o.from}|${o.to}|${o.fn.name}`,
+      locks: [o.from, o.to],
+      functions: [o.fn.name, unsafe.entry.fn.name, safe.entry.fn.name],
+      message: `irq-safe ${o.from} is held while taking irq-unsafe ${o.to} in ${fnLabel(o.fn.name)}; ${o.to} is taken with interrupts enabled by ${fnLabel(where.fn)} and ${o.from} in hardirq context by ${fnLabel(safe.entry.fn.name)}`,
+      primary: o.toChain[0].site,
+      related: [
+        ...stepsToRelated(o.fromChain, `${o.from} taken: `),
+        ...stepsToRelated(o.toChain, `then ${o.to} taken: `),
+        ...stepsToRelated(unsafe.acq.chain, `${o.to} taken with interrupts enabled: `),
+        ...stepsToRelated(safe.acq.chain, `${o.from} taken in hardirq context: `),
+      ],
+      program: {
+        threads: [
+          { ...threadFor(unsafe.entry.fn, model, [acquireOp(o.to, unsafe.acq.mode, unsafe.acq.chain), releaseOp(o.to, unsafe.acq.chain)]), ctx: 'process', irqOff: false, bhOff: false },
+          threadFor(o.fn, model, [
+            acquireOp(o.from, o.fromMode, o.fromChain, { irq: 'save' }),
+            acquireOp(o.to, o.toMode, o.toChain),
+            releaseOp(o.to, o.toChain),
+            releaseOp(o.from, o.fromChain, 'restore'),
+          ]),
+        ],
+        handlers: [handlerFor(safe.entry, [acquireOp(o.from, safe.acq.mode, safe.acq.chain), releaseOp(o.from, safe.acq.chain)])],
+      },
+    });
+  }
+}
+
+function recursiveLock(summaries: Summaries, model: EntryModel, push: (c: Candidate) => void): void {
+  for (const r of summaries.recursions) {
+    push({
+      rule: 'recursive-lock',
+      key: `recursive-lock|${r.cls}|${r.fn.name}`,
+      locks: [r.cls],
+      functions: [...new Set([r.fn.name, ...r.second.map((s) => s.fn)])],
+      message: `${fnLabel(r.fn.name)} takes ${r.cls} while already holding it${r.second.length > 1 ? ` (through ${r.second.slice(1).map((s) => fnLabel(s.fn)).join(' -> ')})` : ''}`,
+      primary: r.second[0].site,
+      related: [...stepsToRelated(r.first, `${r.cls} taken: `), ...stepsToRelated(r.second, `${r.cls} taken again: `)],
+      program: {
+        threads: [threadFor(r.fn, model, [acquireOp(r.cls, r.mode, r.first), acquireOp(r.cls, r.mode, r.second)])],
+        handlers: [],
+      },
+    });
+  }
+}
+
+export { refKey };

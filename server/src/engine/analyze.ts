@@ -1,0 +1,153 @@
+// The pipeline in one place: parse -> extract -> summarize -> graph -> check
+// -> simulate -> report. Extraction is per file (and cacheable, and may run
+// in workers); everything after it sees the whole program.
+import type { FileFacts } from '../extract/ir';
+import { extractSource, type ExtractEnv } from '../extract/extract';
+import { scanMacros } from '../extract/macros';
+import { BUILTIN_OPS, BUILTIN_ROWS, buildApiTable } from '../kernel-api/load';
+import type { ApiTable, Context } from '../kernel-api/types';
+import { defaultConfig, type Config } from '../config/config';
+import { Program } from '../graph/link';
+import { findEntries, type EntryModel } from '../graph/entries';
+import { summarize, type Summaries } from '../summarize/summarize';
+import { check, type Candidate } from '../check/check';
+import { simulate } from '../simulate/index';
+import { DEFAULT_BOUNDS, type SimBounds } from '../simulate/types';
+import { configSuppression, inlineSuppression, toFinding } from '../report/build';
+import type { Finding } from '../report/finding';
+import {
+  CancelledError, type AnalysisResult, type AnalyzeOptions, type LockSiteInfo, type OrderEdge, type SkippedFile,
+  type SourceFile,
+} from './api';
+
+export type EngineOptions = AnalyzeOptions & { config?: Config };
+
+export function apiTableFor(config: Config): ApiTable {
+  return buildApiTable([...BUILTIN_ROWS, ...config.apiAdd], [...BUILTIN_OPS, ...config.ops], config.apiRemove);
+}
+
+/** Function-like macros of every given file (headers included) that wrap API calls. */
+export function macroTable(files: readonly SourceFile[], api: ApiTable): ExtractEnv['macros'] {
+  const macros = new Map<string, import('../extract/ir').MacroDef>();
+  for (const f of files) for (const m of scanMacros(f.file, f.text, api)) if (!macros.has(m.name)) macros.set(m.name, m);
+  return macros;
+}
+
+export async function analyzeSources(files: SourceFile[], opts: EngineOptions = {}): Promise<AnalysisResult> {
+  const started = Date.now();
+  const config = opts.config ?? defaultConfig();
+  const api = apiTableFor(config);
+  const env: ExtractEnv = { api, macros: macroTable(files, api) };
+  const facts: FileFacts[] = [];
+  const skipped: SkippedFile[] = [];
+  for (const f of files) {
+    if (opts.token?.isCancellationRequested) throw new CancelledError();
+    try {
+      facts.push(await extractSource(f.file, f.text, env));
+    } catch (e) {
+      skipped.push({ file: f.file, reason: `internal error in extraction: ${(e as Error).message}` });
+    }
+  }
+  const texts = new Map(files.map((f) => [f.file, f.text]));
+  return analyzeFacts(facts, { ...opts, config }, (file) => texts.get(file), skipped, started);
+}
+
+/** Everything after extraction, from (possibly cached) facts. */
+export function analyzeFacts(
+  facts: FileFacts[], opts: EngineOptions, textOf: (file: string) => string | undefined,
+  skipped: SkippedFile[] = [], started = Date.now(),
+): AnalysisResult {
+  const config = opts.config ?? defaultConfig();
+  const api = apiTableFor(config);
+  const initOnly = new Set(config.initOnly);
+  if (initOnly.size > 0) for (const f of facts) for (const fn of f.functions) if (initOnly.has(fn.name)) fn.initOnly = true;
+
+  const program = new Program(facts);
+  const summaries = summarize(program, opts.token);
+  const model = findEntries(program, summaries, api);
+  const candidates = check(summaries, model);
+
+  const bounds: SimBounds = { ...DEFAULT_BOUNDS, ...config.simulator, ...opts.bounds };
+  const simStart = Date.now();
+  let confirmed = 0;
+  let dropped = 0;
+  let atBound = 0;
+  const findings: Finding[] = [];
+  const linesOf = new Map<string, string[] | undefined>();
+  const lines = (file: string): string[] | undefined => {
+    if (!linesOf.has(file)) linesOf.set(file, textOf(file)?.split('\n'));
+    return linesOf.get(file);
+  };
+  for (const c of candidates) {
+    if (opts.token?.isCancellationRequested) throw new CancelledError();
+    if (config.rules[c.rule] === 'off') continue;
+    const result = opts.simulate === false ? undefined : simulate(c.program, bounds, opts.token);
+    if (result?.kind === 'deadlock') confirmed++;
+    else if (result?.kind === 'safe') dropped++;
+    else if (result) atBound++;
+    const finding = toFinding(c, result, config);
+    if (!finding.confirmed && !opts.all) continue;
+    const inline = inlineSuppression(lines(finding.location.file), finding.location.line, finding.rule);
+    const byConfig = inline === undefined ? configSuppression(finding, config) : undefined;
+    if (inline !== undefined || byConfig !== undefined) {
+      if (!opts.showSuppressed) continue;
+      finding.suppressed = inline !== undefined ? { by: 'comment', reason: inline } : { by: 'config', reason: byConfig! };
+    }
+    findings.push(finding);
+  }
+  const simulateMs = Date.now() - simStart;
+  findings.sort(compareFindings);
+
+  return {
+    findings,
+    stats: {
+      files: facts.length,
+      functions: program.functions.length,
+      lockSites: facts.reduce((n, f) => n + f.lockSites, 0),
+      durationMs: Date.now() - started,
+      candidates: candidates.length,
+      confirmed, dropped, atBound, simulateMs,
+    },
+    skipped,
+    facts,
+    edges: orderEdges(summaries, candidates),
+    lockSites: lockSiteInfo(summaries, model),
+  };
+}
+
+function compareFindings(a: Finding, b: Finding): number {
+  return a.location.file.localeCompare(b.location.file) || a.location.line - b.location.line
+    || a.location.column - b.location.column || a.rule.localeCompare(b.rule) || a.id.localeCompare(b.id);
+}
+
+function orderEdges(summaries: Summaries, candidates: Candidate[]): OrderEdge[] {
+  const inCycle = new Set<string>();
+  for (const c of candidates) {
+    if (c.rule !== 'lock-order-inversion') continue;
+    c.locks.forEach((l, i) => inCycle.add(`${l}\0${c.locks[(i + 1) % c.locks.length]}`));
+  }
+  return summaries.orders.map((o) => ({
+    from: o.from, to: o.to, fn: o.fn.name, site: o.toChain[0].site, heldAt: o.fromChain[0].site,
+    inCycle: inCycle.has(`${o.from}\0${o.to}`) || undefined,
+  }));
+}
+
+function lockSiteInfo(summaries: Summaries, model: EntryModel): LockSiteInfo[] {
+  // Contexts per class: which entries take it, in which context.
+  const byClass = new Map<string, Array<{ ctx: Context; fn: string; site: import('../extract/ir').Site }>>();
+  for (const e of model.entries) {
+    const s = summaries.byFn.get(e.fn);
+    if (!s) continue;
+    for (const a of s.acquires) {
+      if (!('cls' in a.lock)) continue;
+      const list = byClass.get(a.lock.cls) ?? [];
+      if (list.length < 8 && !list.some((x) => x.ctx === e.ctx && x.fn === e.fn.name)) {
+        list.push({ ctx: e.ctx, fn: e.fn.name, site: a.chain[a.chain.length - 1].site });
+      }
+      byClass.set(a.lock.cls, list);
+    }
+  }
+  return [...summaries.lockSites.values()].map((s) => ({
+    site: s.site, cls: s.cls, api: s.api, fn: s.fn.name, held: [...s.held], contexts: byClass.get(s.cls) ?? [],
+  }));
+}

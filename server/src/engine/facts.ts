@@ -1,0 +1,50 @@
+// `lockscope facts`: what extraction and linking saw, for debugging and tests —
+// every function with the contexts it was given and why, and every lock site
+// with the class it names and the API row (or summary) that named it.
+import type { FileFacts } from '../extract/ir';
+import type { Config } from '../config/config';
+import { Program } from '../graph/link';
+import { findEntries } from '../graph/entries';
+import { summarize } from '../summarize/summarize';
+import { apiTableFor } from './analyze';
+
+export function describeFacts(facts: FileFacts[], config: Config): unknown {
+  const api = apiTableFor(config);
+  const program = new Program(facts);
+  const summaries = summarize(program);
+  const model = findEntries(program, summaries, api);
+  const sites = [...summaries.lockSites.values()];
+  return {
+    version: 1,
+    files: facts.map((f) => ({ file: f.file, hash: f.hash, lockSites: f.lockSites, errorNodes: f.errorNodes, gaps: f.gaps.length })),
+    functions: program.functions.map((fn) => ({
+      name: fn.name,
+      file: fn.file,
+      line: fn.site.line,
+      initOnly: fn.initOnly || model.initPhase.has(fn) || undefined,
+      annotations: fn.annotations.length > 0 ? fn.annotations : undefined,
+      contexts: [
+        ...model.entries.filter((e) => e.fn === fn).map((e) => ({ context: e.ctx, why: e.why, entry: true })),
+        ...(model.contexts.get(fn) ?? []).filter((c) => c.via.fn !== fn).map((c) => ({ context: c.ctx, why: `called from ${c.via.fn.name}() (${c.via.why})`, entry: false })),
+      ],
+      events: fn.blocks.flatMap((b) => b.events).map((ev) => {
+        const where = `${ev.site.line}:${ev.site.column}`;
+        switch (ev.kind) {
+          case 'acquire':
+          case 'release': {
+            const ref = ev.cls ? { cls: ev.cls } : program.lockRef(ev.lock, fn);
+            const cls = ref && 'cls' in ref ? ref.cls : ref ? `(parameter ${ref.param} of ${fn.name})` : undefined;
+            return { kind: ev.kind, at: where, api: ev.api, lock: ev.lock.text, cls, namedBy: api.byName.get(ev.api)?.project ?? ev.api, mode: 'mode' in ev ? ev.mode : undefined, irq: ev.irq, try: ev.kind === 'acquire' ? ev.try : undefined };
+          }
+          case 'irq': return { kind: ev.kind, at: where, api: ev.api, effect: ev.effect };
+          case 'wait': return { kind: ev.kind, at: where, api: ev.api, what: ev.what, key: ev.key.text };
+          case 'register': return { kind: ev.kind, at: where, api: ev.api, handler: ev.handler, context: ev.ctx, key: ev.key.text };
+          case 'call': return { kind: ev.kind, at: where, callee: ev.callee, via: ev.viaField ? `->${ev.viaField.field}` : undefined };
+        }
+      }),
+    })),
+    classes: [...new Set(sites.map((s) => s.cls))].sort(),
+    bindings: [...program.bindings.entries()].map(([key, list]) => ({ field: key, functions: list.map((b) => b.fn), row: api.ops.has(key) })),
+    pointerCalls: summaries.pointerCalls,
+  };
+}

@@ -1,0 +1,887 @@
+// extract: syntax tree -> FileFacts. Walks every function definition into a
+// small control-flow graph of lock events, and collects what later stages need
+// to name lock classes (struct layouts, typedefs, globals) and to bind
+// handlers (registrations, ops-table initializers). ERROR nodes are walked
+// through, never a reason to drop a function.
+import { createHash } from 'node:crypto';
+import { parseC, type SyntaxNode, type Tree } from '../syntax/parser';
+import type { ApiRow, ApiTable } from '../kernel-api/types';
+import type {
+  AccessPath, Block, FileFacts, FunctionIR, Gap, GlobalDef, LockEvent, MacroDef, OpsBinding, Site, StructDef,
+  StructField,
+} from './ir';
+import { containerType, declaredName, functionDeclarator, siteOf, typeName } from './syntax-util';
+import { expandMacro, scanMacros } from './macros';
+
+export interface ExtractEnv {
+  api: ApiTable;
+  /** Function-like macros from the analysed tree that wrap API calls. */
+  macros: ReadonlyMap<string, MacroDef>;
+}
+
+export function contentHash(text: string): string {
+  return createHash('sha1').update(text).digest('hex');
+}
+
+export async function extractSource(file: string, text: string, env: ExtractEnv): Promise<FileFacts> {
+  const tree = await parseC(text);
+  try {
+    return extractTree(tree, file, text, env);
+  } finally {
+    tree.delete();
+  }
+}
+
+/** Top-level macros that define a lock or a handler at file scope. */
+const FILE_SCOPE_DEFINERS: Record<string, string> = {
+  DEFINE_SPINLOCK: 'spinlock_t', DEFINE_RAW_SPINLOCK: 'raw_spinlock_t', DEFINE_RWLOCK: 'rwlock_t',
+  DEFINE_MUTEX: 'mutex', DECLARE_RWSEM: 'rw_semaphore', DEFINE_SEMAPHORE: 'semaphore',
+  DEFINE_SEQLOCK: 'seqlock_t', DEFINE_IDR: 'idr', DEFINE_XARRAY: 'xarray', DEFINE_IDA: 'ida',
+};
+const FILE_SCOPE_DEFINE = /^\s*(?:static\s+)?(?:__cacheline_aligned\w*\s+)?([A-Z_][A-Z0-9_]*)\s*\(\s*(\w+)\s*(?:,\s*&?\s*(\w+))?/;
+
+export function extractTree(tree: Tree, file: string, text: string, env: ExtractEnv): FileFacts {
+  const facts: FileFacts = {
+    file, hash: contentHash(text), functions: [], structs: [], typedefs: [], globals: [], macros: [],
+    bindings: [], registrations: [], lockSites: 0, errorNodes: 0, gaps: [],
+  };
+  facts.macros = scanMacros(file, text, env.api);
+  if (facts.macros.length > 0) {
+    const merged = new Map(env.macros);
+    for (const m of facts.macros) if (!merged.has(m.name)) merged.set(m.name, m);
+    env = { ...env, macros: merged };
+  }
+  const fileGlobals = new Map<string, GlobalDef>();
+  const root = tree.rootNode;
+  facts.errorNodes = countErrors(root);
+
+  // Struct definitions can appear anywhere (nested, in typedefs, in parameters).
+  for (const spec of root.descendantsOfType(['struct_specifier', 'union_specifier'])) {
+    if (spec && spec.childForFieldName('body')) collectStruct(spec, file, facts);
+  }
+
+  for (const top of root.namedChildren) {
+    if (!top) continue;
+    visitTopLevel(top, file, facts, fileGlobals, env);
+  }
+  return facts;
+}
+
+function visitTopLevel(
+  top: SyntaxNode, file: string, facts: FileFacts, fileGlobals: Map<string, GlobalDef>, env: ExtractEnv,
+): void {
+  switch (top.type) {
+    case 'function_definition': {
+      const fn = new FunctionBuilder(top, file, facts, fileGlobals, env).build();
+      if (fn) facts.functions.push(fn);
+      return;
+    }
+    case 'declaration':
+      collectGlobalDeclaration(top, file, facts, fileGlobals, env);
+      return;
+    case 'type_definition': {
+      const target = typeName(top.childForFieldName('type'));
+      for (const d of top.childrenForFieldName('declarator')) {
+        const n = d && declaredName(d);
+        if (n && target && n.name !== target) facts.typedefs.push({ name: n.name, target });
+      }
+      return;
+    }
+    case 'expression_statement':
+      fileScopeDefine(top, file, facts, fileGlobals, env);
+      return;
+    case 'preproc_ifdef':
+    case 'preproc_if':
+    case 'preproc_else':
+    case 'preproc_elif':
+    case 'preproc_elifdef':
+    case 'linkage_specification':
+    case 'declaration_list':
+    case 'ERROR':
+      // Conditional compilation: both sides are analysed, as a reader sees them.
+      for (const c of top.namedChildren) if (c) visitTopLevel(c, file, facts, fileGlobals, env);
+      return;
+    default:
+      return;
+  }
+}
+
+function countErrors(root: SyntaxNode): number {
+  return root.hasError ? root.descendantsOfType('ERROR').length : 0;
+}
+
+function collectStruct(spec: SyntaxNode, file: string, facts: FileFacts): void {
+  let name = spec.childForFieldName('name')?.text;
+  if (!name) {
+    // `typedef struct { ... } foo_t;` names the struct by its typedef.
+    const parent = spec.parent;
+    if (parent?.type === 'type_definition') name = declaredName(parent.childForFieldName('declarator'))?.name;
+  }
+  if (!name) return;
+  const fields: StructField[] = [];
+  addFields(spec.childForFieldName('body'), fields, name, file, facts);
+  facts.structs.push({ name, fields, site: siteOf(spec, file) });
+}
+
+function addFields(body: SyntaxNode | null, fields: StructField[], owner: string, file: string, facts: FileFacts): void {
+  if (!body) return;
+  for (const fd of body.namedChildren) {
+    if (!fd || fd.type !== 'field_declaration') continue;
+    const typeNode = fd.childForFieldName('type');
+    const declarators = fd.childrenForFieldName('declarator').filter((d): d is SyntaxNode => !!d);
+    if (declarators.length === 0 && typeNode && (typeNode.type === 'struct_specifier' || typeNode.type === 'union_specifier')
+      && !typeNode.childForFieldName('name')) {
+      // Anonymous member struct/union: its fields are reached directly.
+      addFields(typeNode.childForFieldName('body'), fields, owner, file, facts);
+      continue;
+    }
+    let type = typeName(typeNode);
+    if (!type && typeNode && (typeNode.type === 'struct_specifier' || typeNode.type === 'union_specifier')) {
+      // A named member of an anonymous struct type: give the type a name of its own.
+      const first = declaredName(declarators[0] ?? null);
+      if (first) {
+        type = `${owner}.${first.name}`;
+        const inner: StructField[] = [];
+        addFields(typeNode.childForFieldName('body'), inner, type, file, facts);
+        facts.structs.push({ name: type, fields: inner, site: siteOf(typeNode, file) });
+      }
+    }
+    for (const d of declarators) {
+      const n = declaredName(d);
+      if (n) fields.push({ name: n.name, type: type ?? '?', pointer: n.pointer, isFnPtr: n.isFnPtr || undefined });
+    }
+  }
+}
+
+function collectGlobalDeclaration(
+  decl: SyntaxNode, file: string, facts: FileFacts, fileGlobals: Map<string, GlobalDef>, env: ExtractEnv,
+): void {
+  const typeNode = decl.childForFieldName('type');
+  const isStatic = decl.namedChildren.some((c) => c?.type === 'storage_class_specifier' && c.text === 'static');
+  if (typeNode?.type === 'type_identifier' && /^(DEFINE|DECLARE)_/.test(typeNode.text)) {
+    fileScopeDefine(decl, file, facts, fileGlobals, env);
+    return;
+  }
+  const type = typeName(typeNode);
+  for (const d of decl.childrenForFieldName('declarator')) {
+    if (!d) continue;
+    const n = declaredName(d);
+    if (!n) continue;
+    if (d.type === 'function_declarator' || (n.node.parent?.type === 'function_declarator' && !n.isFnPtr)) continue;
+    const g: GlobalDef = { name: n.name, type: type ?? '?', isStatic, site: siteOf(n.node, file) };
+    facts.globals.push(g);
+    fileGlobals.set(g.name, g);
+    if (n.value?.type === 'initializer_list' && type) collectInitializerBindings(n.value, type, file, facts);
+  }
+}
+
+/** `.field = fn` inside an initializer of `struct type`, recursing into nested lists. */
+function collectInitializerBindings(list: SyntaxNode, structType: string, file: string, facts: FileFacts): void {
+  for (const item of list.namedChildren) {
+    if (!item) continue;
+    if (item.type === 'initializer_pair') {
+      const designator = item.childForFieldName('designator');
+      const value = item.childForFieldName('value');
+      const field = designator?.type === 'field_designator' ? designator.namedChild(0)?.text : undefined;
+      if (!field || !value) continue;
+      const fnName = functionNameOf(value);
+      if (fnName) facts.bindings.push({ structType, field, fn: fnName, site: siteOf(value, file) });
+    } else if (item.type === 'initializer_list') {
+      // An array of ops structs: `static struct foo_ops ops[] = { { .a = f }, ... }`.
+      collectInitializerBindings(item, structType, file, facts);
+    }
+  }
+}
+
+function functionNameOf(value: SyntaxNode): string | undefined {
+  let v: SyntaxNode | null = value;
+  if (v.type === 'pointer_expression' && v.childForFieldName('operator')?.text === '&') v = v.childForFieldName('argument');
+  if (v?.type === 'cast_expression') v = v.childForFieldName('value');
+  return v?.type === 'identifier' ? v.text : undefined;
+}
+
+function fileScopeDefine(
+  node: SyntaxNode, file: string, facts: FileFacts, fileGlobals: Map<string, GlobalDef>, env: ExtractEnv,
+): void {
+  const text = node.text.length > 400 ? node.text.slice(0, 400) : node.text;
+  const m = FILE_SCOPE_DEFINE.exec(text);
+  if (!m) return;
+  const [, macro, name, handler] = m;
+  const isStatic = /^\s*static\b/.test(text);
+  const site = siteOf(node, file);
+  const lockType = FILE_SCOPE_DEFINERS[macro];
+  if (lockType) {
+    const g: GlobalDef = { name, type: lockType, isStatic, site };
+    facts.globals.push(g);
+    fileGlobals.set(name, g);
+    return;
+  }
+  const row = env.api.byName.get(macro);
+  if (row?.op === 'register' && handler) {
+    const g: GlobalDef = { name, type: row.what, isStatic, site };
+    facts.globals.push(g);
+    fileGlobals.set(name, g);
+    facts.registrations.push({
+      kind: 'register', what: row.what, ctx: row.ctx, handler, api: macro, site,
+      key: { text: name, base: name, baseKind: 'global', fields: [] },
+    });
+  }
+}
+
+/** Loop/switch targets for break and continue while building a function's CFG. */
+interface JumpTargets {
+  breakTo?: number;
+  continueTo?: number;
+  /** guard() scopes open inside the loop, released on break/continue. */
+  guardDepth: number;
+}
+
+interface GuardScope {
+  releases: LockEvent[];
+}
+
+class FunctionBuilder {
+  private readonly blocks: Block[] = [{ events: [], succ: [] }];
+  private cur = 0;
+  private readonly exit: number;
+  private readonly labels = new Map<string, number>();
+  private readonly params: Array<{ name: string; type?: string }> = [];
+  private readonly locals = new Map<string, string | undefined>();
+  private readonly gaps: Gap[] = [];
+  private readonly guardScopes: GuardScope[] = [];
+  private readonly annotations: string[] = [];
+  private name = '';
+  private macroDepth = 0;
+
+  constructor(
+    private readonly def: SyntaxNode,
+    private readonly file: string,
+    private readonly facts: FileFacts,
+    private readonly fileGlobals: ReadonlyMap<string, GlobalDef>,
+    private readonly env: ExtractEnv,
+  ) {
+    this.exit = this.newBlock();
+  }
+
+  build(): FunctionIR | undefined {
+    const fdecl = functionDeclarator(this.def.childForFieldName('declarator'));
+    const nameNode = fdecl ? declaredName(fdecl.childForFieldName('declarator')) : undefined;
+    if (!fdecl || !nameNode) return undefined;
+    this.name = nameNode.name;
+    for (const p of fdecl.childForFieldName('parameters')?.namedChildren ?? []) {
+      if (p?.type !== 'parameter_declaration') continue;
+      const n = declaredName(p.childForFieldName('declarator'));
+      if (n) this.params.push({ name: n.name, type: typeName(p.childForFieldName('type')) });
+    }
+    const body = this.def.childForFieldName('body');
+    if (!body) return undefined;
+    for (const decl of body.descendantsOfType('declaration')) {
+      if (!decl) continue;
+      const type = typeName(decl.childForFieldName('type'));
+      for (const d of decl.childrenForFieldName('declarator')) {
+        const n = d && declaredName(d);
+        if (n) this.locals.set(n.name, type);
+      }
+    }
+    const headText = this.def.text.slice(0, Math.max(0, body.startIndex - this.def.startIndex));
+    const initOnly = /\b__(?:init|exit|ref|devinit|initdata)\b/.test(headText);
+    this.readAnnotations(headText);
+
+    this.statement(body);
+    this.jump(this.exit);
+
+    const returnDeclarator = this.def.childForFieldName('declarator');
+    const returnType = typeName(this.def.childForFieldName('type'));
+    return {
+      name: this.name,
+      file: this.file,
+      site: siteOf(nameNode.node, this.file),
+      isStatic: this.def.namedChildren.some((c) => c?.type === 'storage_class_specifier' && c.text === 'static'),
+      initOnly: initOnly || this.annotations.includes('init-only'),
+      annotations: this.annotations,
+      params: this.params,
+      returnType: returnDeclarator?.type === 'pointer_declarator' ? returnType : undefined,
+      blocks: this.blocks,
+      exit: this.exit,
+      gaps: this.gaps,
+    };
+  }
+
+  /** `/* lockscope: init-only *\/` in a comment right before (or inside the head of) the function. */
+  private readAnnotations(headText: string): void {
+    const texts = [headText];
+    let prev = this.def.previousSibling;
+    for (let i = 0; prev && prev.type === 'comment' && i < 4; i++, prev = prev.previousSibling) texts.push(prev.text);
+    for (const t of texts) {
+      for (const m of t.matchAll(/lockscope:\s*([a-z][a-z-]*(?:\s+(?:hardirq|softirq|process))?)/g)) {
+        this.annotations.push(m[1].trim());
+      }
+    }
+  }
+
+  private newBlock(): number {
+    this.blocks.push({ events: [], succ: [] });
+    return this.blocks.length - 1;
+  }
+
+  private emit(ev: LockEvent): void {
+    if (this.cur >= 0) this.blocks[this.cur].events.push(ev);
+  }
+
+  private jump(to: number): void {
+    if (this.cur >= 0 && !this.blocks[this.cur].succ.includes(to)) this.blocks[this.cur].succ.push(to);
+  }
+
+  /** Start a block reached from nowhere yet (after return/goto): code there is unreachable unless labelled. */
+  private startDetached(): void {
+    this.cur = this.newBlock();
+  }
+
+  /** While a macro expansion is walked, every event is at the macro call. */
+  private siteOverride: Site | undefined;
+
+  private site(node: SyntaxNode): Site {
+    return this.siteOverride ?? siteOf(node, this.file);
+  }
+
+  private labelBlock(name: string): number {
+    let b = this.labels.get(name);
+    if (b === undefined) {
+      b = this.newBlock();
+      this.labels.set(name, b);
+    }
+    return b;
+  }
+
+  private statement(node: SyntaxNode | null): void {
+    if (!node) return;
+    switch (node.type) {
+      case 'compound_statement':
+        this.compound(node);
+        return;
+      case 'if_statement':
+        this.ifStatement(node);
+        return;
+      case 'while_statement':
+      case 'for_statement':
+        this.loop(node, false);
+        return;
+      case 'do_statement':
+        this.loop(node, true);
+        return;
+      case 'switch_statement':
+        this.switchStatement(node);
+        return;
+      case 'return_statement': {
+        for (const c of node.namedChildren) if (c) this.expression(c);
+        this.releaseGuards(0);
+        this.jump(this.exit);
+        this.startDetached();
+        return;
+      }
+      case 'goto_statement': {
+        const label = node.childForFieldName('label')?.text;
+        if (label) {
+          this.releaseGuards(0);
+          this.jump(this.labelBlock(label));
+        }
+        this.startDetached();
+        return;
+      }
+      case 'break_statement':
+      case 'continue_statement': {
+        const t = this.jumpTargets[this.jumpTargets.length - 1];
+        const to = node.type === 'break_statement' ? t?.breakTo : t?.continueTo;
+        if (t && to !== undefined) {
+          this.releaseGuards(t.guardDepth);
+          this.jump(to);
+          this.startDetached();
+        }
+        return;
+      }
+      case 'labeled_statement': {
+        const label = node.childForFieldName('label')?.text;
+        if (label) {
+          const b = this.labelBlock(label);
+          this.jump(b);
+          this.cur = b;
+        }
+        for (const c of node.namedChildren) if (c && c.type !== 'statement_identifier') this.statement(c);
+        return;
+      }
+      case 'case_statement':
+        // Handled by switchStatement; a stray case (in ERROR recovery) is just its statements.
+        for (const c of node.namedChildren) if (c) this.statement(c);
+        return;
+      case 'expression_statement':
+      case 'declaration':
+      case 'init_declarator':
+        for (const c of node.namedChildren) if (c) this.expression(c);
+        return;
+      case 'comment':
+        return;
+      case 'preproc_ifdef':
+      case 'preproc_if':
+      case 'preproc_else':
+      case 'preproc_elif':
+      case 'preproc_elifdef':
+        // Both sides of #ifdef, in sequence: a lock taken under either counts.
+        for (const c of node.namedChildren) {
+          if (!c) continue;
+          if (c.type.endsWith('statement') || c.type.startsWith('preproc_') || c.type === 'declaration' || c.type === 'ERROR'
+            || c.type === 'labeled_statement' || c.type === 'compound_statement') this.statement(c);
+        }
+        return;
+      case 'ERROR':
+        this.gaps.push({ site: this.site(node), what: 'syntax error recovered' });
+        for (const c of node.namedChildren) if (c) this.statement(c);
+        return;
+      default:
+        if (node.type.endsWith('_statement')) {
+          for (const c of node.namedChildren) if (c) this.statement(c);
+        } else {
+          this.expression(node);
+        }
+    }
+  }
+
+  private compound(node: SyntaxNode): void {
+    const depth = this.guardScopes.length;
+    this.guardScopes.push({ releases: [] });
+    const children = node.namedChildren;
+    for (let i = 0; i < children.length; i++) {
+      const c = children[i];
+      if (!c) continue;
+      const scoped = this.scopedGuardCall(c);
+      if (scoped) {
+        // `scoped_guard(spinlock, &l) { ... }` parses as a call followed by its body.
+        const body = children[i + 1];
+        this.guardScopes.push({ releases: [] });
+        this.guard(scoped.kind, scoped.lockArg, scoped.call);
+        if (body) {
+          this.statement(body);
+          i++;
+        }
+        this.popGuardScope();
+        continue;
+      }
+      this.statement(c);
+    }
+    while (this.guardScopes.length > depth) this.popGuardScope();
+  }
+
+  private popGuardScope(): void {
+    const scope = this.guardScopes.pop();
+    if (scope) for (const ev of [...scope.releases].reverse()) this.emit(ev);
+  }
+
+  /** Emit releases of every guard in scopes deeper than `depth` (leaving them by a jump). */
+  private releaseGuards(depth: number): void {
+    for (let i = this.guardScopes.length - 1; i >= depth; i--) {
+      for (const ev of [...this.guardScopes[i].releases].reverse()) this.emit(ev);
+    }
+  }
+
+  private scopedGuardCall(stmt: SyntaxNode): { kind: string; lockArg: SyntaxNode | null; call: SyntaxNode } | undefined {
+    if (stmt.type !== 'expression_statement') return undefined;
+    const call = stmt.namedChild(0);
+    if (call?.type !== 'call_expression' || call.childForFieldName('function')?.text !== 'scoped_guard') return undefined;
+    const args = call.childForFieldName('arguments')?.namedChildren ?? [];
+    if (!args[0]) return undefined;
+    return { kind: args[0].text, lockArg: args[1] ?? null, call };
+  }
+
+  /** `guard(kind)(&l)` or `scoped_guard(kind, &l)`: acquire now, release at scope end. */
+  private guard(kind: string, lockArg: SyntaxNode | null, call: SyntaxNode): void {
+    const row = this.env.api.byName.get(kind);
+    if (row?.op !== 'guard') {
+      this.gaps.push({ site: this.site(call), what: `unknown guard class ${kind}` });
+      return;
+    }
+    const acquire = this.env.api.byName.get(row.acquire);
+    const site = this.site(call);
+    const api = `guard(${kind})`;
+    if (acquire?.op === 'acquire' && lockArg) {
+      const lock = this.path(lockArg);
+      this.emit({ kind: 'acquire', lock, mode: acquire.mode, irq: acquire.irq, api, site });
+      this.facts.lockSites++;
+      const irq = acquire.irq === 'off' ? 'on' : acquire.irq === 'save' ? 'restore' : acquire.irq === 'bh-off' ? 'bh-on' : undefined;
+      this.guardScopes[this.guardScopes.length - 1].releases.push({ kind: 'release', lock, mode: acquire.mode, irq, api, site });
+    } else if (acquire?.op === 'irq') {
+      this.emit({ kind: 'irq', effect: acquire.effect, api, site });
+      const undo = acquire.effect === 'save' ? 'restore' : 'on';
+      this.guardScopes[this.guardScopes.length - 1].releases.push({ kind: 'irq', effect: undo, api, site });
+    }
+  }
+
+  private readonly jumpTargets: JumpTargets[] = [];
+
+  private ifStatement(node: SyntaxNode): void {
+    const cond = node.childForFieldName('condition');
+    const { onTrue, onFalse } = this.condition(cond);
+    const head = this.cur;
+    const join = this.newBlock();
+    const thenB = this.newBlock();
+    this.cur = head;
+    this.jump(thenB);
+    this.cur = thenB;
+    for (const ev of onTrue) this.emit(ev);
+    this.statement(node.childForFieldName('consequence'));
+    this.jump(join);
+    const alt = node.childForFieldName('alternative');
+    const elseB = this.newBlock();
+    this.cur = head;
+    this.jump(elseB);
+    this.cur = elseB;
+    for (const ev of onFalse) this.emit(ev);
+    if (alt) this.statement(alt.type === 'else_clause' ? alt.namedChild(0) : alt);
+    this.jump(join);
+    this.cur = join;
+  }
+
+  /**
+   * Evaluate a branch condition. A conditional acquire in it (trylock,
+   * mutex_lock_interruptible) is placed on the branch where it succeeded.
+   */
+  private condition(cond: SyntaxNode | null): { onTrue: LockEvent[]; onFalse: LockEvent[] } {
+    const onTrue: LockEvent[] = [];
+    const onFalse: LockEvent[] = [];
+    if (!cond) return { onTrue, onFalse };
+    this.expression(cond, (call, ev, row) => {
+      const truth = conditionPolarity(call, cond);
+      const successIsTrue = row.ok === 'zero' ? truth === false : truth === true;
+      if (truth === undefined) return false;
+      (successIsTrue ? onTrue : onFalse).push(ev);
+      return true;
+    });
+    return { onTrue, onFalse };
+  }
+
+  private loop(node: SyntaxNode, isDo: boolean): void {
+    const head = this.newBlock();
+    const after = this.newBlock();
+    const bodyB = this.newBlock();
+    if (node.type === 'for_statement') {
+      const init = node.childForFieldName('initializer');
+      if (init) this.statement(init);
+    }
+    this.jump(isDo ? bodyB : head);
+    // Condition block: evaluated before each iteration (after the body for do-while).
+    this.cur = head;
+    const { onTrue, onFalse } = this.condition(node.childForFieldName('condition'));
+    const toBody = this.newBlock();
+    const toAfter = this.newBlock();
+    this.jump(toBody);
+    this.jump(toAfter);
+    this.cur = toBody;
+    for (const ev of onTrue) this.emit(ev);
+    this.jump(bodyB);
+    this.cur = toAfter;
+    for (const ev of onFalse) this.emit(ev);
+    this.jump(after);
+
+    const update = this.newBlock();
+    this.cur = bodyB;
+    this.jumpTargets.push({ breakTo: after, continueTo: update, guardDepth: this.guardScopes.length });
+    this.statement(node.childForFieldName('body'));
+    this.jumpTargets.pop();
+    this.jump(update);
+    this.cur = update;
+    const inc = node.childForFieldName('update');
+    if (inc) this.expression(inc);
+    this.jump(head);
+    this.cur = after;
+  }
+
+  private switchStatement(node: SyntaxNode): void {
+    this.expression(node.childForFieldName('condition'));
+    const head = this.cur;
+    const after = this.newBlock();
+    const body = node.childForFieldName('body');
+    this.jumpTargets.push({ breakTo: after, continueTo: this.jumpTargets[this.jumpTargets.length - 1]?.continueTo, guardDepth: this.guardScopes.length });
+    let sawDefault = false;
+    this.startDetached();
+    for (const c of body?.namedChildren ?? []) {
+      if (!c) continue;
+      if (c.type === 'case_statement') {
+        const b = this.newBlock();
+        this.jump(b); // fall-through from the previous case
+        this.cur = head;
+        this.jump(b);
+        this.cur = b;
+        if (!c.childForFieldName('value')) sawDefault = true;
+        for (const s of c.namedChildren) {
+          if (s && s !== c.childForFieldName('value')) this.statement(s);
+        }
+      } else {
+        this.statement(c);
+      }
+    }
+    this.jump(after);
+    this.jumpTargets.pop();
+    if (!sawDefault) {
+      this.cur = head;
+      this.jump(after);
+    }
+    this.cur = after;
+  }
+
+  /**
+   * Walk an expression in evaluation order (arguments before the call).
+   * `onConditional` may claim a conditional acquire (placing it on a branch).
+   */
+  private expression(
+    node: SyntaxNode | null,
+    onConditional?: (call: SyntaxNode, ev: LockEvent, row: Extract<ApiRow, { op: 'acquire' }>) => boolean,
+  ): void {
+    if (!node) return;
+    const t = node.type;
+    if (t === 'call_expression') {
+      this.call(node, onConditional);
+      return;
+    }
+    if (t === 'compound_statement') {
+      // GNU statement expression `({ ... })`.
+      this.statement(node);
+      return;
+    }
+    if (t === 'identifier' || t === 'number_literal' || t === 'string_literal' || t === 'field_identifier'
+      || t === 'comment' || t === 'primitive_type' || t === 'type_identifier') return;
+    if (t === 'assignment_expression') this.assignmentBinding(node);
+    for (const c of node.namedChildren) if (c) this.expression(c, onConditional);
+  }
+
+  /** `x->field = fn;` binds fn to the struct type of x at link time. */
+  private assignmentBinding(node: SyntaxNode): void {
+    const left = node.childForFieldName('left');
+    const right = node.childForFieldName('right');
+    if (left?.type !== 'field_expression' || !right || right.type !== 'identifier') return;
+    const fn = right.text;
+    if (this.locals.has(fn) || this.params.some((p) => p.name === fn) || this.fileGlobals.has(fn)) return;
+    const object = left.childForFieldName('argument');
+    const field = left.childForFieldName('field')?.text;
+    if (!object || !field) return;
+    this.facts.bindings.push({ structType: '', object: this.path(object), field, fn, site: this.site(right) });
+  }
+
+  private call(
+    node: SyntaxNode,
+    onConditional?: (call: SyntaxNode, ev: LockEvent, row: Extract<ApiRow, { op: 'acquire' }>) => boolean,
+  ): void {
+    const fnNode = node.childForFieldName('function');
+    const argsNode = node.childForFieldName('arguments');
+    const args = (argsNode?.namedChildren ?? []).filter((a): a is SyntaxNode => !!a && a.type !== 'comment');
+    // `guard(kind)(&l)`: a call whose function is itself a call to guard.
+    if (fnNode?.type === 'call_expression' && fnNode.childForFieldName('function')?.text === 'guard') {
+      const kind = fnNode.childForFieldName('arguments')?.namedChild(0)?.text;
+      if (kind) this.guard(kind, args[0] ?? null, node);
+      return;
+    }
+    // Arguments are evaluated first (a callee's result may be the lock).
+    for (const a of args) this.expression(a, onConditional);
+    if (!fnNode) return;
+    if (fnNode.type !== 'identifier') {
+      this.expression(fnNode);
+      if (fnNode.type === 'field_expression') {
+        const object = fnNode.childForFieldName('argument');
+        const field = fnNode.childForFieldName('field')?.text;
+        if (object && field) {
+          this.emit({
+            kind: 'call', callee: `(*${field})`, args: args.map((a) => this.path(a)), site: this.site(node),
+            viaField: { object: this.path(object), field },
+          });
+        }
+      }
+      return;
+    }
+    const name = fnNode.text;
+    const row = this.env.api.byName.get(name);
+    const site = this.site(node);
+    if (row) {
+      this.apiCall(row, node, args, site, onConditional);
+      return;
+    }
+    const macro = this.env.macros.get(name);
+    if (macro && this.macroDepth < 4) {
+      this.expandMacroCall(macro, node, args);
+      return;
+    }
+    this.emit({ kind: 'call', callee: name, args: args.map((a) => this.path(a)), site });
+  }
+
+  private apiCall(
+    row: ApiRow, node: SyntaxNode, args: SyntaxNode[], site: Site,
+    onConditional?: (call: SyntaxNode, ev: LockEvent, row: Extract<ApiRow, { op: 'acquire' }>) => boolean,
+  ): void {
+    const arg = (ref: number | 'ret' | 'none'): AccessPath =>
+      ref === 'ret' ? this.resultPath(node) : ref === 'none' ? NO_PATH : args[ref] ? this.path(args[ref]) : NO_PATH;
+    switch (row.op) {
+      case 'acquire': {
+        const subclass = row.subclassArg !== undefined ? args[row.subclassArg]?.text : undefined;
+        const ev: LockEvent = {
+          kind: 'acquire', lock: arg(row.lock), mode: row.mode, irq: row.irq, try: row.try, subclass,
+          api: row.fn, site, cls: row.cls,
+        };
+        this.facts.lockSites++;
+        const conditional = row.try || (row.ok !== undefined && row.ok !== 'always');
+        if (conditional && onConditional?.(node, ev, row)) return;
+        this.emit(ev);
+        if ((row as { inside?: boolean }).inside) {
+          this.emit({ kind: 'release', lock: ev.lock, mode: row.mode, api: row.fn, site, cls: row.cls });
+        }
+        return;
+      }
+      case 'release':
+        this.facts.lockSites++;
+        this.emit({ kind: 'release', lock: arg(row.lock), mode: row.mode, irq: row.irq, api: row.fn, site, cls: row.cls });
+        if (row.fn === 'downgrade_write') {
+          this.emit({ kind: 'acquire', lock: arg(row.lock), mode: 'rwsem-read', api: row.fn, site });
+        }
+        return;
+      case 'irq':
+        this.emit({ kind: 'irq', effect: row.effect, api: row.fn, site });
+        return;
+      case 'wait':
+        this.emit({ kind: 'wait', what: row.what, key: arg(row.key), api: row.fn, site });
+        return;
+      case 'register': {
+        const handlerNode = args[row.handlerArg];
+        const handler = handlerNode ? functionNameOf(handlerNode) : undefined;
+        const key = arg(row.key);
+        if (handler) this.emit({ kind: 'register', what: row.what, ctx: row.ctx, handler, key, api: row.fn, site });
+        const threadNode = row.threadArg !== undefined ? args[row.threadArg] : undefined;
+        const thread = threadNode ? functionNameOf(threadNode) : undefined;
+        if (thread && row.threadCtx) {
+          this.emit({ kind: 'register', what: row.what, ctx: row.threadCtx, handler: thread, key, api: row.fn, site });
+        }
+        return;
+      }
+      case 'guard':
+        return;
+    }
+  }
+
+  /** For registrations returning their key (`irq = bind_evtchn_to_irqhandler(...)`): the assigned path. */
+  private resultPath(call: SyntaxNode): AccessPath {
+    const parent = call.parent;
+    if (parent?.type === 'assignment_expression') {
+      const left = parent.childForFieldName('left');
+      if (left) return this.path(left);
+    }
+    if (parent?.type === 'init_declarator') {
+      const n = declaredName(parent.childForFieldName('declarator'));
+      if (n) return this.path(n.node);
+    }
+    return NO_PATH;
+  }
+
+  private expandMacroCall(macro: MacroDef, node: SyntaxNode, args: SyntaxNode[]): void {
+    const expanded = expandMacro(macro, args.map((a) => a.text));
+    if (!expanded) {
+      this.emit({ kind: 'call', callee: macro.name, args: args.map((a) => this.path(a)), site: this.site(node) });
+      return;
+    }
+    // Events from the expansion happen at the macro call's site.
+    const outer = this.siteOverride;
+    this.siteOverride ??= this.site(node);
+    this.macroDepth++;
+    try {
+      this.statement(expanded.body);
+    } finally {
+      this.macroDepth--;
+      this.siteOverride = outer;
+      expanded.tree.delete();
+    }
+  }
+
+  /** An expression as an access path: `&p->desc->lock` -> base p, fields [desc, lock]. */
+  path(expr: SyntaxNode): AccessPath {
+    const fields: string[] = [];
+    let fuzzy = false;
+    let node: SyntaxNode | null = expr;
+    const text = expr.text.length > 120 ? `${expr.text.slice(0, 117)}...` : expr.text;
+    for (let depth = 0; node && depth < 32; depth++) {
+      switch (node.type) {
+        case 'parenthesized_expression':
+          node = node.namedChild(0);
+          continue;
+        case 'pointer_expression':
+          node = node.childForFieldName('argument');
+          continue;
+        case 'cast_expression':
+          node = node.childForFieldName('value');
+          continue;
+        case 'field_expression': {
+          const f = node.childForFieldName('field')?.text;
+          if (f) fields.unshift(f);
+          node = node.childForFieldName('argument');
+          continue;
+        }
+        case 'subscript_expression':
+          fuzzy = true;
+          node = node.childForFieldName('argument');
+          continue;
+        case 'identifier':
+          return this.basePath(node.text, fields, fuzzy, text);
+        case 'call_expression': {
+          const callee = node.childForFieldName('function')?.text ?? '';
+          const ctype = containerType(node.text.length > 300 ? node.text.slice(0, 300) : node.text);
+          if (ctype) return { text, base: callee, baseKind: 'unknown', baseType: ctype, fields, fuzzy };
+          // `to_foo(x)->lock`: the callee's declared return type names the base at link time.
+          return { text, base: `${callee}()`, baseKind: 'unknown', fields, fuzzy: true };
+        }
+        default:
+          return { text, base: text, baseKind: 'unknown', fields, fuzzy: true };
+      }
+    }
+    return { text, base: text, baseKind: 'unknown', fields, fuzzy: true };
+  }
+
+  private basePath(base: string, fields: string[], fuzzy: boolean, text: string): AccessPath {
+    const pi = this.params.findIndex((p) => p.name === base);
+    if (pi >= 0) return { text, base, baseKind: 'param', paramIndex: pi, baseType: this.params[pi].type, fields, fuzzy };
+    if (this.locals.has(base)) return { text, base, baseKind: 'local', baseType: this.locals.get(base), fields, fuzzy };
+    const g = this.fileGlobals.get(base);
+    return { text, base, baseKind: 'global', baseType: g?.type, fields, fuzzy };
+  }
+}
+
+const NO_PATH: AccessPath = { text: '', base: '', baseKind: 'unknown', fields: [], fuzzy: true };
+
+/**
+ * Whether `call` being non-zero makes `cond` true (true), false (false), or
+ * neither can be said (undefined). Walks `!`, parentheses, `&&`, `== 0`, `!= 0`.
+ */
+function conditionPolarity(call: SyntaxNode, cond: SyntaxNode): boolean | undefined {
+  let truth = true;
+  let node: SyntaxNode = call;
+  for (let depth = 0; depth < 16 && node.id !== cond.id; depth++) {
+    const parent: SyntaxNode | null = node.parent;
+    if (!parent) return undefined;
+    switch (parent.type) {
+      case 'parenthesized_expression':
+        break;
+      case 'unary_expression':
+        if (parent.childForFieldName('operator')?.text !== '!') return undefined;
+        truth = !truth;
+        break;
+      case 'binary_expression': {
+        const op = parent.childForFieldName('operator')?.text;
+        const other = parent.childForFieldName('left')?.id === node.id ? parent.childForFieldName('right') : parent.childForFieldName('left');
+        if (op === '&&') break; // true overall implies true here
+        if ((op === '==' || op === '!=') && other?.text === '0') {
+          if (op === '==') truth = !truth;
+          break;
+        }
+        if (op === '<' && other?.text === '0') break; // `if (mutex_lock_interruptible(&m) < 0)`: true on error
+        return undefined;
+      }
+      default:
+        return undefined;
+    }
+    node = parent;
+  }
+  return truth;
+}
+
+export type { FileFacts, FunctionIR, StructDef, OpsBinding };

@@ -1,0 +1,129 @@
+// Entry points and contexts. A function runs in some context because
+// something registered it (request_irq, timer_setup, INIT_WORK ...), an ops
+// table binds it to a field the core calls in a known context, an annotation
+// says so, or nothing in the analysed code calls it (a syscall, probe, MMIO
+// handler ...: process context). Contexts flow from entries to callees.
+import type { FunctionIR } from '../extract/ir';
+import type { ApiTable, Context, WaitKind } from '../kernel-api/types';
+import type { Program } from './link';
+import type { Summaries } from '../summarize/summarize';
+
+export interface EntryPoint {
+  fn: FunctionIR;
+  ctx: Context;
+  /** Why it is an entry in this context, for `facts` and explanations. */
+  why: string;
+  irqOff: boolean;
+  bhOff: boolean;
+  /** Lock classes the core holds around the call (ops rows). */
+  held: string[];
+  /** For handlers: what waits bind to them, by key class or, failing that, by file. */
+  what?: WaitKind;
+  key?: string;
+  keyFile?: string;
+  /** Stable id used by simulator wait ops: `irq:evtchn_interrupt`. */
+  handlerId?: string;
+}
+
+export interface EntryModel {
+  entries: EntryPoint[];
+  handlers: EntryPoint[];
+  /** Functions reachable only from init-only code (never beside the rest). */
+  initPhase: Set<FunctionIR>;
+  /** Non-process contexts each function can run in, with the entry that gives it. */
+  contexts: Map<FunctionIR, Array<{ ctx: Context; via: EntryPoint }>>;
+  /** Process-context entries that reach each function (a few, for building threads). */
+  callers: Map<FunctionIR, Set<FunctionIR>>;
+}
+
+const CTX_ANNOTATION = /^context (hardirq|softirq|process)$/;
+
+export function findEntries(program: Program, summaries: Summaries, api: ApiTable): EntryModel {
+  const entries: EntryPoint[] = [];
+  const handlers: EntryPoint[] = [];
+  const handlerFns = new Set<FunctionIR>();
+
+  for (const { ev, fn } of program.registrations) {
+    const file = fn?.file ?? ev.site.file;
+    const target = program.callee(ev.handler, file);
+    if (!target) continue;
+    const keyRef = fn && (ev.key.base || ev.key.fields.length) ? program.lockRef(ev.key, fn) : ev.key.base ? { cls: ev.key.base } : undefined;
+    const key = keyRef && 'cls' in keyRef && !(fn && keyRef.cls.startsWith(`${fn.name}:`)) ? keyRef.cls : undefined;
+    const e: EntryPoint = {
+      fn: target, ctx: ev.ctx, why: `${ev.api}() at ${ev.site.file}:${ev.site.line}`,
+      irqOff: ev.ctx === 'hardirq', bhOff: ev.ctx === 'softirq', held: [], what: ev.what, key, keyFile: file,
+      handlerId: `${ev.what}:${target.name}`,
+    };
+    if (handlers.some((h) => h.fn === target && h.ctx === e.ctx && h.what === e.what)) continue;
+    handlers.push(e);
+    entries.push(e);
+    handlerFns.add(target);
+  }
+
+  for (const [key, list] of program.bindings) {
+    const row = api.ops.get(key);
+    if (!row) continue;
+    for (const b of list) {
+      const target = program.callee(b.fn, b.binding.site.file);
+      if (!target) continue;
+      entries.push({
+        fn: target, ctx: row.ctx, why: `${key} (called by ${row.caller ?? 'the core'})`,
+        irqOff: row.irqOff === true || row.ctx === 'hardirq', bhOff: row.bhOff === true || row.ctx === 'softirq',
+        held: row.held ?? [],
+      });
+      handlerFns.add(target);
+    }
+  }
+
+  const called = new Set<FunctionIR>();
+  for (const set of summaries.calls.values()) for (const t of set) called.add(t);
+  for (const fn of program.functions) {
+    const annotated = fn.annotations.map((a) => CTX_ANNOTATION.exec(a)).find((m) => m);
+    if (annotated) {
+      const ctx = annotated[1] as Context;
+      entries.push({ fn, ctx, why: 'lockscope: context annotation', irqOff: ctx === 'hardirq', bhOff: ctx === 'softirq', held: [] });
+      continue;
+    }
+    if (!called.has(fn) && !handlerFns.has(fn)) {
+      entries.push({ fn, ctx: 'process', why: 'no caller in the analysed code', irqOff: false, bhOff: false, held: [] });
+    }
+  }
+
+  // Init phase: everything not reachable from an entry that is not init-only.
+  const runtime = new Set<FunctionIR>();
+  const stack = entries.filter((e) => !e.fn.initOnly).map((e) => e.fn);
+  while (stack.length > 0) {
+    const fn = stack.pop()!;
+    if (runtime.has(fn) || fn.initOnly) continue;
+    runtime.add(fn);
+    for (const c of summaries.calls.get(fn) ?? []) stack.push(c);
+  }
+  const initPhase = new Set(program.functions.filter((f) => !runtime.has(f)));
+
+  // Non-process contexts, from handler and ops entries down the call graph.
+  const contexts = new Map<FunctionIR, Array<{ ctx: Context; via: EntryPoint }>>();
+  for (const e of entries) {
+    if (e.ctx === 'process') continue;
+    const seen = new Set<FunctionIR>();
+    const todo = [e.fn];
+    while (todo.length > 0 && seen.size < 5_000) {
+      const fn = todo.pop()!;
+      if (seen.has(fn)) continue;
+      seen.add(fn);
+      const list = contexts.get(fn) ?? [];
+      if (!list.some((x) => x.ctx === e.ctx)) list.push({ ctx: e.ctx, via: e });
+      contexts.set(fn, list);
+      for (const c of summaries.calls.get(fn) ?? []) todo.push(c);
+    }
+  }
+
+  const callers = new Map<FunctionIR, Set<FunctionIR>>();
+  for (const [caller, set] of summaries.calls) {
+    for (const t of set) {
+      const s = callers.get(t) ?? new Set();
+      s.add(caller);
+      callers.set(t, s);
+    }
+  }
+  return { entries, handlers, initPhase, contexts, callers };
+}

@@ -1,0 +1,165 @@
+// link: all files' facts -> one Program. Indexes the declared types of every
+// file so that an access path names a lock class as lockdep does
+// (`p->desc->lock` -> `irq_desc.lock`), resolves callees (static functions to
+// their own file first), and binds function-pointer fields to their targets.
+import * as path from 'node:path';
+import type { AccessPath, FileFacts, FunctionIR, GlobalDef, LockEvent, OpsBinding, StructField } from '../extract/ir';
+
+/** A lock named relative to the function: a class, or "whatever parameter i points to". */
+export type LockRef = { cls: string; inst?: string } | { param: number; inst?: string };
+
+export class Program {
+  readonly functions: FunctionIR[] = [];
+  private readonly structs = new Map<string, Map<string, StructField>>();
+  private readonly typedefs = new Map<string, string>();
+  private readonly globals = new Map<string, GlobalDef>();
+  private readonly staticGlobals = new Map<string, GlobalDef>(); // key file\0name
+  private readonly fnByName = new Map<string, FunctionIR[]>();
+  /** (struct type.field) -> functions bound to it. */
+  readonly bindings = new Map<string, Array<{ fn: string; binding: OpsBinding }>>();
+  readonly registrations: Array<{ ev: Extract<LockEvent, { kind: 'register' }>; fn?: FunctionIR }> = [];
+
+  constructor(readonly files: readonly FileFacts[]) {
+    for (const f of files) {
+      for (const t of f.typedefs) if (!this.typedefs.has(t.name)) this.typedefs.set(t.name, t.target);
+      for (const s of f.structs) {
+        const existing = this.structs.get(s.name);
+        // Keep the definition with the most fields (forward declarations and #ifdef variants).
+        if (!existing || existing.size < s.fields.length) this.structs.set(s.name, new Map(s.fields.map((x) => [x.name, x])));
+      }
+      for (const g of f.globals) {
+        if (g.isStatic) this.staticGlobals.set(`${f.file}\0${g.name}`, g);
+        else if (!this.globals.has(g.name) || this.globals.get(g.name)!.type === '?') this.globals.set(g.name, g);
+      }
+      for (const fn of f.functions) {
+        this.functions.push(fn);
+        const list = this.fnByName.get(fn.name);
+        if (list) list.push(fn);
+        else this.fnByName.set(fn.name, [fn]);
+      }
+      for (const r of f.registrations) this.registrations.push({ ev: r });
+    }
+    for (const fn of this.functions) {
+      for (const b of fn.blocks) for (const ev of b.events) if (ev.kind === 'register') this.registrations.push({ ev, fn });
+    }
+    for (const f of files) {
+      for (const b of f.bindings) {
+        const structType = b.structType || (b.object ? this.typeOfPath(b.object, this.ownerOf(b)) : undefined);
+        if (!structType) continue;
+        const key = `${this.resolveTypedef(structType)}.${b.field}`;
+        const list = this.bindings.get(key) ?? [];
+        if (!list.some((x) => x.fn === b.fn)) list.push({ fn: b.fn, binding: b });
+        this.bindings.set(key, list);
+      }
+    }
+  }
+
+  private ownerOf(b: OpsBinding): FunctionIR | undefined {
+    return this.functions.find((fn) => fn.file === b.site.file && fn.site.line <= b.site.line);
+  }
+
+  resolveTypedef(type: string): string {
+    let t = type;
+    for (let i = 0; i < 8; i++) {
+      const next = this.typedefs.get(t);
+      if (!next || next === t) break;
+      t = next;
+    }
+    return t;
+  }
+
+  /** The function a call names, preferring a static definition in the caller's file. */
+  callee(name: string, fromFile: string): FunctionIR | undefined {
+    const list = this.fnByName.get(name);
+    if (!list) return undefined;
+    return list.find((f) => f.file === fromFile) ?? list.find((f) => !f.isStatic) ?? undefined;
+  }
+
+  /** Every function bound to `structType.field` (calls through function pointers). */
+  boundTargets(structType: string, field: string): FunctionIR[] {
+    const list = this.bindings.get(`${this.resolveTypedef(structType)}.${field}`) ?? [];
+    const out: FunctionIR[] = [];
+    for (const b of list) {
+      const fn = this.callee(b.fn, b.binding.site.file);
+      if (fn) out.push(fn);
+    }
+    return out;
+  }
+
+  /** Functions bound to a field whose name matches, whatever the struct (fallback for untyped objects). */
+  boundByField(field: string): FunctionIR[] {
+    const out: FunctionIR[] = [];
+    for (const [key, list] of this.bindings) {
+      if (!key.endsWith(`.${field}`)) continue;
+      for (const b of list) {
+        const fn = this.callee(b.fn, b.binding.site.file);
+        if (fn) out.push(fn);
+      }
+    }
+    return out;
+  }
+
+  private global(name: string, file: string): GlobalDef | undefined {
+    return this.staticGlobals.get(`${file}\0${name}`) ?? this.globals.get(name);
+  }
+
+  /** Declared type of the object a path denotes (for `dev->ops` the type of field ops). */
+  typeOfPath(p: AccessPath, fn: FunctionIR | undefined): string | undefined {
+    let type = this.baseType(p, fn);
+    for (const f of p.fields) {
+      if (!type) return undefined;
+      type = this.structs.get(this.resolveTypedef(type))?.get(f)?.type;
+    }
+    return type && type !== '?' ? this.resolveTypedef(type) : undefined;
+  }
+
+  private baseType(p: AccessPath, fn: FunctionIR | undefined): string | undefined {
+    if (p.baseType && p.baseType !== '?' && p.baseType !== 'void') return p.baseType;
+    if (p.baseKind === 'global' && fn) return this.global(p.base, fn.file)?.type;
+    if (p.base.endsWith('()')) return this.callee(p.base.slice(0, -2), fn?.file ?? '')?.returnType;
+    return undefined;
+  }
+
+  /**
+   * The lock class an access path names inside `fn`: `type.field` for a lock
+   * inside a struct, the variable's name for a global (file-qualified when
+   * static), or a parameter reference resolved later at each call site.
+   */
+  lockRef(p: AccessPath, fn: FunctionIR): LockRef | undefined {
+    if (!p.base && p.fields.length === 0) return undefined;
+    const inst = instanceOf(p);
+    if (p.fields.length === 0) {
+      if (p.baseKind === 'param' && p.paramIndex !== undefined) return { param: p.paramIndex, inst };
+      if (p.baseKind === 'global') {
+        const g = this.global(p.base, fn.file);
+        if (g?.isStatic) return { cls: `${path.basename(g.site.file)}:${p.base}`, inst };
+        return { cls: p.base, inst };
+      }
+      if (p.baseKind === 'local') return { cls: `${fn.name}:${p.base}`, inst };
+      return { cls: `${fn.name}:${p.text}`, inst };
+    }
+    const container = this.typeOfPath({ ...p, fields: p.fields.slice(0, -1) }, fn);
+    const field = p.fields[p.fields.length - 1];
+    if (container) return { cls: `${container}.${field}`, inst };
+    // Unknown container type: name it by the path so that it matches only itself.
+    return { cls: `${fn.name}:${p.text.replace(/^&\s*/, '')}`, inst };
+  }
+}
+
+/** An instance key for a path inside its function: `$0.lock` (parameter 0), `@port_user_lock`, `u.bind_mutex`. */
+export function instanceOf(p: AccessPath): string | undefined {
+  if (p.fuzzy || !p.base) return undefined;
+  const base = p.baseKind === 'param' && p.paramIndex !== undefined ? `$${p.paramIndex}` : p.baseKind === 'global' ? `@${p.base}` : p.base;
+  return [base, ...p.fields].join('.');
+}
+
+/** Rewrite a callee's instance key in the caller's terms, through the call's arguments. */
+export function mapInstance(inst: string | undefined, args: AccessPath[]): string | undefined {
+  if (!inst || !inst.startsWith('$')) return inst;
+  const dot = inst.indexOf('.');
+  const idx = Number(inst.slice(1, dot < 0 ? undefined : dot));
+  const arg = args[idx];
+  const base = arg ? instanceOf(arg) : undefined;
+  if (!base) return undefined;
+  return dot < 0 ? base : `${base}${inst.slice(dot)}`;
+}

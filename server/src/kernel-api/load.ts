@@ -1,0 +1,41 @@
+// Merge the built-in tables with the user's additions and removals into the
+// one ApiTable extraction consults. Later rows win, so configuration can
+// redefine a built-in row by naming the same function.
+import { LINUX_API, LINUX_OPS } from './linux';
+import { XEN_API, XEN_OPS } from './xen';
+import { LINUX_OPS_ROWS, LINUX_SUBSYSTEM_API } from './linux-subsystems';
+import type { ApiRow, ApiTable, OpsRow } from './types';
+
+export const BUILTIN_ROWS: readonly ApiRow[] = [...LINUX_API, ...LINUX_SUBSYSTEM_API, ...XEN_API];
+export const BUILTIN_OPS: readonly OpsRow[] = [...LINUX_OPS, ...LINUX_OPS_ROWS, ...XEN_OPS];
+
+export function opsKey(structType: string, field: string): string {
+  return `${structType}.${field}`;
+}
+
+export function buildApiTable(
+  rows: readonly ApiRow[],
+  opsRows: readonly OpsRow[],
+  remove: readonly string[] = [],
+): ApiTable {
+  const removed = new Set(remove);
+  const byName = new Map<string, ApiRow>();
+  for (const row of rows) if (!removed.has(row.fn)) byName.set(row.fn, row);
+  const ops = new Map<string, OpsRow>();
+  for (const row of opsRows) {
+    const key = opsKey(row.structType, row.field);
+    if (!removed.has(key)) ops.set(key, row);
+  }
+  return { byName, ops, rows: [...byName.values()], opsRows: [...ops.values()] };
+}
+
+/** A short fingerprint of a table, part of every cache key built from it. */
+export function tableFingerprint(table: ApiTable): string {
+  let h = 2166136261;
+  const text = JSON.stringify([table.rows, table.opsRows]);
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 16777619);
+  }
+  return (h >>> 0).toString(16);
+}

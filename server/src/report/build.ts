@@ -1,0 +1,58 @@
+// Candidate + simulator verdict -> Finding, and the suppressions that keep
+// a finding honest: an inline comment naming the rule and a reason, or a
+// `.lockscope.json` entry.
+import { createHash } from 'node:crypto';
+import type { Candidate } from '../check/check';
+import type { Config } from '../config/config';
+import type { SimResult } from '../simulate/types';
+import type { Finding, RuleId } from './finding';
+
+export function findingId(key: string): string {
+  return createHash('sha1').update(key).digest('hex').slice(0, 16);
+}
+
+export function toFinding(c: Candidate, result: SimResult | undefined, config: Config): Finding {
+  const setting = config.rules[c.rule];
+  const confirmed = result?.kind === 'deadlock';
+  const f: Finding = {
+    id: findingId(c.key),
+    rule: c.rule,
+    severity: setting && setting !== 'off' ? setting : confirmed || !result ? 'error' : 'warning',
+    message: c.message,
+    locks: c.locks,
+    functions: c.functions,
+    location: c.primary,
+    related: c.related,
+    confirmed: confirmed || !result,
+  };
+  if (result?.kind === 'deadlock') f.witness = result.witness;
+  else if (result) f.reason = result.kind === 'safe' ? `simulator found no deadlocking interleaving: ${result.reason}` : `simulator stopped at its bound: ${result.reason}`;
+  else f.reason = 'not simulated (--no-simulate)';
+  return f;
+}
+
+/** `/* lockscope: ignore wait-under-lock -- handler never runs here *\/` on the line or the line above. */
+const IGNORE = /lockscope:\s*ignore\s+([a-z*-]+(?:\s*,\s*[a-z*-]+)*)\s*(?:--|:)?\s*(.*?)\s*(?:\*\/)?\s*$/;
+
+export function inlineSuppression(lines: readonly string[] | undefined, line: number, rule: RuleId): string | undefined {
+  if (!lines) return undefined;
+  for (const l of [line - 1, line - 2]) {
+    const text = lines[l];
+    if (text === undefined || !text.includes('lockscope:')) continue;
+    const m = IGNORE.exec(text.slice(text.indexOf('lockscope:')));
+    if (!m) continue;
+    const rules = m[1].split(',').map((r) => r.trim());
+    if (rules.includes(rule) || rules.includes('*')) return m[2] || 'no reason given';
+  }
+  return undefined;
+}
+
+export function configSuppression(f: Finding, config: Config): string | undefined {
+  for (const s of config.suppress) {
+    if (s.rule !== '*' && s.rule !== f.rule) continue;
+    if (s.function && !f.functions.includes(s.function)) continue;
+    if (s.lock && !f.locks.includes(s.lock)) continue;
+    return s.reason;
+  }
+  return undefined;
+}

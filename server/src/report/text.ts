@@ -1,0 +1,28 @@
+// Compiler-style text: one `file:line:col: severity: rule: message` line per
+// finding, then a note line per step of its path, then a summary line.
+import type { AnalysisResult } from '../engine/api';
+import { RULE_IDS, type Finding } from './finding';
+
+export function renderFindingText(f: Finding): string {
+  const tag = f.suppressed ? ` [suppressed: ${f.suppressed.reason}]` : f.confirmed ? ' [confirmed]' : ' [unconfirmed]';
+  const lines = [`${f.location.file}:${f.location.line}:${f.location.column}: ${f.severity}: ${f.rule}: ${f.message}${tag}`];
+  for (const r of f.related) lines.push(`  ${r.file}:${r.line}:${r.column}: note: ${r.message.trim()}`);
+  if (!f.confirmed && f.reason) lines.push(`  note: ${f.reason}`);
+  if (f.witness) lines.push(`  note: deadlock confirmed on ${new Set(f.witness.map((s) => s.cpu)).size} CPU(s); run \`lockscope explain ${f.location.file}:${f.location.line}\` for the scenario`);
+  return lines.join('\n');
+}
+
+export function countByRule(findings: readonly Finding[]): string {
+  const parts = RULE_IDS.map((r) => [r, findings.filter((f) => f.rule === r).length] as const)
+    .filter(([, n]) => n > 0).map(([r, n]) => `${r}: ${n}`);
+  return parts.length > 0 ? ` (${parts.join(', ')})` : '';
+}
+
+export function renderText(result: AnalysisResult): string {
+  const out = result.findings.map(renderFindingText);
+  const s = result.stats;
+  const n = result.findings.length;
+  const skipped = result.skipped.length > 0 ? `, ${result.skipped.length} skipped` : '';
+  out.push(`lockscope: ${n} finding${n === 1 ? '' : 's'}${countByRule(result.findings)} in ${s.files} files${skipped}, ${s.functions} functions, ${s.lockSites} lock sites, ${s.durationMs} ms`);
+  return `${out.join('\n')}\n`;
+}

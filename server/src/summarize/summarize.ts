@@ -1,0 +1,456 @@
+// summarize: per-function lock summaries over the call graph, callees first,
+// recursion (strongly connected components) iterated to a fixpoint. Walking a
+// function's CFG with the set of held locks and the interrupt state, it
+// records what the function acquires and waits for (for its callers) and the
+// facts the rules need: held-while-acquiring pairs, waits under a lock,
+// re-acquisitions. Summaries are context-free; contexts are applied at roots.
+import type { FunctionIR, LockEvent, Site } from '../extract/ir';
+import type { LockMode, WaitKind } from '../kernel-api/types';
+import { mapInstance, type LockRef, type Program } from '../graph/link';
+import { CancelledError, type CancellationToken } from '../engine/api';
+
+/** One step of a path through the code: what happened where, in which function. */
+export interface Step {
+  fn: string;
+  site: Site;
+  note: string;
+}
+
+export interface HeldLock {
+  lock: LockRef;
+  mode: LockMode;
+  irq?: 'off' | 'save' | 'bh-off';
+  subclass?: string;
+  try?: boolean;
+  /** How it came to be held, starting in the function that holds it. */
+  chain: Step[];
+}
+
+export interface AcqFact {
+  lock: LockRef;
+  mode: LockMode;
+  try?: boolean;
+  subclass?: string;
+  /** Interrupts / bottom halves definitely off here, given they were on at the function's entry. */
+  irqOff: boolean;
+  bhOff: boolean;
+  irq?: 'off' | 'save' | 'bh-off';
+  api: string;
+  chain: Step[];
+}
+
+export interface WaitFact {
+  what: WaitKind;
+  /** The waited-for object's class (`per_user_data.irq`) or undefined when not resolvable. */
+  key?: string;
+  keyText: string;
+  api: string;
+  file: string;
+  chain: Step[];
+}
+
+export interface FunctionSummary {
+  acquires: AcqFact[];
+  waits: WaitFact[];
+  /** Locks still held at every exit (lock wrappers). */
+  exitHeld: HeldLock[];
+  /** Locks released that the function did not take (unlock wrappers). */
+  exitReleased: LockRef[];
+  /** Functions this one calls (resolved), for roots and contexts. */
+  callees: string[];
+}
+
+/** `from` was held while `to` was acquired, in function `fn`. */
+export interface OrderFact {
+  from: string;
+  to: string;
+  fn: FunctionIR;
+  fromMode: LockMode;
+  toMode: LockMode;
+  fromChain: Step[];
+  toChain: Step[];
+  fromIrq: boolean;
+  /** The irq effect of the call that took `from`. */
+  fromIrqEffect?: 'off' | 'save' | 'bh-off';
+  toIrq?: 'off' | 'save' | 'bh-off';
+  fromApi: string;
+}
+
+export interface WaitUnderLockFact {
+  fn: FunctionIR;
+  held: HeldLock & { cls: string };
+  wait: WaitFact;
+  irqOff: boolean;
+}
+
+export interface RecursionFact {
+  fn: FunctionIR;
+  cls: string;
+  mode: LockMode;
+  first: Step[];
+  second: Step[];
+}
+
+export interface Summaries {
+  byFn: Map<FunctionIR, FunctionSummary>;
+  orders: OrderFact[];
+  waitsUnderLock: WaitUnderLockFact[];
+  recursions: RecursionFact[];
+  /** Call edges, caller -> callees (resolved functions). */
+  calls: Map<FunctionIR, Set<FunctionIR>>;
+  /** How many function-pointer call sites resolved to at least one target, of how many. */
+  pointerCalls: { resolved: number; total: number };
+  /** Every direct lock call with its class and the classes held there (for hover). */
+  lockSites: Map<string, { fn: FunctionIR; site: Site; cls: string; api: string; held: Set<string> }>;
+}
+
+const MAX_STATES_PER_BLOCK = 8;
+const MAX_FACTS = 256;
+const MAX_CHAIN = 12;
+
+interface IrqState {
+  irqOff: boolean;
+  saved: boolean[];
+  bhDepth: number;
+}
+
+interface State extends IrqState {
+  held: HeldLock[];
+}
+
+function stateKey(s: State): string {
+  return `${s.irqOff ? 1 : 0}${s.bhDepth}${s.saved.map((b) => (b ? 1 : 0)).join('')}|${s.held.map((h) => refKey(h.lock) + h.mode).join(',')}`;
+}
+
+export function refKey(r: LockRef): string {
+  return 'cls' in r ? r.cls : `$${r.param}`;
+}
+
+function clsOf(r: LockRef): string | undefined {
+  return 'cls' in r ? r.cls : undefined;
+}
+
+function sameLock(a: LockRef, b: LockRef): boolean {
+  return refKey(a) === refKey(b);
+}
+
+/** Readers of an rwlock never wait for each other; anything else conflicts. */
+export function conflicts(a: LockMode, b: LockMode): boolean {
+  if (a === 'read' && b === 'read') return false;
+  if (a === 'rwsem-read' && b === 'rwsem-read') return false;
+  return true;
+}
+
+function applyIrq(s: IrqState, effect: string): void {
+  switch (effect) {
+    case 'off': s.irqOff = true; break;
+    case 'on': s.irqOff = false; break;
+    case 'save': s.saved.push(s.irqOff); s.irqOff = true; break;
+    case 'restore': s.irqOff = s.saved.length > 0 ? s.saved.pop()! : false; break;
+    case 'bh-off': s.bhDepth++; break;
+    case 'bh-on': s.bhDepth = Math.max(0, s.bhDepth - 1); break;
+  }
+}
+
+function cloneState(s: State): State {
+  return { held: [...s.held], irqOff: s.irqOff, saved: [...s.saved], bhDepth: s.bhDepth };
+}
+
+function chainOf(fn: string, site: Site, note: string, rest: Step[] = []): Step[] {
+  const chain = [{ fn, site, note }, ...rest];
+  return chain.length > MAX_CHAIN ? chain.slice(0, MAX_CHAIN) : chain;
+}
+
+export function summarize(program: Program, token?: CancellationToken): Summaries {
+  const out: Summaries = {
+    byFn: new Map(), orders: [], waitsUnderLock: [], recursions: [], calls: new Map(),
+    pointerCalls: { resolved: 0, total: 0 }, lockSites: new Map(),
+  };
+  const targetsOf = new Map<LockEvent, FunctionIR[]>();
+  for (const fn of program.functions) {
+    const set = new Set<FunctionIR>();
+    for (const b of fn.blocks) {
+      for (const ev of b.events) {
+        if (ev.kind !== 'call') continue;
+        let targets: FunctionIR[];
+        if (ev.viaField) {
+          out.pointerCalls.total++;
+          const type = program.typeOfPath(ev.viaField.object, fn);
+          targets = type ? program.boundTargets(type, ev.viaField.field) : program.boundByField(ev.viaField.field);
+          if (targets.length > 0) out.pointerCalls.resolved++;
+        } else {
+          const t = program.callee(ev.callee, fn.file);
+          targets = t ? [t] : [];
+        }
+        targetsOf.set(ev, targets);
+        for (const t of targets) set.add(t);
+      }
+    }
+    out.calls.set(fn, set);
+  }
+
+  const seenOrders = new Set<string>();
+  const seenWaits = new Set<string>();
+  const seenRec = new Set<string>();
+
+  for (const scc of stronglyConnected(program.functions, out.calls)) {
+    if (token?.isCancellationRequested) throw new CancelledError();
+    const recursive = scc.length > 1 || out.calls.get(scc[0])?.has(scc[0]);
+    // Inside a recursion cycle, iterate until no summary grows (bounded).
+    for (let round = 0; round < (recursive ? 4 : 1); round++) {
+      let changed = false;
+      for (const fn of scc) {
+        const before = out.byFn.get(fn);
+        const s = summarizeFunction(fn, program, out, targetsOf, { seenOrders, seenWaits, seenRec });
+        out.byFn.set(fn, s);
+        if (!before || before.acquires.length !== s.acquires.length || before.waits.length !== s.waits.length
+          || before.exitHeld.length !== s.exitHeld.length) changed = true;
+      }
+      if (!changed) break;
+    }
+  }
+  return out;
+}
+
+interface Seen {
+  seenOrders: Set<string>;
+  seenWaits: Set<string>;
+  seenRec: Set<string>;
+}
+
+function summarizeFunction(
+  fn: FunctionIR, program: Program, out: Summaries, targetsOf: Map<LockEvent, FunctionIR[]>, seen: Seen,
+): FunctionSummary {
+  const acquires = new Map<string, AcqFact>();
+  const waits = new Map<string, WaitFact>();
+  const released = new Map<string, LockRef>();
+  const callees = new Set<string>();
+  const exitStates: State[] = [];
+
+  const addAcq = (a: AcqFact): void => {
+    const key = `${refKey(a.lock)}|${a.mode}|${a.irqOff}|${a.bhOff}|${a.try ?? false}|${a.subclass ?? ''}`;
+    if (!acquires.has(key) && acquires.size < MAX_FACTS) acquires.set(key, a);
+  };
+
+  /** A lock acquisition (direct or through a callee) in state s. */
+  const acquire = (s: State, a: AcqFact, inst: string | undefined): void => {
+    addAcq(a);
+    const to = clsOf(a.lock);
+    for (const h of s.held) {
+      const from = clsOf(h.lock);
+      if (sameLock(h.lock, a.lock)) {
+        // Re-taking a held lock: a self-deadlock unless recursive, read-read, a trylock, or a distinct subclass.
+        const recursiveOk = a.mode === 'recursive' || !conflicts(h.mode, a.mode) || a.try || (a.subclass ?? '') !== (h.subclass ?? '');
+        // Same class is not enough (two devices' locks share a class): require the same instance.
+        const sameInstance = inst !== undefined && inst === (h.lock as { inst?: string }).inst;
+        if (!recursiveOk && to && sameInstance) {
+          const key = `${fn.name}|${to}|${a.chain[0]?.site.line}`;
+          if (!seen.seenRec.has(key)) {
+            seen.seenRec.add(key);
+            out.recursions.push({ fn, cls: to, mode: a.mode, first: h.chain, second: a.chain });
+          }
+        }
+        continue;
+      }
+      if (!from || !to || a.try) continue;
+      const key = `${from}>${to}|${fn.name}`;
+      if (seen.seenOrders.has(key)) continue;
+      seen.seenOrders.add(key);
+      out.orders.push({
+        from, to, fn, fromMode: h.mode, toMode: a.mode, fromChain: h.chain, toChain: a.chain,
+        fromIrq: s.irqOff, fromIrqEffect: h.irq, toIrq: a.irq, fromApi: h.chain[h.chain.length - 1]?.note ?? '',
+      });
+    }
+  };
+
+  const wait = (s: State, w: WaitFact): void => {
+    const key = `${w.what}|${w.key ?? w.keyText}|${w.api}`;
+    if (!waits.has(key) && waits.size < 64) waits.set(key, w);
+    for (const h of s.held) {
+      const cls = clsOf(h.lock);
+      if (!cls) continue;
+      const k = `${fn.name}|${cls}|${key}`;
+      if (seen.seenWaits.has(k)) continue;
+      seen.seenWaits.add(k);
+      out.waitsUnderLock.push({ fn, held: { ...h, cls }, wait: w, irqOff: s.irqOff });
+    }
+  };
+
+  const resolve = (ev: { lock: import('../extract/ir').AccessPath; cls?: string }): LockRef | undefined =>
+    ev.cls ? { cls: ev.cls } : program.lockRef(ev.lock, fn);
+
+  const step = (s: State, ev: LockEvent): void => {
+    switch (ev.kind) {
+      case 'acquire': {
+        const lock = resolve(ev);
+        if (!lock) return;
+        const chain = chainOf(fn.name, ev.site, `${ev.api}(${ev.lock.text || (ev.cls ?? '')})`);
+        const cls = clsOf(lock);
+        if (cls) {
+          const siteKey = `${ev.site.file}:${ev.site.line}:${ev.site.column}`;
+          let info = out.lockSites.get(siteKey);
+          if (!info) out.lockSites.set(siteKey, (info = { fn, site: ev.site, cls, api: ev.api, held: new Set() }));
+          for (const h of s.held) { const hc = clsOf(h.lock); if (hc) info.held.add(hc); }
+        }
+        acquire(s, {
+          lock, mode: ev.mode, try: ev.try, subclass: ev.subclass, irqOff: s.irqOff || ev.irq === 'off' || ev.irq === 'save',
+          bhOff: s.bhDepth > 0 || ev.irq === 'bh-off', irq: ev.irq, api: ev.api, chain,
+        }, lock.inst);
+        if (ev.irq) applyIrq(s, ev.irq);
+        s.held.push({ lock, mode: ev.mode, irq: ev.irq, subclass: ev.subclass, try: ev.try, chain });
+        return;
+      }
+      case 'release': {
+        const lock = resolve(ev);
+        if (lock) {
+          let idx = -1;
+          for (let i = s.held.length - 1; i >= 0; i--) if (sameLock(s.held[i].lock, lock)) { idx = i; break; }
+          if (idx >= 0) s.held.splice(idx, 1);
+          else released.set(refKey(lock), lock);
+        }
+        if (ev.irq) applyIrq(s, ev.irq);
+        return;
+      }
+      case 'irq':
+        applyIrq(s, ev.effect);
+        return;
+      case 'wait': {
+        const keyRef = ev.key.base || ev.key.fields.length ? program.lockRef(ev.key, fn) : undefined;
+        const key = keyRef && 'cls' in keyRef && !keyRef.cls.startsWith(`${fn.name}:`) ? keyRef.cls : undefined;
+        wait(s, {
+          what: ev.what, key, keyText: ev.key.text, api: ev.api, file: fn.file,
+          chain: chainOf(fn.name, ev.site, `${ev.api}(${ev.key.text})`),
+        });
+        return;
+      }
+      case 'register':
+        return;
+      case 'call': {
+        const targets = targetsOf.get(ev) ?? [];
+        for (const t of targets) {
+          callees.add(t.name);
+          const cs = out.byFn.get(t);
+          if (!cs) continue; // not yet summarized: a recursion edge, picked up in the next round
+          const via = ev.viaField ? `calls ${t.name}() through ->${ev.viaField.field}` : `calls ${t.name}()`;
+          for (const a of cs.acquires) {
+            const lock = mapRef(a.lock, ev.args, program, fn);
+            if (!lock) continue;
+            const inst = mapInstance(a.lock.inst, ev.args);
+            acquire(s, {
+              ...a, lock: { ...lock, inst }, irqOff: s.irqOff || a.irqOff, bhOff: s.bhDepth > 0 || a.bhOff,
+              chain: chainOf(fn.name, ev.site, via, a.chain),
+            }, inst);
+          }
+          for (const w of cs.waits) wait(s, { ...w, chain: chainOf(fn.name, ev.site, via, w.chain) });
+          for (const r of cs.exitReleased) {
+            const lock = mapRef(r, ev.args, program, fn);
+            if (!lock) continue;
+            const idx = s.held.findIndex((h) => sameLock(h.lock, lock));
+            if (idx >= 0) s.held.splice(idx, 1);
+            else released.set(refKey(lock), lock);
+          }
+          for (const h of cs.exitHeld) {
+            const lock = mapRef(h.lock, ev.args, program, fn);
+            if (lock) s.held.push({ ...h, lock, chain: chainOf(fn.name, ev.site, via, h.chain) });
+          }
+        }
+        return;
+      }
+    }
+  };
+
+  // Path-sensitive walk: a bounded set of states per block, so that a lock taken on
+  // one branch and released on the same branch is not "maybe held" afterwards.
+  const statesAt: Array<Map<string, State>> = fn.blocks.map(() => new Map());
+  const work: number[] = [0];
+  const init: State = { held: [], irqOff: false, saved: [], bhDepth: 0 };
+  statesAt[0].set(stateKey(init), init);
+  const processed: Array<Set<string>> = fn.blocks.map(() => new Set());
+  let budget = 20_000;
+  while (work.length > 0 && budget-- > 0) {
+    const b = work.pop()!;
+    const block = fn.blocks[b];
+    for (const [key, st] of [...statesAt[b]]) {
+      if (processed[b].has(key)) continue;
+      processed[b].add(key);
+      const s = cloneState(st);
+      for (const ev of block.events) step(s, ev);
+      if (b === fn.exit) exitStates.push(s);
+      for (const succ of block.succ) {
+        const k = stateKey(s);
+        const at = statesAt[succ];
+        if (at.has(k) || at.size >= MAX_STATES_PER_BLOCK) continue;
+        at.set(k, cloneState(s));
+        work.push(succ);
+      }
+    }
+  }
+
+  // Held on every exit: the function is a lock wrapper for its callers.
+  let exitHeld: HeldLock[] = [];
+  if (exitStates.length > 0) {
+    exitHeld = exitStates[0].held.filter((h) => exitStates.every((s) => s.held.some((x) => sameLock(x.lock, h.lock))));
+  }
+  return {
+    acquires: [...acquires.values()], waits: [...waits.values()], exitHeld, exitReleased: [...released.values()],
+    callees: [...callees],
+  };
+}
+
+/** A callee's lock in the caller's terms: parameter references go through the call's arguments. */
+function mapRef(r: LockRef, args: import('../extract/ir').AccessPath[], program: Program, caller: FunctionIR): LockRef | undefined {
+  if ('cls' in r) return r;
+  const arg = args[r.param];
+  if (!arg) return undefined;
+  return program.lockRef(arg, caller);
+}
+
+/** Tarjan's algorithm, iterative (a 1,000-function recursion must not overflow the stack); callees first. */
+export function stronglyConnected(fns: readonly FunctionIR[], calls: Map<FunctionIR, Set<FunctionIR>>): FunctionIR[][] {
+  const index = new Map<FunctionIR, number>();
+  const low = new Map<FunctionIR, number>();
+  const onStack = new Set<FunctionIR>();
+  const stack: FunctionIR[] = [];
+  const result: FunctionIR[][] = [];
+  let next = 0;
+  for (const root of fns) {
+    if (index.has(root)) continue;
+    const frames: Array<{ fn: FunctionIR; it: Iterator<FunctionIR> }> = [];
+    const enter = (fn: FunctionIR): void => {
+      index.set(fn, next);
+      low.set(fn, next);
+      next++;
+      stack.push(fn);
+      onStack.add(fn);
+      frames.push({ fn, it: (calls.get(fn) ?? new Set()).values() });
+    };
+    enter(root);
+    while (frames.length > 0) {
+      const frame = frames[frames.length - 1];
+      const n = frame.it.next();
+      if (!n.done) {
+        const w = n.value;
+        if (!index.has(w)) enter(w);
+        else if (onStack.has(w)) low.set(frame.fn, Math.min(low.get(frame.fn)!, index.get(w)!));
+        continue;
+      }
+      frames.pop();
+      const v = frame.fn;
+      if (frames.length > 0) {
+        const parent = frames[frames.length - 1].fn;
+        low.set(parent, Math.min(low.get(parent)!, low.get(v)!));
+      }
+      if (low.get(v) === index.get(v)) {
+        const scc: FunctionIR[] = [];
+        let w: FunctionIR;
+        do {
+          w = stack.pop()!;
+          onStack.delete(w);
+          scc.push(w);
+        } while (w !== v);
+        result.push(scc);
+      }
+    }
+  }
+  return result;
+}

@@ -177,8 +177,8 @@ function lockOrderInversion(summaries: Summaries, model: EntryModel, push: (c: C
       // Shortest path back from `to` to `from` closes the shortest cycle through this edge.
       const back = shortestPath(adj, to, from, limits.maxCycleLength - 1);
       if (!back) continue;
-      const cycle = [from, ...back.slice(0, -1)];
-      const canon = canonicalCycle(cycle);
+      const cycle = rotateToSmallest([from, ...back.slice(0, -1)]);
+      const canon = cycle.join(' -> ');
       if (seenCycles.has(canon)) continue;
       seenCycles.add(canon);
       if (++n > limits.maxCandidatesPerRule) return;
@@ -231,10 +231,11 @@ function shortestPath(adj: Map<string, Set<string>>, start: string, goal: string
   return undefined;
 }
 
-function canonicalCycle(cycle: string[]): string {
+/** One spelling per cycle, starting at its smallest class: the same finding whichever edge found it. */
+function rotateToSmallest(cycle: string[]): string[] {
   let best = 0;
   for (let i = 1; i < cycle.length; i++) if (cycle[i] < cycle[best]) best = i;
-  return [...cycle.slice(best), ...cycle.slice(0, best)].join(' -> ');
+  return [...cycle.slice(best), ...cycle.slice(0, best)];
 }
 
 function irqInversion(

@@ -12,6 +12,7 @@ import type {
 } from './ir';
 import { containerType, declaredName, functionDeclarator, siteOf, typeName } from './syntax-util';
 import { expandMacro, scanMacros } from './macros';
+import { guardKey } from '../kernel-api/load';
 
 export interface ExtractEnv {
   api: ApiTable;
@@ -493,7 +494,7 @@ class FunctionBuilder {
 
   /** `guard(kind)(&l)` or `scoped_guard(kind, &l)`: acquire now, release at scope end. */
   private guard(kind: string, lockArg: SyntaxNode | null, call: SyntaxNode): void {
-    const row = this.env.api.byName.get(kind);
+    const row = this.env.api.byName.get(guardKey(kind));
     if (row?.op !== 'guard') {
       this.gaps.push({ site: this.site(call), what: `unknown guard class ${kind}` });
       return;

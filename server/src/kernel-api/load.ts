@@ -9,6 +9,15 @@ import type { ApiRow, ApiTable, OpsRow } from './types';
 export const BUILTIN_ROWS: readonly ApiRow[] = [...LINUX_API, ...LINUX_SUBSYSTEM_API, ...XEN_API];
 export const BUILTIN_OPS: readonly OpsRow[] = [...LINUX_OPS, ...LINUX_OPS_ROWS, ...XEN_OPS];
 
+/** Guard classes live in their own namespace: `guard(read_lock)` is not the function read_lock(). */
+export function tableKey(row: ApiRow): string {
+  return row.op === 'guard' ? guardKey(row.fn) : row.fn;
+}
+
+export function guardKey(kind: string): string {
+  return `guard:${kind}`;
+}
+
 export function opsKey(structType: string, field: string): string {
   return `${structType}.${field}`;
 }
@@ -20,7 +29,7 @@ export function buildApiTable(
 ): ApiTable {
   const removed = new Set(remove);
   const byName = new Map<string, ApiRow>();
-  for (const row of rows) if (!removed.has(row.fn)) byName.set(row.fn, row);
+  for (const row of rows) if (!removed.has(row.fn)) byName.set(tableKey(row), row);
   const ops = new Map<string, OpsRow>();
   for (const row of opsRows) {
     const key = opsKey(row.structType, row.field);

@@ -37,6 +37,8 @@ export interface AcqFact {
   irq?: 'off' | 'save' | 'bh-off';
   api: string;
   chain: Step[];
+  /** Locks held by the caller that this function released before the acquisition (unlock in callee). */
+  dropped?: LockRef[];
 }
 
 export interface WaitFact {
@@ -47,6 +49,7 @@ export interface WaitFact {
   api: string;
   file: string;
   chain: Step[];
+  dropped?: LockRef[];
 }
 
 export interface FunctionSummary {
@@ -116,10 +119,12 @@ interface IrqState {
 
 interface State extends IrqState {
   held: HeldLock[];
+  /** Caller's locks this function has released (and not re-taken) on this path. */
+  dropped: LockRef[];
 }
 
 function stateKey(s: State): string {
-  return `${s.irqOff ? 1 : 0}${s.bhDepth}${s.saved.map((b) => (b ? 1 : 0)).join('')}|${s.held.map((h) => refKey(h.lock) + h.mode).join(',')}`;
+  return `${s.irqOff ? 1 : 0}${s.bhDepth}${s.saved.map((b) => (b ? 1 : 0)).join('')}|${s.held.map((h) => refKey(h.lock) + h.mode).join(',')}|${s.dropped.map(refKey).join(',')}`;
 }
 
 export function refKey(r: LockRef): string {
@@ -153,7 +158,7 @@ function applyIrq(s: IrqState, effect: string): void {
 }
 
 function cloneState(s: State): State {
-  return { held: [...s.held], irqOff: s.irqOff, saved: [...s.saved], bhDepth: s.bhDepth };
+  return { held: [...s.held], dropped: [...s.dropped], irqOff: s.irqOff, saved: [...s.saved], bhDepth: s.bhDepth };
 }
 
 function chainOf(fn: string, site: Site, note: string, rest: Step[] = []): Step[] {
@@ -234,7 +239,7 @@ function summarizeFunction(
 
   /** A lock acquisition (direct or through a callee) in state s. */
   const acquire = (s: State, a: AcqFact, inst: string | undefined): void => {
-    addAcq(a);
+    addAcq(s.dropped.length > 0 ? { ...a, dropped: [...(a.dropped ?? []), ...s.dropped] } : a);
     const to = clsOf(a.lock);
     for (const h of s.held) {
       const from = clsOf(h.lock);
@@ -265,7 +270,7 @@ function summarizeFunction(
 
   const wait = (s: State, w: WaitFact): void => {
     const key = `${w.what}|${w.key ?? w.keyText}|${w.api}`;
-    if (!waits.has(key) && waits.size < 64) waits.set(key, w);
+    if (!waits.has(key) && waits.size < 64) waits.set(key, s.dropped.length > 0 ? { ...w, dropped: [...(w.dropped ?? []), ...s.dropped] } : w);
     for (const h of s.held) {
       const cls = clsOf(h.lock);
       if (!cls) continue;
@@ -298,6 +303,8 @@ function summarizeFunction(
         }, lock.inst);
         if (ev.irq) applyIrq(s, ev.irq);
         s.held.push({ lock, mode: ev.mode, irq: ev.irq, subclass: ev.subclass, try: ev.try, chain });
+        // Re-taking a caller's lock that this function had dropped: it is the caller's hold again.
+        s.dropped = s.dropped.filter((d) => !sameLock(d, lock));
         return;
       }
       case 'release': {
@@ -306,7 +313,10 @@ function summarizeFunction(
           let idx = -1;
           for (let i = s.held.length - 1; i >= 0; i--) if (sameLock(s.held[i].lock, lock)) { idx = i; break; }
           if (idx >= 0) s.held.splice(idx, 1);
-          else released.set(refKey(lock), lock);
+          else {
+            released.set(refKey(lock), lock);
+            if (!s.dropped.some((d) => sameLock(d, lock))) s.dropped.push(lock);
+          }
         }
         if (ev.irq) applyIrq(s, ev.irq);
         return;
@@ -336,12 +346,15 @@ function summarizeFunction(
             const lock = mapRef(a.lock, ev.args, program, fn);
             if (!lock) continue;
             const inst = mapInstance(a.lock.inst, ev.args);
-            acquire(s, {
-              ...a, lock: { ...lock, inst }, irqOff: s.irqOff || a.irqOff, bhOff: s.bhDepth > 0 || a.bhOff,
+            const view = withoutDropped(s, a.dropped, ev.args, program, fn);
+            acquire(view, {
+              ...a, dropped: undefined, lock: { ...lock, inst }, irqOff: s.irqOff || a.irqOff, bhOff: s.bhDepth > 0 || a.bhOff,
               chain: chainOf(fn.name, ev.site, via, a.chain),
             }, inst);
           }
-          for (const w of cs.waits) wait(s, { ...w, chain: chainOf(fn.name, ev.site, via, w.chain) });
+          for (const w of cs.waits) {
+            wait(withoutDropped(s, w.dropped, ev.args, program, fn), { ...w, dropped: undefined, chain: chainOf(fn.name, ev.site, via, w.chain) });
+          }
           for (const r of cs.exitReleased) {
             const lock = mapRef(r, ev.args, program, fn);
             if (!lock) continue;
@@ -363,7 +376,7 @@ function summarizeFunction(
   // one branch and released on the same branch is not "maybe held" afterwards.
   const statesAt: Array<Map<string, State>> = fn.blocks.map(() => new Map());
   const work: number[] = [0];
-  const init: State = { held: [], irqOff: false, saved: [], bhDepth: 0 };
+  const init: State = { held: [], dropped: [], irqOff: false, saved: [], bhDepth: 0 };
   statesAt[0].set(stateKey(init), init);
   const processed: Array<Set<string>> = fn.blocks.map(() => new Set());
   let budget = 20_000;
@@ -395,6 +408,17 @@ function summarizeFunction(
     acquires: [...acquires.values()], waits: [...waits.values()], exitHeld, exitReleased: [...released.values()],
     callees: [...callees],
   };
+}
+
+/** The caller's state as the callee sees it after releasing some of the caller's locks. */
+function withoutDropped(s: State, dropped: LockRef[] | undefined, args: import('../extract/ir').AccessPath[], program: Program, caller: FunctionIR): State {
+  if (!dropped || dropped.length === 0) return s;
+  const mapped = dropped.map((d) => mapRef(d, args, program, caller)).filter((d): d is LockRef => d !== undefined);
+  const view = cloneState(s);
+  view.held = s.held.filter((h) => !mapped.some((d) => sameLock(d, h.lock)));
+  // Locks the caller did not hold stay dropped for the caller's own callers.
+  view.dropped = [...s.dropped, ...mapped.filter((d) => !s.held.some((h) => sameLock(h.lock, d)))];
+  return view;
 }
 
 /** A callee's lock in the caller's terms: parameter references go through the call's arguments. */

@@ -50,6 +50,7 @@ export interface AcquireRow extends RowBase {
   subclassArg?: number;
   /** A fixed lock class, for subsystem helpers that lock inside the core. */
   cls?: string;
+  inside?: true; // taken and released inside the call (skb_queue_tail, wake_up, xa_store): an edge and irq usage, no hold after return
 }
 
 export interface ReleaseRow extends RowBase {

@@ -207,7 +207,7 @@ export class LockscopeServer {
     const scopeChanged = JSON.stringify(prev.scope) !== JSON.stringify(next.scope);
     if (engineChanged) this.rebuildEngine();
     if (scopeChanged && reindex) this.startIndexing();
-    else if (engineChanged || JSON.stringify(prev.rules) !== JSON.stringify(next.rules) || prev.showUnconfirmed !== next.showUnconfirmed) {
+    else if (engineChanged || JSON.stringify(prev.rules) !== JSON.stringify(next.rules) || prev.showUnconfirmed !== next.showUnconfirmed || prev.relatedInMessage !== next.relatedInMessage) {
       if (this.result && !engineChanged) this.publish(this.result);
       else this.schedule(0);
     }
@@ -537,7 +537,11 @@ export class LockscopeServer {
     const byUri = new Map<string, Diagnostic[]>();
     for (const f of result.findings) {
       if (!this.visible(f)) continue;
-      const d = toDiagnostic(f, this.files, { relatedInformation: this.caps.relatedInformation, rules: this.settings.rules });
+      const d = toDiagnostic(f, this.files, {
+        relatedInformation: this.caps.relatedInformation,
+        relatedInMessage: this.settings.relatedInMessage,
+        rules: this.settings.rules,
+      });
       if (!d) continue;
       const uri = this.uriOf(f.location.file);
       const list = byUri.get(uri);

@@ -9,6 +9,7 @@ export interface Settings {
   simulator: { maxStates?: number; maxMillis?: number; cpus?: number };
   debounceMs: number;
   showUnconfirmed: boolean;
+  relatedInMessage: boolean;
 }
 
 /**
@@ -34,6 +35,7 @@ export const DEFAULT_SETTINGS: Settings = {
   simulator: {},
   debounceMs: 150,
   showUnconfirmed: false,
+  relatedInMessage: false,
 };
 
 const SEVERITIES: readonly string[] = ['error', 'warning', 'info', 'off'];
@@ -71,6 +73,7 @@ export function normalizeSettings(raw: unknown): Settings {
     simulator,
     debounceMs: num(s.debounceMs, 0, 10_000, DEFAULT_SETTINGS.debounceMs),
     showUnconfirmed: s.showUnconfirmed === true,
+    relatedInMessage: s.relatedInMessage === true,
   };
 }
 

@@ -77,6 +77,8 @@ export function severityOf(f: Finding, rules: Record<string, RuleSeverity>): Dia
 
 export interface DiagnosticOptions {
   relatedInformation: boolean;
+  /** Write the steps into the message as well. */
+  relatedInMessage?: boolean;
   rules: Record<string, RuleSeverity>;
 }
 
@@ -94,7 +96,8 @@ export function toDiagnostic(f: Finding, files: FileMap, opts: DiagnosticOptions
         message: r.message,
       }),
     );
-  } else if (f.related.length > 0) {
+  }
+  if ((!opts.relatedInformation || opts.relatedInMessage) && f.related.length > 0) {
     message += '\n' + f.related.map((r, i) => `  #${i} ${r.message}  ${shortFile(r.file)}:${r.line}`).join('\n');
     diag.message = message;
   }

@@ -25,6 +25,12 @@ export interface LockscopeSettings {
   simulator?: { maxStates?: number; maxMillis?: number; cpus?: number };
   /** Delay after the last keystroke before re-analysing, in milliseconds. */
   debounceMs?: number;
+  /**
+   * Also write the path (one line per step) into the diagnostic message, for
+   * clients that accept relatedInformation but do not show it (Neovim, Emacs).
+   * Clients without relatedInformation support always get it in the message.
+   */
+  relatedInMessage?: boolean;
   /** Show findings the simulator could not confirm (as hints). */
   showUnconfirmed?: boolean;
 }

@@ -1,19 +1,24 @@
 // The abstract machine the simulator explores: N CPUs, each with a stack of
 // contexts (the thread that owns the CPU at the bottom, the handlers that
 // interrupted it above), one lock table, and the rules for which step each CPU
-// may take next. States are plain data and every transition copies, so the
-// search may keep any state it has seen.
+// may take next. States are immutable plain data, so the search may keep any
+// state it has seen.
 //
-// Modelling choices (see also README "simulate"):
+// Modelling choices:
 // - A failed trylock skips its own critical section: the trace resumes just
 //   past the matching release of that lock (or ends when there is none), so
-//   the release of a lock never taken is never executed.
+//   the release of a lock never taken is never executed. A trylock fails only
+//   when the lock is unavailable.
 // - Readers share with readers regardless of waiting writers (no fairness).
 // - A task asleep on a mutex / rwsem / semaphore / wait takes no interrupts:
 //   the CPU would run another task, and nothing an interrupt does there wakes
 //   the sleeper. A spinning CPU with interrupts on does take them.
 // - Interrupt and softirq handlers start at most once per CPU, process-context
 //   handlers (work, kthread, threaded irq) at most once, on the lowest free CPU.
+// - After disable_irq / free_irq (and kin, see DISABLING_WAITS) or any kthread
+//   wait returns, the awaited handler never starts again.
+// - Lock holders are CPUs, not contexts: a handler that takes a lock its own
+//   CPU holds below it waits on itself (the same-CPU irq inversion).
 import type { Context, IrqEffect, LockMode, WaitKind } from '../kernel-api/types';
 import type { SimOp, SimProgram, WitnessAction, WitnessStep } from './types';
 
@@ -172,7 +177,10 @@ export class Machine {
     };
   }
 
-  /** A canonical string: equal for states that behave the same. */
+  /**
+   * A canonical string for everything in a state except its restrictions:
+   * states with equal keys and equal restrictions behave the same.
+   */
   key(s: State): string {
     let k = '';
     for (const cpu of s.cpus) k += (cpu.key ??= cpuKey(cpu));
@@ -180,7 +188,19 @@ export class Machine {
       const hold = s.locks[id];
       if (hold) k += `${id}${hold.mode}${hold.counts.join('.')},`;
     }
-    return `${k}|${bits(s.threadDone)}|${bits(s.started)}|${bits(s.disabled)}`;
+    return `${k}|${bits(s.threadDone)}`;
+  }
+
+  /**
+   * What the state forbids, one bit each: a handler already ran on a CPU, a
+   * process handler already started, a handler disabled. A bit only ever
+   * removes behaviours, so a state whose restrictions include those of a
+   * visited state with the same key can reach nothing that one cannot.
+   */
+  restrictions(s: State): bigint {
+    let mask = bits(s.started) + bits(s.disabled);
+    for (const cpu of s.cpus) mask += bits(cpu.ran);
+    return mask ? BigInt(`0b${mask}`) : 0n;
   }
 
   /** Every possible next step, in a fixed order: CPUs in order, then interrupts, then process handlers. */
@@ -498,7 +518,7 @@ function opDetails(op: SimOp): Partial<WitnessStep> {
 function cpuKey(cpu: Cpu): string {
   let k = '';
   for (const f of cpu.frames) k += `${f.body}.${f.pc}.${bit(f.irqOff)}${f.bhDepth}${bits(f.savedIrq)},`;
-  return `${k}${bits(cpu.ran)};`;
+  return `${k};`;
 }
 
 function bit(b: boolean): string {

@@ -1,8 +1,9 @@
 // Breadth-first search over a Machine's states. Breadth-first because the
 // first deadlock it meets is one with the fewest steps, and the witness is
-// meant to be read by a person; visited states are keyed by Machine.key so
-// each is expanded once. The search stops at a state budget, a deadline, or
-// when the caller cancels.
+// meant to be read by a person. A state is expanded only when no visited state
+// with the same key had a subset of its restrictions (Machine.restrictions):
+// that one already reaches everything it could. The search stops at a state
+// budget, a deadline, or when the caller cancels.
 import type { Blocked, Cause, Machine, State } from './machine';
 import type { WitnessStep } from './types';
 
@@ -28,7 +29,8 @@ export function search(machine: Machine, limits: SearchLimits): SearchOutcome {
   const parent: number[] = [-1];
   const via: Array<Cause | undefined> = [undefined];
   const initial = machine.initial();
-  const seen = new Map<string, number>([[machine.key(initial), 0]]);
+  const seen = new Map<string, bigint[]>([[machine.key(initial), [machine.restrictions(initial)]]]);
+  let states = 1;
   const stuckAtStart = machine.deadlock(initial);
   if (stuckAtStart) return { kind: 'deadlock', witness: witnessOf(machine, parent, via, 0, stuckAtStart), states: 1 };
 
@@ -37,23 +39,37 @@ export function search(machine: Machine, limits: SearchLimits): SearchOutcome {
     const { state, id } = queue[head]!;
     queue[head] = undefined; // expanded: only its parent link is still needed
     for (const t of machine.successors(state)) {
-      const key = machine.key(t.state);
-      if (seen.has(key)) continue;
+      if (!firstVisit(seen, machine.key(t.state), machine.restrictions(t.state))) continue;
       const nid = parent.length;
       parent.push(id);
       via.push(t.cause);
-      seen.set(key, nid);
+      states++;
       const stuck = machine.deadlock(t.state);
-      if (stuck) return { kind: 'deadlock', witness: witnessOf(machine, parent, via, nid, stuck), states: seen.size };
-      if (seen.size >= limits.maxStates) return { kind: 'stopped', why: 'maxStates', states: seen.size };
-      if (seen.size % POLL_EVERY === 0) {
-        if (limits.token?.isCancellationRequested) return { kind: 'stopped', why: 'cancelled', states: seen.size };
-        if (Date.now() > limits.deadline) return { kind: 'stopped', why: 'maxMillis', states: seen.size };
+      if (stuck) return { kind: 'deadlock', witness: witnessOf(machine, parent, via, nid, stuck), states };
+      if (states >= limits.maxStates) return { kind: 'stopped', why: 'maxStates', states };
+      if (states % POLL_EVERY === 0) {
+        if (limits.token?.isCancellationRequested) return { kind: 'stopped', why: 'cancelled', states };
+        if (Date.now() > limits.deadline) return { kind: 'stopped', why: 'maxMillis', states };
       }
       queue.push({ state: t.state, id: nid });
     }
   }
-  return { kind: 'exhausted', states: seen.size };
+  return { kind: 'exhausted', states };
+}
+
+/** Records a state unless a visited one with the same key subsumes it; false when one does. */
+function firstVisit(seen: Map<string, bigint[]>, key: string, restrictions: bigint): boolean {
+  const visited = seen.get(key);
+  if (!visited) {
+    seen.set(key, [restrictions]);
+    return true;
+  }
+  if (visited.some((r) => (r & ~restrictions) === 0n)) return false;
+  // Keep only the least restricted states: the new one subsumes any stricter one.
+  const kept = visited.filter((r) => (restrictions & ~r) !== 0n);
+  kept.push(restrictions);
+  seen.set(key, kept);
+  return true;
 }
 
 /** The steps from the initial state to state `id`, then one blocked step per stuck CPU. */

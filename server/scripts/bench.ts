@@ -1,0 +1,577 @@
+// npm run bench: whole-tree speed measured against the parser's floor.
+//
+// On one file set (drivers/ of linux-source-6.12 under /tmp by default) and
+// one worker count, each run in its own child process so that peak RSS is
+// its own (/usr/bin/time -v when present, else the child's maxRSS):
+//   (a) floor:   bare tree-sitter parse of every file, nothing else;
+//   (a') facts:  walk + pool + extraction + cache store, no later stages
+//                (what the engine's per-file part costs above the floor);
+//   (b) cold:    `lockscope check <path> --format json --jobs N`, empty cache;
+//   (c) warm:    the same after changing one file (facts cached by content hash);
+//   editor:      the language server with one directory indexed, a 5,000-line
+//                file open, 50 edits: didChange -> publishDiagnostics latency.
+//
+// Usage: node server/out/scripts/bench.js [--jobs N] [--root DIR] [--path drivers]
+//          [--only floor,facts,cold,warm,editor] [--editor-dir drivers/net/ethernet/intel]
+// Child mode (used by the above): bench.js --child floor|facts --jobs N PATH...
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { collectFacts, defaultJobs, WorkerPool, type EnvData, type FileItem, type FloorResult } from '../src/engine/pool';
+import { walkSources } from '../src/engine/files';
+
+const REPO = path.resolve(__dirname, '../../..');
+const LINUX_DIR = '/tmp/linux-source-6.12';
+const LINUX_TARBALL = '/usr/src/linux-source-6.12.tar.xz';
+const CLI = path.join(REPO, 'server/bin/lockscope.js');
+
+// ---------------------------------------------------------------------------
+// Arguments.
+
+interface Args {
+  jobs: number;
+  root: string;
+  paths: string[];
+  only: Set<string>;
+  editorDir: string;
+  child?: string;
+  transfer?: 'clone' | 'json';
+  cacheDir?: string;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = {
+    jobs: defaultJobs(),
+    root: LINUX_DIR,
+    paths: [],
+    only: new Set(['floor', 'facts', 'cold', 'warm', 'editor']),
+    editorDir: 'drivers/net/ethernet/intel',
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const v = argv[i];
+    const next = (): string => {
+      if (i + 1 >= argv.length) throw new Error(`${v} needs a value`);
+      return argv[++i];
+    };
+    if (v === '--jobs' || v === '-j') a.jobs = Math.max(1, Number(next()) || 1);
+    else if (v === '--root') a.root = path.resolve(next());
+    else if (v === '--path') a.paths.push(next());
+    else if (v === '--only') a.only = new Set(next().split(','));
+    else if (v === '--editor-dir') a.editorDir = next();
+    else if (v === '--child') a.child = next();
+    else if (v === '--transfer') a.transfer = next() as 'clone' | 'json';
+    else if (v === '--cache-dir') a.cacheDir = next();
+    else if (v.startsWith('-')) throw new Error(`unknown option ${v}`);
+    else a.paths.push(v);
+  }
+  if (a.paths.length === 0) a.paths = ['drivers'];
+  return a;
+}
+
+// ---------------------------------------------------------------------------
+// Child side: one measured run, one JSON line on stdout.
+
+interface ChildReport {
+  kind: string;
+  wallMs: number;
+  walkMs: number;
+  files: number;
+  analysed: number;
+  skipped: Record<string, number>;
+  internalErrors: number;
+  maxRssKb: number;
+  extra: Record<string, unknown>;
+}
+
+function reasonKind(reason: string): string {
+  return reason.replace(/\s*[(:].*$/, '');
+}
+
+function countReasons(reasons: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of reasons) out[reasonKind(r)] = (out[reasonKind(r)] ?? 0) + 1;
+  return out;
+}
+
+async function childFloor(a: Args): Promise<ChildReport> {
+  const t0 = performance.now();
+  const walk = walkSources(a.paths);
+  const walkMs = performance.now() - t0;
+  const pool = new WorkerPool<FileItem, FloorResult>({
+    task: { module: require.resolve('../src/engine/pool'), name: 'floorTask' },
+    size: a.jobs,
+  });
+  const out = await pool.run(walk.files.map((f) => ({ file: f.file, abs: f.abs })));
+  await pool.close();
+  const reasons = walk.skipped.map((s) => s.reason);
+  let analysed = 0;
+  let internalErrors = 0;
+  let bytes = 0;
+  let nodes = 0;
+  let withErrors = 0;
+  for (const o of out) {
+    if (!o.ok) {
+      reasons.push(o.reason);
+      if (o.reason !== 'time budget') internalErrors++;
+    } else if (o.value.kind === 'skipped') reasons.push(o.value.reason);
+    else {
+      analysed++;
+      bytes += o.value.bytes;
+      nodes += o.value.nodes;
+      if (o.value.hasError) withErrors++;
+    }
+  }
+  return {
+    kind: 'floor',
+    wallMs: performance.now() - t0,
+    walkMs,
+    files: walk.files.length + walk.skipped.length,
+    analysed,
+    skipped: countReasons(reasons),
+    internalErrors,
+    maxRssKb: process.resourceUsage().maxRSS,
+    extra: { bytes, nodes, filesWithErrorNodes: withErrors, pool: pool.counters },
+  };
+}
+
+function builtinEnv(): EnvData {
+  const load = require('../src/kernel-api/load') as { BUILTIN_ROWS: EnvData['rows']; BUILTIN_OPS: EnvData['opsRows'] };
+  return { rows: load.BUILTIN_ROWS, opsRows: load.BUILTIN_OPS, macros: [] };
+}
+
+async function childFacts(a: Args): Promise<ChildReport> {
+  const t0 = performance.now();
+  const r = await collectFacts(a.paths, {
+    jobs: a.jobs,
+    env: builtinEnv(),
+    cache: a.cacheDir ? { dir: a.cacheDir } : false,
+    transfer: a.transfer,
+  });
+  const wallMs = performance.now() - t0;
+  const internalErrors = r.skipped.filter((s) => /^(internal error|worker crashed)/.test(s.reason)).length;
+  let functions = 0;
+  let lockSites = 0;
+  for (const f of r.facts) {
+    functions += f.functions.length;
+    lockSites += f.lockSites;
+  }
+  return {
+    kind: 'facts',
+    wallMs,
+    walkMs: r.stats.walkMs,
+    files: r.stats.files,
+    analysed: r.stats.analysed,
+    skipped: countReasons(r.skipped.map((s) => s.reason)),
+    internalErrors,
+    maxRssKb: process.resourceUsage().maxRSS,
+    extra: {
+      functions, lockSites, cache: r.stats.cache, pool: r.stats.pool, transfer: a.transfer ?? 'clone',
+      internalErrorSamples: r.skipped.filter((s) => /^(internal error|worker crashed)/.test(s.reason)).slice(0, 5),
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Parent side.
+
+interface Measured {
+  label: string;
+  ok: boolean;
+  note?: string;
+  wallMs?: number;
+  files?: number;
+  analysed?: number;
+  maxRssKb?: number;
+  skipped?: Record<string, number>;
+  internalErrors?: number;
+  findingsByRule?: Record<string, number>;
+  extra?: Record<string, unknown>;
+}
+
+const HAVE_TIME = fs.existsSync('/usr/bin/time');
+
+/** Run node with args under /usr/bin/time -v; stdout to a file (outputs can be large). */
+function measureNode(
+  args: string[],
+  opts: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
+): { code: number | null; stdoutFile: string; stderr: string; wallMs: number; maxRssKb?: number } {
+  const outFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lockscope-bench-')), 'stdout');
+  const fd = fs.openSync(outFile, 'w');
+  const cmd = HAVE_TIME ? '/usr/bin/time' : process.execPath;
+  const full = HAVE_TIME ? ['-v', process.execPath, ...args] : args;
+  const t0 = performance.now();
+  const r = spawnSync(cmd, full, {
+    cwd: opts.cwd,
+    env: opts.env ?? process.env,
+    stdio: ['ignore', fd, 'pipe'],
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: opts.timeoutMs ?? 60 * 60 * 1000,
+  });
+  const wallMs = performance.now() - t0;
+  fs.closeSync(fd);
+  const stderr = r.stderr?.toString('utf8') ?? '';
+  const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
+  return { code: r.status, stdoutFile: outFile, stderr, wallMs, maxRssKb: m ? Number(m[1]) : undefined };
+}
+
+function runChild(kind: string, a: Args, extraArgs: string[] = []): Measured {
+  const label = kind === 'floor' ? '(a) floor: bare parse' : '(a\') facts: extract only';
+  const r = measureNode(
+    [__filename, '--child', kind, '--jobs', String(a.jobs), ...extraArgs, ...a.paths],
+    { cwd: a.root },
+  );
+  const text = fs.readFileSync(r.stdoutFile, 'utf8');
+  const line = text.split('\n').reverse().find((l) => l.startsWith('{'));
+  if (r.code !== 0 || !line) {
+    return { label, ok: false, note: `child failed (${r.code}): ${r.stderr.split('\n').filter((l) => l && !/^\s+\w[^:]*: /.test(l)).slice(-3).join(' | ')}` };
+  }
+  const rep = JSON.parse(line) as ChildReport;
+  return {
+    label,
+    ok: true,
+    wallMs: r.wallMs,
+    files: rep.files,
+    analysed: rep.analysed,
+    maxRssKb: r.maxRssKb ?? rep.maxRssKb,
+    skipped: rep.skipped,
+    internalErrors: rep.internalErrors,
+    extra: { ...rep.extra, innerWallMs: Math.round(rep.wallMs), walkMs: Math.round(rep.walkMs) },
+  };
+}
+
+/** Whether the CLI has a working `check` with JSON output and --jobs (probed on a tiny file). */
+function cliReady(): { ok: boolean; why?: string } {
+  if (!fs.existsSync(CLI)) return { ok: false, why: 'server/bin/lockscope.js missing' };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lockscope-probe-'));
+  fs.writeFileSync(path.join(dir, 'probe.c'), 'static DEFINE_SPINLOCK(l);\nvoid f(void) { spin_lock(&l); spin_unlock(&l); }\n');
+  const r = spawnSync(process.execPath, [CLI, 'check', 'probe.c', '--format', 'json', '--jobs', '1'], {
+    cwd: dir,
+    env: { ...process.env, LOCKSCOPE_CACHE_DIR: path.join(dir, 'cache') },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  try {
+    JSON.parse(r.stdout);
+    return { ok: true };
+  } catch {
+    return { ok: false, why: `\`lockscope check --format json --jobs 1\` gave no JSON (exit ${r.status}): ${(r.stderr || r.stdout || '').trim().split('\n')[0] ?? ''}` };
+  }
+}
+
+interface CheckJson {
+  findings?: Array<{ rule?: string }>;
+  skipped?: Array<{ file: string; reason: string }>;
+  stats?: Record<string, unknown>;
+  files?: unknown;
+}
+
+function runCheck(label: string, a: Args, cacheDir: string): Measured {
+  const r = measureNode(
+    [CLI, 'check', ...a.paths, '--format', 'json', '--jobs', String(a.jobs)],
+    { cwd: a.root, env: { ...process.env, LOCKSCOPE_CACHE_DIR: cacheDir } },
+  );
+  let json: CheckJson | undefined;
+  try {
+    const parsed = JSON.parse(fs.readFileSync(r.stdoutFile, 'utf8')) as CheckJson | Array<{ rule?: string }>;
+    json = Array.isArray(parsed) ? { findings: parsed } : parsed;
+  } catch { /* below */ }
+  // lockscope check exits 1 when it reports findings; 2+ is a usage or internal error.
+  if (!json || (r.code !== 0 && r.code !== 1)) {
+    return { label, ok: false, note: `exit ${r.code}: ${r.stderr.split('\n').filter((l) => l && !/^\s+\w[^:]*: /.test(l)).slice(-3).join(' | ')}` };
+  }
+  const byRule: Record<string, number> = {};
+  for (const f of json.findings ?? []) byRule[f.rule ?? '?'] = (byRule[f.rule ?? '?'] ?? 0) + 1;
+  const skipped = json.skipped ?? [];
+  const stats = (json.stats ?? {}) as Record<string, unknown>;
+  return {
+    label,
+    ok: true,
+    wallMs: r.wallMs,
+    files: typeof stats.files === 'number' ? stats.files + skipped.length : undefined,
+    analysed: typeof stats.files === 'number' ? stats.files : undefined,
+    maxRssKb: r.maxRssKb,
+    skipped: countReasons(skipped.map((s) => s.reason)),
+    internalErrors: skipped.filter((s) => /^(internal error|worker crashed)/.test(s.reason)).length,
+    findingsByRule: byRule,
+    extra: { stats },
+  };
+}
+
+function ensureLinux(root: string): void {
+  if (root !== LINUX_DIR || fs.existsSync(path.join(root, 'Makefile'))) return;
+  if (!fs.existsSync(LINUX_TARBALL)) {
+    process.stderr.write(`bench: ${LINUX_TARBALL} missing; apt-get install -y linux-source-6.12\n`);
+    let r = spawnSync('apt-get', ['install', '-y', 'linux-source-6.12'], { stdio: 'inherit' });
+    if (r.status !== 0) {
+      spawnSync('apt-get', ['update'], { stdio: 'inherit' });
+      r = spawnSync('apt-get', ['install', '-y', 'linux-source-6.12'], { stdio: 'inherit' });
+    }
+    if (r.status !== 0) throw new Error('could not install linux-source-6.12');
+  }
+  process.stderr.write(`bench: unpacking ${LINUX_TARBALL} to /tmp\n`);
+  execFileSync('tar', ['-xf', LINUX_TARBALL, '-C', '/tmp'], { stdio: 'inherit' });
+}
+
+// ---------------------------------------------------------------------------
+// The editor benchmark: a language server over stdio, driven by hand.
+
+function lspEntry(): string | undefined {
+  for (const p of ['server/out/src/lsp/main.js', 'server/out/src/lsp/server.js']) {
+    if (fs.existsSync(path.join(REPO, p))) return path.join(REPO, p);
+  }
+  return undefined;
+}
+
+async function editorBench(a: Args): Promise<Measured> {
+  const label = 'editor: didChange -> diagnostics';
+  const entry = lspEntry();
+  if (!entry) return { label, ok: false, note: 'no language server entry (server/out/src/lsp/main.js) yet' };
+  const root = path.join(a.root, a.editorDir);
+  const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lockscope-bench-lsp-cache-'));
+  // The 5,000-line file: the largest .c under the indexed directory cut or padded to 5,000 lines.
+  const files = walkSources([root]).files.filter((f) => f.file.endsWith('.c')).sort((x, y) => y.size - x.size);
+  if (files.length === 0) return { label, ok: false, note: `no C files under ${root}` };
+  let lines = fs.readFileSync(files[0].abs, 'utf8').split('\n');
+  while (lines.length < 5000) lines = lines.concat(lines);
+  lines = lines.slice(0, 5000);
+  const text = lines.join('\n');
+  const docPath = files[0].abs; // opened under its own name, content as given (not written)
+  const uri = `file://${docPath}`;
+  const child = spawn(process.execPath, [entry, '--stdio'], {
+    cwd: a.root,
+    env: { ...process.env, LOCKSCOPE_CACHE_DIR: cacheDir },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); if (stderr.length > 65536) stderr = stderr.slice(-32768); });
+  let buf = Buffer.alloc(0);
+  const waiters: Array<(m: Record<string, unknown>) => boolean> = [];
+  let nextId = 1;
+  child.stdout.on('data', (d: Buffer) => {
+    buf = Buffer.concat([buf, d]);
+    for (;;) {
+      const hdrEnd = buf.indexOf('\r\n\r\n');
+      if (hdrEnd < 0) return;
+      const m = /Content-Length: (\d+)/i.exec(buf.toString('ascii', 0, hdrEnd));
+      if (!m) { buf = buf.subarray(hdrEnd + 4); continue; }
+      const len = Number(m[1]);
+      if (buf.length < hdrEnd + 4 + len) return;
+      const msg = JSON.parse(buf.toString('utf8', hdrEnd + 4, hdrEnd + 4 + len)) as Record<string, unknown>;
+      buf = buf.subarray(hdrEnd + 4 + len);
+      if (msg.method && msg.id !== undefined) {
+        // A request from the server (configuration, progress): answer it plainly.
+        const result = msg.method === 'workspace/configuration'
+          ? ((msg.params as { items?: unknown[] })?.items ?? []).map(() => null)
+          : null;
+        send({ jsonrpc: '2.0', id: msg.id, result });
+      }
+      for (let i = 0; i < waiters.length; i++) {
+        if (waiters[i](msg)) { waiters.splice(i, 1); i--; }
+      }
+    }
+  });
+  const send = (m: unknown): void => {
+    const body = Buffer.from(JSON.stringify(m), 'utf8');
+    child.stdin.write(`Content-Length: ${body.length}\r\n\r\n`);
+    child.stdin.write(body);
+  };
+  const waitFor = (pred: (m: Record<string, unknown>) => boolean, ms: number): Promise<Record<string, unknown>> =>
+    new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`timeout after ${ms} ms`)), ms);
+      waiters.push((m) => {
+        if (!pred(m)) return false;
+        clearTimeout(t);
+        resolve(m);
+        return true;
+      });
+    });
+  const request = (method: string, params: unknown, ms = 120_000): Promise<Record<string, unknown>> => {
+    const id = nextId++;
+    const p = waitFor((m) => m.id === id && m.method === undefined, ms);
+    send({ jsonrpc: '2.0', id, method, params });
+    return p;
+  };
+  const isDiag = (version: number) => (m: Record<string, unknown>): boolean => {
+    if (m.method !== 'textDocument/publishDiagnostics') return false;
+    const p = m.params as { uri?: string; version?: number };
+    return p.uri === uri && (p.version === undefined || p.version >= version);
+  };
+  try {
+    const t0 = performance.now();
+    await request('initialize', {
+      processId: process.pid,
+      rootUri: `file://${root}`,
+      workspaceFolders: [{ uri: `file://${root}`, name: path.basename(root) }],
+      capabilities: { textDocument: { publishDiagnostics: { relatedInformation: true, versionSupport: true } }, workspace: { configuration: true, workspaceFolders: true } },
+    });
+    send({ jsonrpc: '2.0', method: 'initialized', params: {} });
+    send({ jsonrpc: '2.0', method: 'textDocument/didOpen', params: { textDocument: { uri, languageId: 'c', version: 1, text } } });
+    await waitFor(isDiag(1), 600_000);
+    const openMs = performance.now() - t0;
+    // 50 edits spread over the file: insert then remove a statement-free comment line.
+    const lat: number[] = [];
+    const versionWatch = new Map<number, number>();
+    for (let i = 0; i < 50; i++) {
+      const version = i + 2;
+      const line = Math.floor((i * 97) % 4900) + 50;
+      const p = waitFor(isDiag(version), 60_000);
+      const t = performance.now();
+      versionWatch.set(version, t);
+      send({
+        jsonrpc: '2.0',
+        method: 'textDocument/didChange',
+        params: {
+          textDocument: { uri, version },
+          contentChanges: [{ range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: `/* edit ${i} */\n` }],
+        },
+      });
+      await p;
+      lat.push(performance.now() - t);
+    }
+    lat.sort((x, y) => x - y);
+    const q = (f: number): number => lat[Math.min(lat.length - 1, Math.ceil(f * lat.length) - 1)];
+    return {
+      label,
+      ok: true,
+      wallMs: openMs,
+      extra: { medianMs: q(0.5), p95Ms: q(0.95), maxMs: lat[lat.length - 1], file: path.relative(a.root, docPath), lines: 5000 },
+    };
+  } catch (err) {
+    return { label, ok: false, note: `${(err as Error).message}; server stderr: ${stderr.trim().split('\n').slice(-2).join(' | ')}` };
+  } finally {
+    try {
+      send({ jsonrpc: '2.0', id: nextId++, method: 'shutdown', params: null });
+      send({ jsonrpc: '2.0', method: 'exit', params: null });
+    } catch { /* gone */ }
+    setTimeout(() => child.kill('SIGKILL'), 2000).unref();
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Report.
+
+function fmtMs(ms?: number): string {
+  return ms === undefined ? '-' : `${(ms / 1000).toFixed(2)} s`;
+}
+
+function fmtKb(kb?: number): string {
+  return kb === undefined ? '-' : `${(kb / 1024).toFixed(0)} MB`;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')).join('\n');
+}
+
+function report(a: Args, runs: Measured[], editor?: Measured): string {
+  const cols = runs;
+  const floor = runs.find((r) => r.label.startsWith('(a)'));
+  const cell = (r: Measured, f: (r: Measured) => string): string => (r.ok ? f(r) : 'n/a');
+  const rows: string[][] = [
+    ['', ...cols.map((r) => r.label)],
+    ['wall time', ...cols.map((r) => cell(r, (x) => fmtMs(x.wallMs)))],
+    ['files (analysed/all)', ...cols.map((r) => cell(r, (x) => `${x.analysed ?? '?'}/${x.files ?? '?'}`))],
+    ['files per second', ...cols.map((r) => cell(r, (x) => (x.wallMs && x.files ? (x.files / (x.wallMs / 1000)).toFixed(0) : '-')))],
+    ['peak RSS', ...cols.map((r) => cell(r, (x) => fmtKb(x.maxRssKb)))],
+    ['x floor', ...cols.map((r) => cell(r, (x) => (floor?.ok && floor.wallMs && x.wallMs ? (x.wallMs / floor.wallMs).toFixed(2) : '-')))],
+    ['internal errors', ...cols.map((r) => cell(r, (x) => String(x.internalErrors ?? '-')))],
+  ];
+  const reasons = new Set<string>();
+  for (const r of cols) for (const k of Object.keys(r.skipped ?? {})) reasons.add(k);
+  for (const k of [...reasons].sort()) rows.push([`skipped: ${k}`, ...cols.map((r) => cell(r, (x) => String(x.skipped?.[k] ?? 0)))]);
+  const rules = new Set<string>();
+  for (const r of cols) for (const k of Object.keys(r.findingsByRule ?? {})) rules.add(k);
+  for (const k of [...rules].sort()) rows.push([`findings: ${k}`, ...cols.map((r) => cell(r, (x) => (x.findingsByRule ? String(x.findingsByRule[k] ?? 0) : '-')))]);
+  const lines = [
+    `lockscope bench: ${a.paths.join(' ')} under ${a.root}, ${a.jobs} worker(s), ${os.cpus().length} cores, node ${process.version}`,
+    '',
+    table(rows),
+    '',
+  ];
+  for (const r of cols) {
+    if (!r.ok) lines.push(`${r.label}: not run: ${r.note}`);
+    else if (r.extra) lines.push(`${r.label}: ${JSON.stringify(r.extra)}`);
+  }
+  if (editor) {
+    lines.push('');
+    if (editor.ok) {
+      const e = editor.extra as { medianMs: number; p95Ms: number; maxMs: number; file: string };
+      lines.push(`${editor.label} (${a.editorDir} indexed, ${e.file} as 5,000 lines, 50 edits): median ${e.medianMs.toFixed(0)} ms, p95 ${e.p95Ms.toFixed(0)} ms, max ${e.maxMs.toFixed(0)} ms; open to first diagnostics ${fmtMs(editor.wallMs)}`);
+    } else lines.push(`${editor.label}: not run: ${editor.note}`);
+  }
+  const b = runs.find((r) => r.label.startsWith('(b)'));
+  const c = runs.find((r) => r.label.startsWith('(c)'));
+  lines.push('');
+  lines.push('targets:');
+  const verdict = (ok: boolean | undefined): string => (ok === undefined ? 'not measured' : ok ? 'met' : 'MISSED');
+  const ratio = b?.ok && floor?.ok && b.wallMs && floor.wallMs ? b.wallMs / floor.wallMs : undefined;
+  lines.push(`  (b) <= 1.3 x (a): ${ratio === undefined ? '-' : ratio.toFixed(2)} ${verdict(ratio === undefined ? undefined : ratio <= 1.3)}`);
+  const peak = Math.max(...runs.filter((r) => r.ok && r.maxRssKb).map((r) => r.maxRssKb!), 0);
+  lines.push(`  peak RSS < 2.5 GB: ${fmtKb(peak || undefined)} ${verdict(peak ? peak < 2.5 * 1024 * 1024 : undefined)}`);
+  lines.push(`  (c) < 3 s: ${c?.ok ? fmtMs(c.wallMs) : '-'} ${verdict(c?.ok ? c.wallMs! < 3000 : undefined)}`);
+  const p95 = editor?.ok ? (editor.extra as { p95Ms: number }).p95Ms : undefined;
+  lines.push(`  editor p95 < 150 ms: ${p95 === undefined ? '-' : `${p95.toFixed(0)} ms`} ${verdict(p95 === undefined ? undefined : p95 < 150)}`);
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const a = parseArgs(process.argv.slice(2));
+  if (a.child) {
+    const rep = a.child === 'floor' ? await childFloor(a) : a.child === 'facts' ? await childFacts(a) : undefined;
+    if (!rep) throw new Error(`unknown child kind ${a.child}`);
+    process.stdout.write(`${JSON.stringify(rep)}\n`);
+    return;
+  }
+  ensureLinux(a.root);
+  const runs: Measured[] = [];
+  const say = (s: string): void => { process.stderr.write(`bench: ${s}\n`); };
+  if (a.only.has('floor')) {
+    say(`floor (bare parse), ${a.jobs} workers ...`);
+    runs.push(runChild('floor', a));
+  }
+  if (a.only.has('facts')) {
+    say('facts (walk + extract, no cache) ...');
+    let ok = true;
+    try { require.resolve('../src/extract/extract'); } catch { ok = false; }
+    runs.push(ok ? runChild('facts', a) : { label: '(a\') facts: extract only', ok: false, note: 'extract/extract.ts not built yet' });
+  }
+  const wantCheck = a.only.has('cold') || a.only.has('warm');
+  if (wantCheck) {
+    const ready = cliReady();
+    if (!ready.ok) {
+      runs.push({ label: '(b) check, cold', ok: false, note: ready.why });
+      runs.push({ label: '(c) check, warm', ok: false, note: ready.why });
+    } else {
+      const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lockscope-bench-cache-'));
+      say(`(b) lockscope check cold, cache ${cacheDir} ...`);
+      runs.push(runCheck('(b) check, cold', a, cacheDir));
+      if (a.only.has('warm')) {
+        // Change one file's content (a comment), so exactly one file misses; restore afterwards.
+        const target = walkSources(a.paths.map((p) => path.join(a.root, p))).files.find((f) => f.file.endsWith('.c'));
+        if (target) {
+          const original = fs.readFileSync(target.abs);
+          try {
+            fs.writeFileSync(target.abs, Buffer.concat([original, Buffer.from('\n/* lockscope bench: touched */\n')]));
+            say(`(c) lockscope check warm, ${path.relative(a.root, target.abs)} changed ...`);
+            runs.push(runCheck('(c) check, warm', a, cacheDir));
+          } finally {
+            fs.writeFileSync(target.abs, original);
+          }
+        }
+      }
+      fs.rmSync(cacheDir, { recursive: true, force: true });
+    }
+  }
+  let editor: Measured | undefined;
+  if (a.only.has('editor')) {
+    say(`editor (${a.editorDir}) ...`);
+    editor = await editorBench(a);
+  }
+  process.stdout.write(`${report(a, runs, editor)}\n`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench: ${(err as Error)?.stack ?? String(err)}\n`);
+  process.exitCode = 2;
+});

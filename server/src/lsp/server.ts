@@ -28,7 +28,8 @@ import { ConfigError, defaultConfig, loadConfig, parseConfig, type Config } from
 import type { Finding } from '../report/finding';
 import type { DiagnosticData, ExplainArgs, ExplainResult, LockGraphResult, StatusParams } from '../protocol/messages';
 import { normalizeSettings, makeExcluder, type Settings } from './settings';
-import { callEnd, defaultMarkdown, siteRange, toDiagnostic, toExplain, toLockGraph, type FileMap, type MarkdownRenderer } from './toProto';
+import { explainMarkdown } from '../report/explain';
+import { callEnd, siteRange, toDiagnostic, toExplain, toLockGraph, type FileMap, type MarkdownRenderer } from './toProto';
 import { codeActionsFor } from './codeActions';
 import { workspaceEngine, type EngineFactory, type EngineHost } from './engineHost';
 
@@ -105,7 +106,7 @@ export class LockscopeServer {
 
   constructor(private readonly connection: Connection, opts: ServerOptions = {}) {
     this.engineFactory = opts.engine ?? workspaceEngine;
-    this.markdown = opts.markdown ?? defaultMarkdown;
+    this.markdown = opts.markdown ?? explainMarkdown;
     this.log = opts.log ?? ((m) => connection.console.log(m));
     connection.onInitialize((p) => this.initialize(p));
     connection.onInitialized(() => void this.initialized());

@@ -294,6 +294,7 @@ export type FactsResult =
 
 type ExtractEnv = { api: ApiTable; macros: ReadonlyMap<string, MacroDef> };
 type ExtractSource = (file: string, text: string, env: ExtractEnv) => Promise<FileFacts>;
+type ExtractModule = { extractSource: ExtractSource; contentHash?: (text: string) => string };
 type BuildApiTable = (rows: readonly ApiRow[], opsRows: readonly OpsRow[]) => ApiTable;
 
 function buildTableFallback(rows: readonly ApiRow[], opsRows: readonly OpsRow[]): ApiTable {
@@ -313,7 +314,9 @@ function buildTableFallback(rows: readonly ApiRow[], opsRows: readonly OpsRow[])
 export const factsTask: TaskFactory<FileItem, FactsResult> = async (rawInit) => {
   const init = rawInit as FactsInit;
   // Resolved at run time: extract/extract.ts and kernel-api/load.ts are the lead's modules.
-  const extractMod = require(path.join(__dirname, '../extract/extract')) as { extractSource: ExtractSource };
+  const extractMod = require(path.join(__dirname, '../extract/extract')) as ExtractModule;
+  // FileFacts.hash is whatever extraction puts there: key the cache by the same hash.
+  const hashOf = (buf: Buffer, text: string): string => (extractMod.contentHash ? extractMod.contentHash(text) : contentHash(buf));
   let buildApiTable: BuildApiTable = buildTableFallback;
   try {
     const load = require(path.join(__dirname, '../kernel-api/load')) as { buildApiTable?: BuildApiTable };
@@ -331,7 +334,8 @@ export const factsTask: TaskFactory<FileItem, FactsResult> = async (rawInit) => 
     const buf = fs.readFileSync(item.abs);
     const why = sniffContent(buf);
     if (why) return { kind: 'skipped', reason: why };
-    const hash = contentHash(buf);
+    const text = buf.toString('utf8');
+    const hash = hashOf(buf, text);
     if (cache) {
       const hit = cache.lookupText(item.file, hash);
       if (hit.text !== undefined) {
@@ -339,14 +343,14 @@ export const factsTask: TaskFactory<FileItem, FactsResult> = async (rawInit) => 
         const facts = JSON.parse(hit.text) as FileFacts;
         if (facts.file === item.file && facts.hash === hash) return { kind: 'facts', facts, cache: 'hit' };
       }
-      const facts = await extractMod.extractSource(item.file, buf.toString('utf8'), env);
+      const facts = await extractMod.extractSource(item.file, text, env);
       const json = JSON.stringify(facts);
       const stored = cache.putText(item.file, hash, json);
       return asJson
         ? { kind: 'facts', json, cache: hit.status, stored }
         : { kind: 'facts', facts, cache: hit.status, stored };
     }
-    const facts = await extractMod.extractSource(item.file, buf.toString('utf8'), env);
+    const facts = await extractMod.extractSource(item.file, text, env);
     return asJson ? { kind: 'facts', json: JSON.stringify(facts), cache: 'off' } : { kind: 'facts', facts, cache: 'off' };
   };
 };

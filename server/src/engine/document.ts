@@ -54,8 +54,19 @@ export class SourceDocument {
     return tree;
   }
 
-  static async open(file: string, text: string, version = 0): Promise<SourceDocument> {
+  /** Load the grammar; afterwards openSync and applyChanges never wait. */
+  static async ready(): Promise<void> {
     SourceDocument.parser ??= await getParser();
+  }
+
+  static async open(file: string, text: string, version = 0): Promise<SourceDocument> {
+    await SourceDocument.ready();
+    return SourceDocument.openSync(file, text, version);
+  }
+
+  /** Open without waiting; requires ready() to have resolved once. */
+  static openSync(file: string, text: string, version = 0): SourceDocument {
+    if (!SourceDocument.parser) throw new Error('SourceDocument.ready() was not awaited');
     return new SourceDocument(file, text, SourceDocument.parse(text), version);
   }
 

@@ -33,7 +33,11 @@ interface Expectation {
 
 function fixtureFiles(p: string): string[] {
   if (fs.statSync(p).isFile()) return [p];
-  return fs.readdirSync(p).filter((f) => f.endsWith('.c') || f.endsWith('.h')).sort().map((f) => path.join(p, f));
+  return fs.readdirSync(p).sort().flatMap((f) => {
+    const full = path.join(p, f);
+    if (fs.statSync(full).isDirectory()) return fixtureFiles(full);
+    return f.endsWith('.c') || f.endsWith('.h') ? [full] : [];
+  });
 }
 
 function readExpectations(files: string[]): { expects: Expectation[]; none: boolean; parseErrorOk: boolean; config?: unknown; with: string[] } {

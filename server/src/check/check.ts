@@ -6,6 +6,8 @@ import type { Context, LockMode } from '../kernel-api/types';
 import type { RelatedStep, RuleId } from '../report/finding';
 import type { SimHandler, SimOp, SimProgram, SimThread } from '../simulate/types';
 import type { EntryModel, EntryPoint } from '../graph/entries';
+import { nearest } from '../graph/link';
+import * as path from 'node:path';
 import { conflicts, refKey, type AcqFact, type OrderFact, type Step, type Summaries } from '../summarize/summarize';
 
 export interface Candidate {
@@ -102,6 +104,13 @@ function handlerFor(entry: EntryPoint, ops: SimOp[]): SimHandler {
   };
 }
 
+/** Handlers and waiters bind within one driver: the same directory, or one inside the other. */
+function sameModule(a: string, b: string): boolean {
+  const da = path.dirname(a);
+  const db = path.dirname(b);
+  return da === db || da.startsWith(`${db}${path.sep}`) || db.startsWith(`${da}${path.sep}`);
+}
+
 function fnLabel(name: string): string {
   return `${name}()`;
 }
@@ -125,8 +134,10 @@ export function check(summaries: Summaries, model: EntryModel, limits: CheckLimi
 function waitUnderLock(summaries: Summaries, model: EntryModel, push: (c: Candidate) => void, limits: CheckLimits): void {
   let n = 0;
   for (const w of summaries.waitsUnderLock) {
-    const bound = model.handlers.filter((h) => h.what === w.wait.what
-      && (h.key && w.wait.key ? h.key === w.wait.key : h.keyFile === w.wait.file || h.keyFile === w.fn.file));
+    // By key class where both sides name one, else by file; and the nearest driver's handlers only.
+    const bound = nearest(model.handlers.filter((h) => h.what === w.wait.what
+      && (h.key && w.wait.key ? h.key === w.wait.key : h.keyFile === w.wait.file || h.keyFile === w.fn.file)), w.fn.file, (h) => h.fn.file)
+      .filter((h) => sameModule(h.fn.file, w.fn.file));
     for (const h of bound) {
       const hs = summaries.byFn.get(h.fn);
       const acq = hs?.acquires.find((a) => 'cls' in a.lock && a.lock.cls === w.held.cls && !a.try && conflicts(a.mode, w.held.mode));

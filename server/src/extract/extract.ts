@@ -18,6 +18,19 @@ export interface ExtractEnv {
   api: ApiTable;
   /** Function-like macros from the analysed tree that wrap API calls. */
   macros: ReadonlyMap<string, MacroDef>;
+  /** API names the file itself defines (its definition wins over the row). */
+  definedHere?: ReadonlySet<string>;
+}
+
+/**
+ * Syntax walked recursively (statements, expressions, nested #if, struct
+ * members, initializer lists) deeper than this is not walked: it becomes a
+ * Gap instead of a stack overflow. Kernel code nests a few dozen levels.
+ */
+export const MAX_NESTING = 1000;
+
+function nestingGap(node: SyntaxNode, file: string): Gap {
+  return { site: siteOf(node, file), what: `nesting deeper than ${MAX_NESTING} levels: the code nested below is not analysed` };
 }
 
 export function contentHash(text: string): string {
@@ -55,6 +68,14 @@ export function extractTree(tree: Tree, file: string, text: string, env: Extract
   const fileGlobals = new Map<string, GlobalDef>();
   const root = tree.rootNode;
   facts.errorNodes = countErrors(root);
+  // A function this file defines is that function, even where the API table has a row of the same name.
+  const defined = new Set<string>();
+  for (const def of root.descendantsOfType('function_definition')) {
+    const fd = def && functionDeclarator(def.childForFieldName('declarator'));
+    const n = fd && declaredName(fd.childForFieldName('declarator'));
+    if (n && env.api.byName.has(n.name)) defined.add(n.name);
+  }
+  if (defined.size > 0) env = { ...env, definedHere: defined };
 
   // Struct definitions can appear anywhere (nested, in typedefs, in parameters).
   for (const spec of root.descendantsOfType(['struct_specifier', 'union_specifier'])) {
@@ -69,8 +90,12 @@ export function extractTree(tree: Tree, file: string, text: string, env: Extract
 }
 
 function visitTopLevel(
-  top: SyntaxNode, file: string, facts: FileFacts, fileGlobals: Map<string, GlobalDef>, env: ExtractEnv,
+  top: SyntaxNode, file: string, facts: FileFacts, fileGlobals: Map<string, GlobalDef>, env: ExtractEnv, depth = 0,
 ): void {
+  if (depth > MAX_NESTING) {
+    facts.gaps.push(nestingGap(top, file));
+    return;
+  }
   switch (top.type) {
     case 'function_definition': {
       const fn = new FunctionBuilder(top, file, facts, fileGlobals, env).build();
@@ -100,7 +125,7 @@ function visitTopLevel(
     case 'declaration_list':
     case 'ERROR':
       // Conditional compilation: both sides are analysed, as a reader sees them.
-      for (const c of top.namedChildren) if (c) visitTopLevel(c, file, facts, fileGlobals, env);
+      for (const c of top.namedChildren) if (c) visitTopLevel(c, file, facts, fileGlobals, env, depth + 1);
       return;
     default:
       return;
@@ -124,8 +149,14 @@ function collectStruct(spec: SyntaxNode, file: string, facts: FileFacts): void {
   facts.structs.push({ name, fields, site: siteOf(spec, file) });
 }
 
-function addFields(body: SyntaxNode | null, fields: StructField[], owner: string, file: string, facts: FileFacts): void {
+function addFields(
+  body: SyntaxNode | null, fields: StructField[], owner: string, file: string, facts: FileFacts, depth = 0,
+): void {
   if (!body) return;
+  if (depth > MAX_NESTING) {
+    facts.gaps.push(nestingGap(body, file));
+    return;
+  }
   for (const fd of body.namedChildren) {
     if (!fd || fd.type !== 'field_declaration') continue;
     const typeNode = fd.childForFieldName('type');
@@ -133,7 +164,7 @@ function addFields(body: SyntaxNode | null, fields: StructField[], owner: string
     if (declarators.length === 0 && typeNode && (typeNode.type === 'struct_specifier' || typeNode.type === 'union_specifier')
       && !typeNode.childForFieldName('name')) {
       // Anonymous member struct/union: its fields are reached directly.
-      addFields(typeNode.childForFieldName('body'), fields, owner, file, facts);
+      addFields(typeNode.childForFieldName('body'), fields, owner, file, facts, depth + 1);
       continue;
     }
     let type = typeName(typeNode);
@@ -143,7 +174,7 @@ function addFields(body: SyntaxNode | null, fields: StructField[], owner: string
       if (first) {
         type = `${owner}.${first.name}`;
         const inner: StructField[] = [];
-        addFields(typeNode.childForFieldName('body'), inner, type, file, facts);
+        addFields(typeNode.childForFieldName('body'), inner, type, file, facts, depth + 1);
         facts.structs.push({ name: type, fields: inner, site: siteOf(typeNode, file) });
       }
     }
@@ -177,7 +208,11 @@ function collectGlobalDeclaration(
 }
 
 /** `.field = fn` inside an initializer of `struct type`, recursing into nested lists. */
-function collectInitializerBindings(list: SyntaxNode, structType: string, file: string, facts: FileFacts): void {
+function collectInitializerBindings(list: SyntaxNode, structType: string, file: string, facts: FileFacts, depth = 0): void {
+  if (depth > MAX_NESTING) {
+    facts.gaps.push(nestingGap(list, file));
+    return;
+  }
   for (const item of list.namedChildren) {
     if (!item) continue;
     if (item.type === 'initializer_pair') {
@@ -189,7 +224,7 @@ function collectInitializerBindings(list: SyntaxNode, structType: string, file: 
       if (fnName) facts.bindings.push({ structType, field, fn: fnName, site: siteOf(value, file) });
     } else if (item.type === 'initializer_list') {
       // An array of ops structs: `static struct foo_ops ops[] = { { .a = f }, ... }`.
-      collectInitializerBindings(item, structType, file, facts);
+      collectInitializerBindings(item, structType, file, facts, depth + 1);
     }
   }
 }
@@ -253,6 +288,9 @@ class FunctionBuilder {
   private readonly annotations: string[] = [];
   private name = '';
   private macroDepth = 0;
+  /** Current recursion depth of statement()/expression(); see MAX_NESTING. */
+  private nesting = 0;
+  private nestingGapAdded = false;
 
   constructor(
     private readonly def: SyntaxNode,
@@ -354,8 +392,27 @@ class FunctionBuilder {
     return b;
   }
 
+  /** Recursion guard around statementNode() and expressionNode(): too deep is one Gap per function. */
+  private enterNested(node: SyntaxNode): boolean {
+    if (this.nesting >= MAX_NESTING) {
+      if (!this.nestingGapAdded) this.gaps.push(nestingGap(node, this.file));
+      this.nestingGapAdded = true;
+      return false;
+    }
+    this.nesting++;
+    return true;
+  }
+
   private statement(node: SyntaxNode | null): void {
-    if (!node) return;
+    if (!node || !this.enterNested(node)) return;
+    try {
+      this.statementNode(node);
+    } finally {
+      this.nesting--;
+    }
+  }
+
+  private statementNode(node: SyntaxNode): void {
     switch (node.type) {
       case 'compound_statement':
         this.compound(node);
@@ -548,6 +605,11 @@ class FunctionBuilder {
     const onTrue: LockEvent[] = [];
     const onFalse: LockEvent[] = [];
     if (!cond) return { onTrue, onFalse };
+    const tested = this.paramTest(cond);
+    if (tested) {
+      onTrue.push({ kind: 'assume', param: tested.param, truthy: tested.truthy, mask: tested.mask, site: this.site(cond) });
+      onFalse.push({ kind: 'assume', param: tested.param, truthy: !tested.truthy, mask: tested.mask, site: this.site(cond) });
+    }
     this.expression(cond, (call, ev, row) => {
       const truth = conditionPolarity(call, cond);
       const successIsTrue = row.ok === 'zero' ? truth === false : truth === true;
@@ -556,6 +618,43 @@ class FunctionBuilder {
       return true;
     });
     return { onTrue, onFalse };
+  }
+
+  /** `p`, `!p`, `p == 0`, `p != false` ... for a parameter p: which parameter, and its truth when cond holds. */
+  private paramTest(cond: SyntaxNode): { param: number; truthy: boolean; mask?: string } | undefined {
+    let node: SyntaxNode | null = cond;
+    let truthy = true;
+    let mask: string | undefined;
+    for (let depth = 0; node && depth < 8; depth++) {
+      if (node.type === 'parenthesized_expression') {
+        node = node.namedChild(0);
+      } else if (node.type === 'unary_expression' && node.childForFieldName('operator')?.text === '!') {
+        truthy = !truthy;
+        node = node.childForFieldName('argument');
+      } else if (node.type === 'binary_expression' && node.childForFieldName('operator')?.text === '&' && !mask) {
+        // `flags & ICE_VF_RESET_LOCK`: the parameter's bit named by the other side.
+        const left = node.childForFieldName('left');
+        const right = node.childForFieldName('right');
+        const flagSide = right?.type === 'identifier' && /^[A-Z_][A-Z0-9_]*$/.test(right.text) ? right : undefined;
+        if (!flagSide || !left) return undefined;
+        mask = flagSide.text;
+        node = left;
+      } else if (node.type === 'binary_expression') {
+        const op = node.childForFieldName('operator')?.text;
+        const right = node.childForFieldName('right')?.text;
+        if ((op !== '==' && op !== '!=') || right === undefined) return undefined;
+        const lit = literalTruth(right);
+        if (lit === undefined) return undefined;
+        if ((op === '==') !== lit) truthy = !truthy;
+        node = node.childForFieldName('left');
+      } else if (node.type === 'identifier') {
+        const param = this.params.findIndex((p) => p.name === node!.text);
+        return param >= 0 ? { param, truthy, mask } : undefined;
+      } else {
+        return undefined;
+      }
+    }
+    return undefined;
   }
 
   private loop(node: SyntaxNode, isDo: boolean): void {
@@ -635,7 +734,18 @@ class FunctionBuilder {
     node: SyntaxNode | null,
     onConditional?: (call: SyntaxNode, ev: LockEvent, row: Extract<ApiRow, { op: 'acquire' }>) => boolean,
   ): void {
-    if (!node) return;
+    if (!node || !this.enterNested(node)) return;
+    try {
+      this.expressionNode(node, onConditional);
+    } finally {
+      this.nesting--;
+    }
+  }
+
+  private expressionNode(
+    node: SyntaxNode,
+    onConditional?: (call: SyntaxNode, ev: LockEvent, row: Extract<ApiRow, { op: 'acquire' }>) => boolean,
+  ): void {
     const t = node.type;
     if (t === 'call_expression') {
       this.call(node, onConditional);
@@ -648,8 +758,20 @@ class FunctionBuilder {
     }
     if (t === 'identifier' || t === 'number_literal' || t === 'string_literal' || t === 'field_identifier'
       || t === 'comment' || t === 'primitive_type' || t === 'type_identifier') return;
-    if (t === 'assignment_expression') this.assignmentBinding(node);
+    if (t === 'assignment_expression') {
+      this.assignmentBinding(node);
+      this.literalSet(node.childForFieldName('left'), node.childForFieldName('right'));
+    } else if (t === 'init_declarator') {
+      this.literalSet(node.childForFieldName('declarator'), node.childForFieldName('value'));
+    }
     for (const c of node.namedChildren) if (c) this.expression(c, onConditional);
+  }
+
+  /** `locked = true;` / `bool locked = false;` for a local: a `set` event. */
+  private literalSet(left: SyntaxNode | null, right: SyntaxNode | null): void {
+    if (left?.type !== 'identifier' || !right || !this.locals.has(left.text)) return;
+    const value = literalTruth(right.text);
+    if (value !== undefined) this.emit({ kind: 'set', name: left.text, value, site: this.site(left) });
   }
 
   /** `x->field = fn;` binds fn to the struct type of x at link time. */
@@ -696,7 +818,7 @@ class FunctionBuilder {
       return;
     }
     const name = fnNode.text;
-    const row = this.env.api.byName.get(name);
+    const row = this.env.definedHere?.has(name) ? undefined : this.env.api.byName.get(name);
     const site = this.site(node);
     if (row) {
       this.apiCall(row, node, args, site, onConditional);
@@ -707,7 +829,26 @@ class FunctionBuilder {
       this.expandMacroCall(macro, node, args);
       return;
     }
-    this.emit({ kind: 'call', callee: name, args: args.map((a) => this.path(a)), site });
+    const literals: Record<number, boolean> = {};
+    const flags: Record<number, string[]> = {};
+    let anyLiteral = false;
+    let anyFlags = false;
+    args.forEach((a, i) => {
+      const lit = literalTruth(a.text);
+      if (lit !== undefined) {
+        literals[i] = lit;
+        anyLiteral = true;
+      }
+      const names = flagNames(a.text);
+      if (names) {
+        flags[i] = names;
+        anyFlags = true;
+      }
+    });
+    this.emit({
+      kind: 'call', callee: name, args: args.map((a) => this.path(a)), site,
+      literals: anyLiteral ? literals : undefined, flags: anyFlags ? flags : undefined,
+    });
   }
 
   private apiCall(
@@ -845,6 +986,22 @@ class FunctionBuilder {
     const g = this.fileGlobals.get(base);
     return { text, base, baseKind: 'global', baseType: g?.type, fields, fuzzy };
   }
+}
+
+/** `A | B | C` (flag names) or `0`: the names; anything else: undefined. */
+function flagNames(text: string): string[] | undefined {
+  if (text.length > 200) return undefined;
+  const t = text.replace(/[()\s]/g, '');
+  if (t === '0') return [];
+  if (!/^[A-Z_][A-Z0-9_]*(\|[A-Z_][A-Z0-9_]*)*$/.test(t)) return undefined;
+  return t.split('|');
+}
+
+/** The truth of a literal argument or comparand: `true`, `1`, `false`, `0`, `NULL`. */
+function literalTruth(text: string): boolean | undefined {
+  if (text === 'true' || /^[1-9]\d*[uUlL]*$/.test(text)) return true;
+  if (text === 'false' || text === 'NULL' || /^0[uUlLxX0]*$/.test(text)) return false;
+  return undefined;
 }
 
 const NO_PATH: AccessPath = { text: '', base: '', baseKind: 'unknown', fields: [], fuzzy: true };

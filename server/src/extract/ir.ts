@@ -45,8 +45,16 @@ export type LockEvent =
       kind: 'register'; what: WaitKind; ctx: Context; handler: string; key: AccessPath;
       api: string; site: Site;
     }
+  /** On this branch, parameter `param` tested truthy (or falsy): `if (!locked)`, `if (flags & MASK)` (with mask). */
+  | { kind: 'assume'; param: number; truthy: boolean; mask?: string; site: Site }
+  /** A local flag set to a literal: `locked = true;` (feeds conditional locking in callees). */
+  | { kind: 'set'; name: string; value: boolean; site: Site }
   | {
       kind: 'call'; callee: string; args: AccessPath[]; site: Site;
+      /** Arguments that are literal constants (`true`, `0`, `NULL`), by index, for conditional locking. */
+      literals?: Record<number, boolean>;
+      /** Arguments that are OR-combinations of flag names (`A | B`, `0`), by index. */
+      flags?: Record<number, string[]>;
       /** A call through a function pointer field: `dev->ops->start(...)` is object `dev->ops`, field `start`. */
       viaField?: { object: AccessPath; field: string };
     };

@@ -10,7 +10,8 @@ export type LockRef = { cls: string; inst?: string } | { param: number; inst?: s
 
 export class Program {
   readonly functions: FunctionIR[] = [];
-  private readonly structs = new Map<string, Map<string, StructField>>();
+  /** Struct layouts by name; one name may be defined by several drivers (e1000_hw in e1000e and igb). */
+  private readonly structs = new Map<string, Array<{ dir: string; fields: Map<string, StructField> }>>();
   private readonly typedefs = new Map<string, string>();
   private readonly globals = new Map<string, GlobalDef>();
   private readonly staticGlobals = new Map<string, GlobalDef>(); // key file\0name
@@ -23,9 +24,13 @@ export class Program {
     for (const f of files) {
       for (const t of f.typedefs) if (!this.typedefs.has(t.name)) this.typedefs.set(t.name, t.target);
       for (const s of f.structs) {
-        const existing = this.structs.get(s.name);
-        // Keep the definition with the most fields (forward declarations and #ifdef variants).
-        if (!existing || existing.size < s.fields.length) this.structs.set(s.name, new Map(s.fields.map((x) => [x.name, x])));
+        const dir = path.dirname(f.file);
+        const list = this.structs.get(s.name) ?? [];
+        const same = list.find((d) => d.dir === dir);
+        // Per directory keep the definition with the most fields (#ifdef variants).
+        if (!same) list.push({ dir, fields: new Map(s.fields.map((x) => [x.name, x])) });
+        else if (same.fields.size < s.fields.length) same.fields = new Map(s.fields.map((x) => [x.name, x]));
+        this.structs.set(s.name, list);
       }
       for (const g of f.globals) {
         if (g.isStatic) this.staticGlobals.set(`${f.file}\0${g.name}`, g);
@@ -68,35 +73,47 @@ export class Program {
     return t;
   }
 
-  /** The function a call names, preferring a static definition in the caller's file. */
+  /**
+   * The function a call names: a definition in the caller's file first, else
+   * the nearest (by directory) one the caller can see — non-static, or static
+   * inline in a header. Drivers reuse names; a caller links with its own.
+   */
   callee(name: string, fromFile: string): FunctionIR | undefined {
     const list = this.fnByName.get(name);
     if (!list) return undefined;
-    return list.find((f) => f.file === fromFile) ?? list.find((f) => !f.isStatic) ?? undefined;
+    const local = list.find((f) => f.file === fromFile);
+    if (local) return local;
+    return nearest(list.filter((f) => !f.isStatic || f.file.endsWith('.h')), fromFile, (f) => f.file)[0];
   }
 
-  /** Every function bound to `structType.field` (calls through function pointers). */
-  boundTargets(structType: string, field: string): FunctionIR[] {
-    const list = this.bindings.get(`${this.resolveTypedef(structType)}.${field}`) ?? [];
-    const out: FunctionIR[] = [];
-    for (const b of list) {
-      const fn = this.callee(b.fn, b.binding.site.file);
-      if (fn) out.push(fn);
-    }
-    return out;
+  /** Every function bound to `structType.field` (calls through function pointers), nearest driver first. */
+  boundTargets(structType: string, field: string, fromFile: string): FunctionIR[] {
+    return this.targetsOf(this.bindings.get(`${this.resolveTypedef(structType)}.${field}`) ?? [], fromFile);
   }
 
   /** Functions bound to a field whose name matches, whatever the struct (fallback for untyped objects). */
-  boundByField(field: string): FunctionIR[] {
-    const out: FunctionIR[] = [];
-    for (const [key, list] of this.bindings) {
-      if (!key.endsWith(`.${field}`)) continue;
-      for (const b of list) {
-        const fn = this.callee(b.fn, b.binding.site.file);
-        if (fn) out.push(fn);
-      }
+  boundByField(field: string, fromFile: string): FunctionIR[] {
+    const all: Array<{ fn: string; binding: OpsBinding }> = [];
+    for (const [key, list] of this.bindings) if (key.endsWith(`.${field}`)) all.push(...list);
+    return this.targetsOf(all, fromFile);
+  }
+
+  private targetsOf(list: Array<{ fn: string; binding: OpsBinding }>, fromFile: string): FunctionIR[] {
+    const fns: FunctionIR[] = [];
+    for (const b of list) {
+      const fn = this.callee(b.fn, b.binding.site.file);
+      if (fn && !fns.includes(fn)) fns.push(fn);
     }
-    return out;
+    return nearest(fns, fromFile, (f) => f.file);
+  }
+
+  /** The layout of `name` as seen from `fromFile`, and whether the name is ambiguous across directories. */
+  private struct(name: string, fromFile: string): { fields: Map<string, StructField>; qualifier?: string } | undefined {
+    const list = this.structs.get(this.resolveTypedef(name));
+    if (!list || list.length === 0) return undefined;
+    if (list.length === 1) return { fields: list[0].fields };
+    const best = nearest(list, fromFile, (d) => path.join(d.dir, 'x'))[0];
+    return { fields: best.fields, qualifier: best.dir };
   }
 
   private global(name: string, file: string): GlobalDef | undefined {
@@ -108,7 +125,7 @@ export class Program {
     let type = this.baseType(p, fn);
     for (const f of p.fields) {
       if (!type) return undefined;
-      type = this.structs.get(this.resolveTypedef(type))?.get(f)?.type;
+      type = this.struct(type, fn?.file ?? '')?.fields.get(f)?.type;
     }
     return type && type !== '?' ? this.resolveTypedef(type) : undefined;
   }
@@ -140,10 +157,29 @@ export class Program {
     }
     const container = this.typeOfPath({ ...p, fields: p.fields.slice(0, -1) }, fn);
     const field = p.fields[p.fields.length - 1];
-    if (container) return { cls: `${container}.${field}`, inst };
+    if (container) {
+      // Two drivers' `struct foo` are two classes, as lockdep keys them by definition.
+      const qualifier = this.struct(container, fn.file)?.qualifier;
+      return { cls: qualifier ? `${container}.${field}@${qualifier}` : `${container}.${field}`, inst };
+    }
     // Unknown container type: name it by the path so that it matches only itself.
     return { cls: `${fn.name}:${p.text.replace(/^&\s*/, '')}`, inst };
   }
+}
+
+/** The items whose file shares the longest directory prefix with `fromFile` (all of them on a tie). */
+export function nearest<T>(items: readonly T[], fromFile: string, fileOf: (t: T) => string): T[] {
+  if (items.length <= 1) return [...items];
+  const from = path.dirname(fromFile).split(path.sep);
+  const score = (t: T): number => {
+    const dir = path.dirname(fileOf(t)).split(path.sep);
+    let n = 0;
+    while (n < dir.length && n < from.length && dir[n] === from[n]) n++;
+    return n;
+  };
+  const scores = items.map(score);
+  const best = Math.max(...scores);
+  return items.filter((_, i) => scores[i] === best);
 }
 
 /** An instance key for a path inside its function: `$0.lock` (parameter 0), `@port_user_lock`, `u.bind_mutex`. */

@@ -39,7 +39,12 @@ export interface AcqFact {
   chain: Step[];
   /** Locks held by the caller that this function released before the acquisition (unlock in callee). */
   dropped?: LockRef[];
+  /** Parameter tests on the path to it. A caller passing an argument that contradicts one never reaches it. */
+  when?: ParamTest[];
 }
+
+/** [parameter index, truthy, flag mask when the test was `param & MASK`]. */
+export type ParamTest = [number, boolean, string?];
 
 export interface WaitFact {
   what: WaitKind;
@@ -50,6 +55,7 @@ export interface WaitFact {
   file: string;
   chain: Step[];
   dropped?: LockRef[];
+  when?: ParamTest[];
 }
 
 export interface FunctionSummary {
@@ -121,10 +127,14 @@ interface State extends IrqState {
   held: HeldLock[];
   /** Caller's locks this function has released (and not re-taken) on this path. */
   dropped: LockRef[];
+  /** Parameter tests taken on this path. */
+  assumed: ParamTest[];
+  /** Local flags set to literals on this path. */
+  vals: Array<[string, boolean]>;
 }
 
 function stateKey(s: State): string {
-  return `${s.irqOff ? 1 : 0}${s.bhDepth}${s.saved.map((b) => (b ? 1 : 0)).join('')}|${s.held.map((h) => refKey(h.lock) + h.mode).join(',')}|${s.dropped.map(refKey).join(',')}`;
+  return `${s.irqOff ? 1 : 0}${s.bhDepth}${s.saved.map((b) => (b ? 1 : 0)).join('')}|${s.held.map((h) => refKey(h.lock) + h.mode).join(',')}|${s.dropped.map(refKey).join(',')}|${s.assumed.map(([p, t, m]) => `${p}${t ? '+' : '-'}${m ?? ''}`).join('')}|${s.vals.map(([n, v]) => `${n}${v ? '+' : '-'}`).join('')}`;
 }
 
 export function refKey(r: LockRef): string {
@@ -158,7 +168,7 @@ function applyIrq(s: IrqState, effect: string): void {
 }
 
 function cloneState(s: State): State {
-  return { held: [...s.held], dropped: [...s.dropped], irqOff: s.irqOff, saved: [...s.saved], bhDepth: s.bhDepth };
+  return { held: [...s.held], dropped: [...s.dropped], assumed: [...s.assumed], vals: [...s.vals], irqOff: s.irqOff, saved: [...s.saved], bhDepth: s.bhDepth };
 }
 
 function chainOf(fn: string, site: Site, note: string, rest: Step[] = []): Step[] {
@@ -181,7 +191,7 @@ export function summarize(program: Program, token?: CancellationToken): Summarie
         if (ev.viaField) {
           out.pointerCalls.total++;
           const type = program.typeOfPath(ev.viaField.object, fn);
-          targets = type ? program.boundTargets(type, ev.viaField.field) : program.boundByField(ev.viaField.field);
+          targets = type ? program.boundTargets(type, ev.viaField.field, fn.file) : program.boundByField(ev.viaField.field, fn.file);
           if (targets.length > 0) out.pointerCalls.resolved++;
         } else {
           const t = program.callee(ev.callee, fn.file);
@@ -239,7 +249,7 @@ function summarizeFunction(
 
   /** A lock acquisition (direct or through a callee) in state s. */
   const acquire = (s: State, a: AcqFact, inst: string | undefined): void => {
-    addAcq(s.dropped.length > 0 ? { ...a, dropped: [...(a.dropped ?? []), ...s.dropped] } : a);
+    addAcq(withPathFacts(s, a));
     const to = clsOf(a.lock);
     for (const h of s.held) {
       const from = clsOf(h.lock);
@@ -270,7 +280,7 @@ function summarizeFunction(
 
   const wait = (s: State, w: WaitFact): void => {
     const key = `${w.what}|${w.key ?? w.keyText}|${w.api}`;
-    if (!waits.has(key) && waits.size < 64) waits.set(key, s.dropped.length > 0 ? { ...w, dropped: [...(w.dropped ?? []), ...s.dropped] } : w);
+    if (!waits.has(key) && waits.size < 64) waits.set(key, withPathFacts(s, w));
     for (const h of s.held) {
       const cls = clsOf(h.lock);
       if (!cls) continue;
@@ -284,11 +294,23 @@ function summarizeFunction(
   const resolve = (ev: { lock: import('../extract/ir').AccessPath; cls?: string }): LockRef | undefined =>
     ev.cls ? { cls: ev.cls } : program.lockRef(ev.lock, fn);
 
-  const step = (s: State, ev: LockEvent): void => {
+  /** Apply one event; false when the path is infeasible (contradicts a parameter test). */
+  const step = (s: State, ev: LockEvent): boolean => {
     switch (ev.kind) {
+      case 'assume': {
+        const prior = s.assumed.find(([p, , m]) => p === ev.param && m === ev.mask);
+        if (prior) return prior[1] === ev.truthy;
+        if (s.assumed.length < 8) s.assumed.push([ev.param, ev.truthy, ev.mask]);
+        return true;
+      }
+      case 'set': {
+        s.vals = s.vals.filter(([n]) => n !== ev.name);
+        if (s.vals.length < 8) s.vals.push([ev.name, ev.value]);
+        return true;
+      }
       case 'acquire': {
         const lock = resolve(ev);
-        if (!lock) return;
+        if (!lock) return true;
         const chain = chainOf(fn.name, ev.site, `${ev.api}(${ev.lock.text || (ev.cls ?? '')})`);
         const cls = clsOf(lock);
         if (cls) {
@@ -305,7 +327,7 @@ function summarizeFunction(
         s.held.push({ lock, mode: ev.mode, irq: ev.irq, subclass: ev.subclass, try: ev.try, chain });
         // Re-taking a caller's lock that this function had dropped: it is the caller's hold again.
         s.dropped = s.dropped.filter((d) => !sameLock(d, lock));
-        return;
+        return true;
       }
       case 'release': {
         const lock = resolve(ev);
@@ -319,11 +341,11 @@ function summarizeFunction(
           }
         }
         if (ev.irq) applyIrq(s, ev.irq);
-        return;
+        return true;
       }
       case 'irq':
         applyIrq(s, ev.effect);
-        return;
+        return true;
       case 'wait': {
         const keyRef = ev.key.base || ev.key.fields.length ? program.lockRef(ev.key, fn) : undefined;
         const key = keyRef && 'cls' in keyRef && !keyRef.cls.startsWith(`${fn.name}:`) ? keyRef.cls : undefined;
@@ -331,10 +353,10 @@ function summarizeFunction(
           what: ev.what, key, keyText: ev.key.text, api: ev.api, file: fn.file,
           chain: chainOf(fn.name, ev.site, `${ev.api}(${ev.key.text})`),
         });
-        return;
+        return true;
       }
       case 'register':
-        return;
+        return true;
       case 'call': {
         const targets = targetsOf.get(ev) ?? [];
         for (const t of targets) {
@@ -342,18 +364,38 @@ function summarizeFunction(
           const cs = out.byFn.get(t);
           if (!cs) continue; // not yet summarized: a recursion edge, picked up in the next round
           const via = ev.viaField ? `calls ${t.name}() through ->${ev.viaField.field}` : `calls ${t.name}()`;
+          // The callee's parameter tests in the caller's terms: decided by the call's
+          // arguments, or carried over when the argument is the caller's own parameter.
+          const translate = (when?: ParamTest[]): ParamTest[] | undefined | false => {
+            if (!when) return undefined;
+            const out: ParamTest[] = [];
+            for (const [p, t, mask] of when) {
+              const actual = argumentTruth(ev, p, mask, s);
+              if (actual !== undefined) {
+                if (actual !== t) return false;
+                continue;
+              }
+              const arg = ev.args[p];
+              if (arg?.baseKind === 'param' && arg.paramIndex !== undefined && arg.fields.length === 0) out.push([arg.paramIndex, t, mask]);
+            }
+            return out.length > 0 ? out : undefined;
+          };
           for (const a of cs.acquires) {
+            const when = translate(a.when);
+            if (when === false) continue;
             const lock = mapRef(a.lock, ev.args, program, fn);
             if (!lock) continue;
             const inst = mapInstance(a.lock.inst, ev.args);
             const view = withoutDropped(s, a.dropped, ev.args, program, fn);
             acquire(view, {
-              ...a, dropped: undefined, lock: { ...lock, inst }, irqOff: s.irqOff || a.irqOff, bhOff: s.bhDepth > 0 || a.bhOff,
+              ...a, dropped: undefined, when, lock: { ...lock, inst }, irqOff: s.irqOff || a.irqOff, bhOff: s.bhDepth > 0 || a.bhOff,
               chain: chainOf(fn.name, ev.site, via, a.chain),
             }, inst);
           }
           for (const w of cs.waits) {
-            wait(withoutDropped(s, w.dropped, ev.args, program, fn), { ...w, dropped: undefined, chain: chainOf(fn.name, ev.site, via, w.chain) });
+            const when = translate(w.when);
+            if (when === false) continue;
+            wait(withoutDropped(s, w.dropped, ev.args, program, fn), { ...w, dropped: undefined, when, chain: chainOf(fn.name, ev.site, via, w.chain) });
           }
           for (const r of cs.exitReleased) {
             const lock = mapRef(r, ev.args, program, fn);
@@ -367,7 +409,7 @@ function summarizeFunction(
             if (lock) s.held.push({ ...h, lock, chain: chainOf(fn.name, ev.site, via, h.chain) });
           }
         }
-        return;
+        return true;
       }
     }
   };
@@ -376,7 +418,7 @@ function summarizeFunction(
   // one branch and released on the same branch is not "maybe held" afterwards.
   const statesAt: Array<Map<string, State>> = fn.blocks.map(() => new Map());
   const work: number[] = [0];
-  const init: State = { held: [], dropped: [], irqOff: false, saved: [], bhDepth: 0 };
+  const init: State = { held: [], dropped: [], assumed: [], vals: [], irqOff: false, saved: [], bhDepth: 0 };
   statesAt[0].set(stateKey(init), init);
   const processed: Array<Set<string>> = fn.blocks.map(() => new Set());
   let budget = 20_000;
@@ -387,7 +429,14 @@ function summarizeFunction(
       if (processed[b].has(key)) continue;
       processed[b].add(key);
       const s = cloneState(st);
-      for (const ev of block.events) step(s, ev);
+      let feasible = true;
+      for (const ev of block.events) {
+        if (!step(s, ev)) {
+          feasible = false;
+          break;
+        }
+      }
+      if (!feasible) continue;
       if (b === fn.exit) exitStates.push(s);
       for (const succ of block.succ) {
         const k = stateKey(s);
@@ -407,6 +456,28 @@ function summarizeFunction(
   return {
     acquires: [...acquires.values()], waits: [...waits.values()], exitHeld, exitReleased: [...released.values()],
     callees: [...callees],
+  };
+}
+
+/** What the caller passes for parameter p, as far as the call shows: a literal, a flag set, or a local flag. */
+function argumentTruth(ev: Extract<LockEvent, { kind: 'call' }>, p: number, mask: string | undefined, s: State): boolean | undefined {
+  if (mask !== undefined) {
+    const names = ev.flags?.[p];
+    return names ? names.includes(mask) : undefined;
+  }
+  if (ev.literals?.[p] !== undefined) return ev.literals[p];
+  const arg = ev.args[p];
+  if (arg && arg.baseKind === 'local' && arg.fields.length === 0) return s.vals.find(([n]) => n === arg.base)?.[1];
+  return undefined;
+}
+
+/** A fact as recorded on this path: with the caller's locks dropped so far and the parameter tests taken. */
+function withPathFacts<T extends { dropped?: LockRef[]; when?: ParamTest[] }>(s: State, f: T): T {
+  if (s.dropped.length === 0 && s.assumed.length === 0) return f;
+  return {
+    ...f,
+    dropped: s.dropped.length > 0 ? [...(f.dropped ?? []), ...s.dropped] : f.dropped,
+    when: s.assumed.length > 0 ? [...(f.when ?? []), ...s.assumed] : f.when,
   };
 }
 

@@ -268,3 +268,135 @@ test('git format-patch of a committed change, checked in the committed tree', as
   assert.match(result.stdout, /^lockscope patch: HEAD is already applied in /);
   assert.match(result.stdout, /\nHEAD: 1 introduced \(recursive-lock: 1\), 0 fixed, 1 unchanged\n$/);
 });
+
+/** A small network driver: the stats lock nests inside the config mutex in wob_main.c. */
+const WOB = 'drivers/net/wob';
+const WOB_TREE = new Map([
+  [`${WOB}/wob.h`, [
+    '/* SPDX-License-Identifier: GPL-2.0 */',
+    '#include <linux/spinlock.h>',
+    '#include <linux/mutex.h>',
+    '',
+    'struct wob_priv {',
+    '\tstruct mutex cfg_lock;',
+    '\tspinlock_t stats_lock;',
+    '\tunsigned long rx_packets;',
+    '};',
+    '',
+  ].join('\n')],
+  [`${WOB}/wob_main.c`, [
+    '// SPDX-License-Identifier: GPL-2.0',
+    '#include "wob.h"',
+    '',
+    'void wob_update_stats(struct wob_priv *wp)',
+    '{',
+    '\tmutex_lock(&wp->cfg_lock);',
+    '\tspin_lock(&wp->stats_lock);',
+    '\twp->rx_packets++;',
+    '\tspin_unlock(&wp->stats_lock);',
+    '\tmutex_unlock(&wp->cfg_lock);',
+    '}',
+    '',
+  ].join('\n')],
+  [`${WOB}/wob_ethtool.c`, [
+    '// SPDX-License-Identifier: GPL-2.0',
+    '#include "wob.h"',
+    '',
+    'unsigned long wob_get_rx(struct wob_priv *wp)',
+    '{',
+    '\tunsigned long rx;',
+    '',
+    '\tspin_lock(&wp->stats_lock);',
+    '\trx = wp->rx_packets;',
+    '\tspin_unlock(&wp->stats_lock);',
+    '\treturn rx;',
+    '}',
+    '',
+  ].join('\n')],
+]);
+
+/** Takes the config mutex inside the stats lock in the other file: AB-BA across files. */
+const WOB_INVERSION_PATCH = [
+  `diff --git a/${WOB}/wob_ethtool.c b/${WOB}/wob_ethtool.c`,
+  'index 1111111..2222222 100644',
+  `--- a/${WOB}/wob_ethtool.c`,
+  `+++ b/${WOB}/wob_ethtool.c`,
+  '@@ -6,6 +6,8 @@ unsigned long wob_get_rx(struct wob_priv *wp)',
+  ' \tunsigned long rx;',
+  ' ',
+  ' \tspin_lock(&wp->stats_lock);',
+  '+\tmutex_lock(&wp->cfg_lock);',
+  ' \trx = wp->rx_packets;',
+  '+\tmutex_unlock(&wp->cfg_lock);',
+  ' \tspin_unlock(&wp->stats_lock);',
+  ' \treturn rx;',
+  ' }',
+  '',
+].join('\n');
+
+async function runWithEngine(args: Partial<PatchCommandArgs> & { root: string; patch: string }): Promise<Omit<Run, 'calls'>> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runPatchCommand(
+    { source: 'wob.patch', format: 'text', ...args },
+    { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text) },
+  );
+  return { code, stdout, stderr };
+}
+
+test('engine: a cross-file AB-BA introduced by the patch is reported with its witness', async () => {
+  const root = makeTree('wob-introduced', WOB_TREE);
+  const untouched = snapshot(root);
+  const json = await runWithEngine({ root, patch: WOB_INVERSION_PATCH, format: 'json' });
+  assert.equal(json.stderr, '');
+  assert.equal(json.code, 1);
+  const report = JSON.parse(json.stdout) as { version: number; introduced: Array<{ rule: string; locks: string[]; functions: string[]; witness?: unknown[] }>; fixed: unknown[]; unchanged: number };
+  assert.equal(report.version, 1);
+  assert.equal(report.introduced.length, 1);
+  const [finding] = report.introduced;
+  assert.equal(finding.rule, 'lock-order-inversion');
+  assert.deepEqual([...finding.locks].sort(), ['wob_priv.cfg_lock', 'wob_priv.stats_lock']);
+  assert.deepEqual([...finding.functions].sort(), ['wob_get_rx', 'wob_update_stats']);
+  assert.ok(finding.witness && finding.witness.length > 0, 'confirmed with a witness');
+  assert.deepEqual([report.fixed, report.unchanged], [[], 0]);
+
+  const text = await runWithEngine({ root, patch: WOB_INVERSION_PATCH });
+  assert.match(text.stdout, /^introduced: drivers\/net\/wob\/wob_main\.c:\d+:\d+: error: lock-order-inversion: /);
+  assert.match(text.stdout, /\*\*\* DEADLOCK \*\*\*/);
+
+  const sarif = JSON.parse((await runWithEngine({ root, patch: WOB_INVERSION_PATCH, format: 'sarif' })).stdout) as { runs: Array<{ results: Array<{ ruleId: string }> }> };
+  assert.deepEqual(sarif.runs[0].results.map((result) => result.ruleId), ['lock-order-inversion']);
+  assert.deepEqual(snapshot(root), untouched);
+});
+
+test('engine: the reverse patch, applied to the patched tree, fixes it and exits 0', async () => {
+  const patched = makeTree('wob-patched', new Map(WOB_TREE).set(`${WOB}/wob_ethtool.c`, WOB_TREE.get(`${WOB}/wob_ethtool.c`)!
+    .replace('\trx = wp->rx_packets;\n', '\tmutex_lock(&wp->cfg_lock);\n\trx = wp->rx_packets;\n\tmutex_unlock(&wp->cfg_lock);\n')));
+  const reverse = WOB_INVERSION_PATCH.replace('@@ -6,6 +6,8 @@', '@@ -6,8 +6,6 @@')
+    .split('\n').map((line) => (line.startsWith('+\t') ? `-${line.slice(1)}` : line)).join('\n');
+  const fixed = await runWithEngine({ root: patched, patch: reverse });
+  assert.equal(fixed.code, 0);
+  assert.match(fixed.stdout, /^fixed: .*lock-order-inversion/m);
+  assert.match(fixed.stdout, /\nwob\.patch: 0 introduced, 1 fixed \(lock-order-inversion: 1\), 0 unchanged\n$/);
+});
+
+test('engine: a patch that only moves the locking code keeps the finding unchanged', async () => {
+  const inverted = new Map(WOB_TREE).set(`${WOB}/wob_ethtool.c`, WOB_TREE.get(`${WOB}/wob_ethtool.c`)!
+    .replace('\trx = wp->rx_packets;\n', '\tmutex_lock(&wp->cfg_lock);\n\trx = wp->rx_packets;\n\tmutex_unlock(&wp->cfg_lock);\n'));
+  const root = makeTree('wob-moved', inverted);
+  const addComment = [
+    `--- ${WOB}/wob_main.c`,
+    `+++ ${WOB}/wob_main.c`,
+    '@@ -1,4 +1,6 @@',
+    ' // SPDX-License-Identifier: GPL-2.0',
+    '+/* Statistics are updated under the config mutex. */',
+    '+',
+    ' #include "wob.h"',
+    ' ',
+    ' void wob_update_stats(struct wob_priv *wp)',
+    '',
+  ].join('\n');
+  const result = await runWithEngine({ root, patch: addComment });
+  assert.equal(result.code, 0);
+  assert.match(result.stdout, /^wob\.patch: 0 introduced, 0 fixed, 1 unchanged\n$/);
+});

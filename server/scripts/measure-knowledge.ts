@@ -14,6 +14,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LINUX_SUBSYSTEM_API, LINUX_OPS_ROWS } from '../src/kernel-api/linux-subsystems';
+import { LINUX_API } from '../src/kernel-api/linux';
+import { XEN_API } from '../src/kernel-api/xen';
 import type { ApiRow } from '../src/kernel-api/types';
 
 const USE_DIRS = ['drivers', 'sound', 'net'];
@@ -202,7 +204,8 @@ function main(argv: string[]): number {
   for (const r of rows) {
     const cls = r.op === 'acquire' || r.op === 'release' ? (r.cls ?? `arg ${String(r.lock)}`) : r.op === 'wait' ? `wait:${r.what}` : '';
     const mode = r.op === 'acquire' || r.op === 'release' ? (r.mode ?? '') : '';
-    out.push(`| \`${r.fn}\` | ${uses.get(r.fn) ?? 0} | ${r.op} | ${cls} | ${mode} | ${effect(r)} | ${r.doc ?? ''} |`);
+    const op = r.op === 'acquire' && r.inside ? 'inside' : r.op;
+    out.push(`| \`${r.fn}\` | ${uses.get(r.fn) ?? 0} | ${op} | ${cls} | ${mode} | ${effect(r)} | ${r.doc ?? ''} |`);
   }
 
   const pairs = new Map<string, number>();
@@ -236,7 +239,8 @@ function main(argv: string[]): number {
     for (const n of [...extra].sort((a, b) => (uses.get(b) ?? 0) - (uses.get(a) ?? 0))) out.push(`| \`${n}\` | ${uses.get(n) ?? 0} |`);
   }
   if (discover) {
-    const have = new Set(LINUX_SUBSYSTEM_API.map((r) => r.fn));
+    const have = new Set([...LINUX_SUBSYSTEM_API, ...LINUX_API, ...XEN_API].map((r) => r.fn));
+    for (const n of ['__acquires', '__releases', '__must_hold']) have.add(n);
     out.push('', `### Discovered: core functions whose body calls a lock primitive, not in the table, top ${top}`, '');
     out.push('| function | uses | first primitive in body |', '|---|---:|---|');
     const found = [...candidates].filter(([n]) => !have.has(n)).map(([n, p]) => [n, p, uses.get(n) ?? 0] as const);

@@ -166,7 +166,7 @@ async function childFacts(a: Args): Promise<ChildReport> {
     internalErrors,
     maxRssKb: process.resourceUsage().maxRSS,
     extra: {
-      functions, lockSites, cache: r.stats.cache, pool: r.stats.pool, transfer: a.transfer ?? 'clone',
+      functions, lockSites, cache: r.stats.cache, pool: r.stats.pool, transfer: a.transfer ?? 'json',
       internalErrorSamples: r.skipped.filter((s) => /^(internal error|worker crashed)/.test(s.reason)).slice(0, 5),
     },
   };
@@ -180,6 +180,8 @@ interface Measured {
   ok: boolean;
   note?: string;
   wallMs?: number;
+  /** user + system CPU time of the whole child: less sensitive than wall time to a busy machine. */
+  cpuMs?: number;
   files?: number;
   analysed?: number;
   maxRssKb?: number;
@@ -195,7 +197,7 @@ const HAVE_TIME = fs.existsSync('/usr/bin/time');
 function measureNode(
   args: string[],
   opts: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
-): { code: number | null; stdoutFile: string; stderr: string; wallMs: number; maxRssKb?: number } {
+): { code: number | null; stdoutFile: string; stderr: string; wallMs: number; cpuMs?: number; maxRssKb?: number } {
   const outFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lockscope-bench-')), 'stdout');
   const fd = fs.openSync(outFile, 'w');
   const cmd = HAVE_TIME ? '/usr/bin/time' : process.execPath;
@@ -212,7 +214,10 @@ function measureNode(
   fs.closeSync(fd);
   const stderr = r.stderr?.toString('utf8') ?? '';
   const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
-  return { code: r.status, stdoutFile: outFile, stderr, wallMs, maxRssKb: m ? Number(m[1]) : undefined };
+  const user = /User time \(seconds\): ([\d.]+)/.exec(stderr);
+  const sys = /System time \(seconds\): ([\d.]+)/.exec(stderr);
+  const cpuMs = user && sys ? (Number(user[1]) + Number(sys[1])) * 1000 : undefined;
+  return { code: r.status, stdoutFile: outFile, stderr, wallMs, cpuMs, maxRssKb: m ? Number(m[1]) : undefined };
 }
 
 function runChild(kind: string, a: Args, extraArgs: string[] = []): Measured {
@@ -231,6 +236,7 @@ function runChild(kind: string, a: Args, extraArgs: string[] = []): Measured {
     label,
     ok: true,
     wallMs: r.wallMs,
+    cpuMs: r.cpuMs,
     files: rep.files,
     analysed: rep.analysed,
     maxRssKb: r.maxRssKb ?? rep.maxRssKb,
@@ -288,6 +294,7 @@ function runCheck(label: string, a: Args, cacheDir: string): Measured {
     label,
     ok: true,
     wallMs: r.wallMs,
+    cpuMs: r.cpuMs,
     files: typeof stats.files === 'number' ? stats.files + skipped.length : undefined,
     analysed: typeof stats.files === 'number' ? stats.files : undefined,
     maxRssKb: r.maxRssKb,
@@ -471,10 +478,12 @@ function report(a: Args, runs: Measured[], editor?: Measured): string {
   const rows: string[][] = [
     ['', ...cols.map((r) => r.label)],
     ['wall time', ...cols.map((r) => cell(r, (x) => fmtMs(x.wallMs)))],
+    ['CPU time (user+sys)', ...cols.map((r) => cell(r, (x) => fmtMs(x.cpuMs)))],
     ['files (analysed/all)', ...cols.map((r) => cell(r, (x) => `${x.analysed ?? '?'}/${x.files ?? '?'}`))],
     ['files per second', ...cols.map((r) => cell(r, (x) => (x.wallMs && x.files ? (x.files / (x.wallMs / 1000)).toFixed(0) : '-')))],
     ['peak RSS', ...cols.map((r) => cell(r, (x) => fmtKb(x.maxRssKb)))],
     ['x floor', ...cols.map((r) => cell(r, (x) => (floor?.ok && floor.wallMs && x.wallMs ? (x.wallMs / floor.wallMs).toFixed(2) : '-')))],
+    ['CPU x floor', ...cols.map((r) => cell(r, (x) => (floor?.ok && floor.cpuMs && x.cpuMs ? (x.cpuMs / floor.cpuMs).toFixed(2) : '-')))],
     ['internal errors', ...cols.map((r) => cell(r, (x) => String(x.internalErrors ?? '-')))],
   ];
   const reasons = new Set<string>();

@@ -284,7 +284,12 @@ export interface FactsInit {
   env: EnvData;
   /** Cache settings, or null for no cache. */
   cache: { dir: string; engine: string; fingerprint: string } | null;
-  /** How facts come back: structured clone of the object (default) or its JSON text. */
+  /**
+   * How facts come back: their JSON text (default), parsed on the main thread,
+   * or a structured clone of the object. Measured on 354 cached intel facts
+   * (62 MB of JSON): main-thread JSON.parse 2.9 s vs v8 deserialize 4.1 s, and
+   * the worker already holds the text (cache hit, or written to the cache).
+   */
   transfer?: 'clone' | 'json';
 }
 
@@ -329,7 +334,7 @@ export const factsTask: TaskFactory<FileItem, FactsResult> = async (rawInit) => 
     macros: new Map(init.env.macros.map((m) => [m.name, m])),
   };
   const cache = init.cache ? new FactsCache(init.cache) : undefined;
-  const asJson = init.transfer === 'json';
+  const asJson = init.transfer !== 'clone';
   return async (item): Promise<FactsResult> => {
     const buf = fs.readFileSync(item.abs);
     const why = sniffContent(buf);
@@ -416,7 +421,13 @@ export async function collectFacts(inputs: readonly string[], opts: CollectOptio
   let done = 0;
   let outcomes: PoolOutcome<FactsResult>[];
   try {
-    outcomes = items.length === 0 ? [] : await pool.run(items, () => opts.onProgress?.(++done, items.length));
+    // Parse JSON-transferred facts as they arrive, overlapping the workers, and drop the text.
+    outcomes = items.length === 0 ? [] : await pool.run(items, (_i, o) => {
+      if (o.ok && o.value.kind === 'facts' && o.value.json !== undefined && o.value.facts === undefined) {
+        o.value = { ...o.value, facts: JSON.parse(o.value.json) as FileFacts, json: undefined };
+      }
+      opts.onProgress?.(++done, items.length);
+    });
   } finally {
     await pool.close();
   }

@@ -14,7 +14,7 @@
 // Usage: node server/out/scripts/bench.js [--jobs N] [--root DIR] [--path drivers]
 //          [--only floor,facts,cold,warm,editor] [--editor-dir drivers/net/ethernet/intel]
 // Child mode (used by the above): bench.js --child floor|facts --jobs N PATH...
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -321,137 +321,72 @@ function ensureLinux(root: string): void {
 }
 
 // ---------------------------------------------------------------------------
-// The editor benchmark: a language server over stdio, driven by hand.
+// The editor benchmark: the language server over stdio (lsp/stdioClient.ts).
 
-function lspEntry(): string | undefined {
-  for (const p of ['server/out/src/lsp/main.js', 'server/out/src/lsp/server.js']) {
-    if (fs.existsSync(path.join(REPO, p))) return path.join(REPO, p);
+/** The 5,000-line document: the largest .c under dir, cut after a top-level `}` near line 5,000 and padded. */
+function editorDocument(dir: string): { abs: string; text: string; editLines: number[] } | undefined {
+  const files = walkSources([dir]).files.filter((f) => f.file.endsWith('.c')).sort((x, y) => y.size - x.size);
+  if (files.length === 0) return undefined;
+  let lines = fs.readFileSync(files[0].abs, 'utf8').split('\n');
+  if (lines.length > 5000) {
+    let cut = 5000;
+    while (cut > 0 && lines[cut - 1] !== '}') cut--;
+    lines = lines.slice(0, cut > 0 ? cut : 5000);
   }
-  return undefined;
+  while (lines.length < 5000) lines.push(`/* lockscope bench padding ${lines.length} */`);
+  // Edit points: blank lines inside function bodies (a tab-indented neighbour), spread over the file.
+  const inside: number[] = [];
+  for (let i = 1; i < lines.length - 1; i++) {
+    if (lines[i].trim() === '' && lines[i - 1].startsWith('\t') && lines[i + 1].startsWith('\t')) inside.push(i);
+  }
+  const editLines = Array.from({ length: 50 }, (_, k) => inside[Math.floor((k * inside.length) / 50)] ?? 100 + k * 90);
+  return { abs: files[0].abs, text: lines.join('\n'), editLines };
 }
 
 async function editorBench(a: Args): Promise<Measured> {
   const label = 'editor: didChange -> diagnostics';
-  const entry = lspEntry();
-  if (!entry) return { label, ok: false, note: 'no language server entry (server/out/src/lsp/main.js) yet' };
+  const entry = path.join(REPO, 'server/out/src/lsp/main.js');
+  if (!fs.existsSync(entry)) return { label, ok: false, note: 'no language server (server/out/src/lsp/main.js)' };
   const root = path.join(a.root, a.editorDir);
+  const doc = editorDocument(root);
+  if (!doc) return { label, ok: false, note: `no C files under ${root}` };
+  const { StdioLspClient } = require('../src/lsp/stdioClient') as typeof import('../src/lsp/stdioClient');
   const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lockscope-bench-lsp-cache-'));
-  // The 5,000-line file: the largest .c under the indexed directory cut or padded to 5,000 lines.
-  const files = walkSources([root]).files.filter((f) => f.file.endsWith('.c')).sort((x, y) => y.size - x.size);
-  if (files.length === 0) return { label, ok: false, note: `no C files under ${root}` };
-  let lines = fs.readFileSync(files[0].abs, 'utf8').split('\n');
-  while (lines.length < 5000) lines = lines.concat(lines);
-  lines = lines.slice(0, 5000);
-  const text = lines.join('\n');
-  const docPath = files[0].abs; // opened under its own name, content as given (not written)
-  const uri = `file://${docPath}`;
-  const child = spawn(process.execPath, [entry, '--stdio'], {
-    cwd: a.root,
-    env: { ...process.env, LOCKSCOPE_CACHE_DIR: cacheDir },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const prevCache = process.env.LOCKSCOPE_CACHE_DIR;
+  process.env.LOCKSCOPE_CACHE_DIR = cacheDir; // inherited by the server process
   let stderr = '';
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); if (stderr.length > 65536) stderr = stderr.slice(-32768); });
-  let buf = Buffer.alloc(0);
-  const waiters: Array<(m: Record<string, unknown>) => boolean> = [];
-  let nextId = 1;
-  child.stdout.on('data', (d: Buffer) => {
-    buf = Buffer.concat([buf, d]);
-    for (;;) {
-      const hdrEnd = buf.indexOf('\r\n\r\n');
-      if (hdrEnd < 0) return;
-      const m = /Content-Length: (\d+)/i.exec(buf.toString('ascii', 0, hdrEnd));
-      if (!m) { buf = buf.subarray(hdrEnd + 4); continue; }
-      const len = Number(m[1]);
-      if (buf.length < hdrEnd + 4 + len) return;
-      const msg = JSON.parse(buf.toString('utf8', hdrEnd + 4, hdrEnd + 4 + len)) as Record<string, unknown>;
-      buf = buf.subarray(hdrEnd + 4 + len);
-      if (msg.method && msg.id !== undefined) {
-        // A request from the server (configuration, progress): answer it plainly.
-        const result = msg.method === 'workspace/configuration'
-          ? ((msg.params as { items?: unknown[] })?.items ?? []).map(() => null)
-          : null;
-        send({ jsonrpc: '2.0', id: msg.id, result });
-      }
-      for (let i = 0; i < waiters.length; i++) {
-        if (waiters[i](msg)) { waiters.splice(i, 1); i--; }
-      }
-    }
-  });
-  const send = (m: unknown): void => {
-    const body = Buffer.from(JSON.stringify(m), 'utf8');
-    child.stdin.write(`Content-Length: ${body.length}\r\n\r\n`);
-    child.stdin.write(body);
-  };
-  const waitFor = (pred: (m: Record<string, unknown>) => boolean, ms: number): Promise<Record<string, unknown>> =>
-    new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`timeout after ${ms} ms`)), ms);
-      waiters.push((m) => {
-        if (!pred(m)) return false;
-        clearTimeout(t);
-        resolve(m);
-        return true;
-      });
-    });
-  const request = (method: string, params: unknown, ms = 120_000): Promise<Record<string, unknown>> => {
-    const id = nextId++;
-    const p = waitFor((m) => m.id === id && m.method === undefined, ms);
-    send({ jsonrpc: '2.0', id, method, params });
-    return p;
-  };
-  const isDiag = (version: number) => (m: Record<string, unknown>): boolean => {
-    if (m.method !== 'textDocument/publishDiagnostics') return false;
-    const p = m.params as { uri?: string; version?: number };
-    return p.uri === uri && (p.version === undefined || p.version >= version);
-  };
+  const c = new StdioLspClient({ root, settings: {}, stderr: (s) => { stderr = (stderr + s).slice(-4000); } });
+  if (prevCache === undefined) delete process.env.LOCKSCOPE_CACHE_DIR;
+  else process.env.LOCKSCOPE_CACHE_DIR = prevCache;
   try {
     const t0 = performance.now();
-    await request('initialize', {
-      processId: process.pid,
-      rootUri: `file://${root}`,
-      workspaceFolders: [{ uri: `file://${root}`, name: path.basename(root) }],
-      capabilities: { textDocument: { publishDiagnostics: { relatedInformation: true, versionSupport: true } }, workspace: { configuration: true, workspaceFolders: true } },
-    });
-    send({ jsonrpc: '2.0', method: 'initialized', params: {} });
-    send({ jsonrpc: '2.0', method: 'textDocument/didOpen', params: { textDocument: { uri, languageId: 'c', version: 1, text } } });
-    await waitFor(isDiag(1), 600_000);
-    const openMs = performance.now() - t0;
-    // 50 edits spread over the file: insert then remove a statement-free comment line.
+    await c.initialize();
+    const uri = c.open(doc.abs, doc.text);
+    await c.waitIdle(0, 900_000);
+    await c.waitDiagnostics(uri, () => true, 1, 900_000);
+    const readyMs = performance.now() - t0;
     const lat: number[] = [];
-    const versionWatch = new Map<number, number>();
     for (let i = 0; i < 50; i++) {
-      const version = i + 2;
-      const line = Math.floor((i * 97) % 4900) + 50;
-      const p = waitFor(isDiag(version), 60_000);
+      // Each edit adds a statement inside a function body: new text every time, no cache can answer it.
+      const line = doc.editLines[i];
       const t = performance.now();
-      versionWatch.set(version, t);
-      send({
-        jsonrpc: '2.0',
-        method: 'textDocument/didChange',
-        params: {
-          textDocument: { uri, version },
-          contentChanges: [{ range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: `/* edit ${i} */\n` }],
-        },
-      });
-      await p;
+      const v = c.change(uri, [{ range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: `\tlockscope_bench_edit(${i});` }]);
+      await c.waitDiagnostics(uri, () => true, v, 120_000);
       lat.push(performance.now() - t);
     }
-    lat.sort((x, y) => x - y);
-    const q = (f: number): number => lat[Math.min(lat.length - 1, Math.ceil(f * lat.length) - 1)];
+    const sorted = [...lat].sort((x, y) => x - y);
+    const q = (f: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(f * sorted.length) - 1)];
     return {
       label,
       ok: true,
-      wallMs: openMs,
-      extra: { medianMs: q(0.5), p95Ms: q(0.95), maxMs: lat[lat.length - 1], file: path.relative(a.root, docPath), lines: 5000 },
+      wallMs: readyMs,
+      extra: { medianMs: q(0.5), p95Ms: q(0.95), maxMs: sorted[sorted.length - 1], file: path.relative(a.root, doc.abs), lines: 5000 },
     };
   } catch (err) {
     return { label, ok: false, note: `${(err as Error).message}; server stderr: ${stderr.trim().split('\n').slice(-2).join(' | ')}` };
   } finally {
-    try {
-      send({ jsonrpc: '2.0', id: nextId++, method: 'shutdown', params: null });
-      send({ jsonrpc: '2.0', method: 'exit', params: null });
-    } catch { /* gone */ }
-    setTimeout(() => child.kill('SIGKILL'), 2000).unref();
+    await c.shutdown().catch(() => undefined);
+    fs.rmSync(cacheDir, { recursive: true, force: true });
   }
 }
 
@@ -506,7 +441,7 @@ function report(a: Args, runs: Measured[], editor?: Measured): string {
     lines.push('');
     if (editor.ok) {
       const e = editor.extra as { medianMs: number; p95Ms: number; maxMs: number; file: string };
-      lines.push(`${editor.label} (${a.editorDir} indexed, ${e.file} as 5,000 lines, 50 edits): median ${e.medianMs.toFixed(0)} ms, p95 ${e.p95Ms.toFixed(0)} ms, max ${e.maxMs.toFixed(0)} ms; open to first diagnostics ${fmtMs(editor.wallMs)}`);
+      lines.push(`${editor.label} (${a.editorDir} indexed, ${e.file} as 5,000 lines, 50 edits): median ${e.medianMs.toFixed(0)} ms, p95 ${e.p95Ms.toFixed(0)} ms, max ${e.maxMs.toFixed(0)} ms; open + index to first diagnostics ${fmtMs(editor.wallMs)}`);
     } else lines.push(`${editor.label}: not run: ${editor.note}`);
   }
   const b = runs.find((r) => r.label.startsWith('(b)'));

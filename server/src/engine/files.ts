@@ -79,9 +79,10 @@ export function walkSources(inputs: readonly string[], opts: WalkOptions = {}): 
   const out: WalkResult = { files: [], skipped: [], errors: [] };
   const seenFiles = new Set<string>();
 
-  const takeFile = (file: string, abs: string, st: fs.Stats): void => {
-    let real = abs;
-    try { real = fs.realpathSync(abs); } catch { /* keep abs */ }
+  // Each real directory is walked once, so a file can only be met twice
+  // through a symlink to it or by being named twice: those callers pass its
+  // real path; plain files in a walk are keyed by their path as is.
+  const takeFile = (file: string, abs: string, st: fs.Stats, real: string = abs): void => {
     if (seenFiles.has(real)) return;
     seenFiles.add(real);
     if (st.size > maxBytes) {
@@ -111,7 +112,9 @@ export function walkSources(inputs: readonly string[], opts: WalkOptions = {}): 
         out.errors.push({ file: input, message: `not a C file (expected ${exts.join(', ')})` });
         continue;
       }
-      takeFile(input, absInput, st);
+      let real = absInput;
+      try { real = fs.realpathSync(absInput); } catch { /* keep */ }
+      takeFile(input, absInput, st, real);
       continue;
     }
     if (!st.isDirectory()) {
@@ -123,7 +126,9 @@ export function walkSources(inputs: readonly string[], opts: WalkOptions = {}): 
     const visitedDirs = new Set<string>([root]);
     // Explicit stack, each directory's entries pushed in reverse sorted order
     // so that they pop in sorted order: a depth-first, deterministic walk.
-    const stack: Array<{ file: string; abs: string }> = [{ file: input, abs: absInput }];
+    // Walked by real paths (the root resolved, symlinked directories entered
+    // by their target), so that `abs` is a real path and dedupe is exact.
+    const stack: Array<{ file: string; abs: string }> = [{ file: input, abs: root }];
     while (stack.length > 0) {
       const dir = stack.pop()!;
       let names: string[];
@@ -146,8 +151,8 @@ export function walkSources(inputs: readonly string[], opts: WalkOptions = {}): 
           continue;
         }
         let target = lst;
+        let real = abs;
         if (lst.isSymbolicLink()) {
-          let real: string;
           try {
             real = fs.realpathSync(abs);
             target = fs.statSync(real);
@@ -169,15 +174,13 @@ export function walkSources(inputs: readonly string[], opts: WalkOptions = {}): 
         if (target.isDirectory()) {
           if (name.startsWith('.')) continue;
           if (!lst.isSymbolicLink()) {
-            // A real directory reached twice (only through a symlink): walk once.
-            let real = abs;
-            try { real = fs.realpathSync(abs); } catch { /* keep */ }
-            if (real !== abs && visitedDirs.has(real)) continue;
-            visitedDirs.add(real);
+            // A real directory also reached through a symlink: walk it once.
+            if (visitedDirs.has(abs)) continue;
+            visitedDirs.add(abs);
           }
-          subdirs.push({ file, abs });
+          subdirs.push({ file, abs: real });
         } else if (target.isFile() && isCFile(name, exts)) {
-          takeFile(file, abs, target);
+          takeFile(file, abs, target, real);
         }
       }
       // A directory's own files first (name order), then its subdirectories

@@ -12,7 +12,7 @@ import { findEntries, type EntryModel } from '../graph/entries';
 import { summarize, type Summaries } from '../summarize/summarize';
 import { check, type Candidate } from '../check/check';
 import { simulate } from '../simulate/index';
-import { DEFAULT_BOUNDS, type SimBounds } from '../simulate/types';
+import { DEFAULT_BOUNDS, type SimBounds, type SimResult } from '../simulate/types';
 import { configSuppression, inlineSuppression, toFinding } from '../report/build';
 import type { Finding } from '../report/finding';
 import {
@@ -20,7 +20,11 @@ import {
   type SourceFile,
 } from './api';
 
-export type EngineOptions = AnalyzeOptions & { config?: Config };
+export type EngineOptions = AnalyzeOptions & {
+  config?: Config;
+  /** Memoized simulator verdicts by candidate program (the language server keeps one across edits). */
+  simCache?: Map<string, SimResult>;
+};
 
 export function apiTableFor(config: Config): ApiTable {
   return buildApiTable([...BUILTIN_ROWS, ...config.apiAdd], [...BUILTIN_OPS, ...config.ops], config.apiRemove);
@@ -81,7 +85,8 @@ export function analyzeFacts(
   for (const c of candidates) {
     if (opts.token?.isCancellationRequested) throw new CancelledError();
     if (config.rules[c.rule] === 'off') continue;
-    const result = opts.simulate === false ? undefined : simulate(c.program, bounds, opts.token);
+    const result = opts.simulate === false ? undefined : simulateCached(c, bounds, opts);
+    if (result?.kind === 'bound' && opts.token?.isCancellationRequested) throw new CancelledError();
     if (result?.kind === 'deadlock') confirmed++;
     else if (result?.kind === 'safe') dropped++;
     else if (result) atBound++;
@@ -113,6 +118,17 @@ export function analyzeFacts(
     edges: orderEdges(summaries, candidates),
     lockSites: lockSiteInfo(summaries, model),
   };
+}
+
+function simulateCached(c: Candidate, bounds: SimBounds, opts: EngineOptions): SimResult {
+  if (!opts.simCache) return simulate(c.program, bounds, opts.token);
+  const key = JSON.stringify([c.program, bounds.maxStates, bounds.cpus]);
+  const hit = opts.simCache.get(key);
+  if (hit) return hit;
+  const result = simulate(c.program, bounds, opts.token);
+  // A verdict cut short by time or cancellation may differ next time: not kept.
+  if (result.kind !== 'bound') opts.simCache.set(key, result);
+  return result;
 }
 
 function compareFindings(a: Finding, b: Finding): number {

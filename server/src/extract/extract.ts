@@ -27,7 +27,7 @@ export interface ExtractEnv {
  * members, initializer lists) deeper than this is not walked: it becomes a
  * Gap instead of a stack overflow. Kernel code nests a few dozen levels.
  */
-export const MAX_NESTING = 1000;
+export const MAX_NESTING = 500;
 
 function nestingGap(node: SyntaxNode, file: string): Gap {
   return { site: siteOf(node, file), what: `nesting deeper than ${MAX_NESTING} levels: the code nested below is not analysed` };
@@ -67,10 +67,11 @@ export function extractTree(tree: Tree, file: string, text: string, env: Extract
   }
   const fileGlobals = new Map<string, GlobalDef>();
   const root = tree.rootNode;
+  const index = new NodeIndex(root);
   facts.errorNodes = countErrors(root);
   // A function this file defines is that function, even where the API table has a row of the same name.
   const defined = new Set<string>();
-  for (const def of root.descendantsOfType('function_definition')) {
+  for (const def of index.ofType('function_definition')) {
     const fd = def && functionDeclarator(def.childForFieldName('declarator'));
     const n = fd && declaredName(fd.childForFieldName('declarator'));
     if (n && env.api.byName.has(n.name)) defined.add(n.name);
@@ -78,19 +79,20 @@ export function extractTree(tree: Tree, file: string, text: string, env: Extract
   if (defined.size > 0) env = { ...env, definedHere: defined };
 
   // Struct definitions can appear anywhere (nested, in typedefs, in parameters).
-  for (const spec of root.descendantsOfType(['struct_specifier', 'union_specifier'])) {
+  for (const spec of [...index.ofType('struct_specifier'), ...index.ofType('union_specifier')]) {
     if (spec && spec.childForFieldName('body')) collectStruct(spec, file, facts);
   }
 
   for (const top of root.namedChildren) {
     if (!top) continue;
-    visitTopLevel(top, file, facts, fileGlobals, env);
+    visitTopLevel(top, file, facts, fileGlobals, env, index);
   }
   return facts;
 }
 
 function visitTopLevel(
-  top: SyntaxNode, file: string, facts: FileFacts, fileGlobals: Map<string, GlobalDef>, env: ExtractEnv, depth = 0,
+  top: SyntaxNode, file: string, facts: FileFacts, fileGlobals: Map<string, GlobalDef>, env: ExtractEnv,
+  index: NodeIndex, depth = 0,
 ): void {
   if (depth > MAX_NESTING) {
     facts.gaps.push(nestingGap(top, file));
@@ -98,7 +100,7 @@ function visitTopLevel(
   }
   switch (top.type) {
     case 'function_definition': {
-      const fn = new FunctionBuilder(top, file, facts, fileGlobals, env).build();
+      const fn = new FunctionBuilder(top, file, facts, fileGlobals, env, index).build();
       if (fn) facts.functions.push(fn);
       return;
     }
@@ -125,7 +127,7 @@ function visitTopLevel(
     case 'declaration_list':
     case 'ERROR':
       // Conditional compilation: both sides are analysed, as a reader sees them.
-      for (const c of top.namedChildren) if (c) visitTopLevel(c, file, facts, fileGlobals, env, depth + 1);
+      for (const c of top.namedChildren) if (c) visitTopLevel(c, file, facts, fileGlobals, env, index, depth + 1);
       return;
     default:
       return;
@@ -264,6 +266,61 @@ function fileScopeDefine(
   }
 }
 
+/**
+ * The nodes extraction acts on inside expressions (calls, assignments,
+ * initializers), fetched from the tree in one bulk call and looked up by
+ * position: walking every expression node across the JS/wasm boundary costs
+ * several times the parse itself.
+ */
+class NodeIndex {
+  /** Every node type any stage of extraction looks for; fetched in one walk of the tree. */
+  static readonly TYPES = [
+    'call_expression', 'assignment_expression', 'init_declarator', 'declaration',
+    'struct_specifier', 'union_specifier', 'function_definition',
+  ]; // not 'ERROR': web-tree-sitter 0.27 returns nothing at all when it is in the list
+  private static readonly IN_EXPRESSIONS = new Set(['call_expression', 'assignment_expression', 'init_declarator']);
+  private readonly nodes: SyntaxNode[];
+  private readonly types: string[];
+  private readonly starts: number[];
+  private readonly ends: number[];
+
+  constructor(root: SyntaxNode) {
+    this.nodes = root.descendantsOfType(NodeIndex.TYPES).filter((n): n is SyntaxNode => !!n);
+    this.types = this.nodes.map((n) => n.type);
+    this.starts = this.nodes.map((n) => n.startIndex);
+    this.ends = this.nodes.map((n) => n.endIndex);
+  }
+
+  ofType(type: string): SyntaxNode[] {
+    return this.nodes.filter((_, i) => this.types[i] === type);
+  }
+
+  /**
+   * The indexed nodes inside `node` (itself included) of the given types,
+   * innermost first: arguments before their call. Default: what expressions hold.
+   */
+  within(node: SyntaxNode, types: ReadonlySet<string> = NodeIndex.IN_EXPRESSIONS): SyntaxNode[] {
+    const start = node.startIndex;
+    const end = node.endIndex;
+    let lo = 0;
+    let hi = this.starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.starts[mid] < start) lo = mid + 1;
+      else hi = mid;
+    }
+    const picked: number[] = [];
+    for (let i = lo; i < this.starts.length && this.starts[i] < end; i++) {
+      if (this.ends[i] <= end && types.has(this.types[i])) picked.push(i);
+    }
+    if (picked.length > 1) picked.sort((a, b) => this.ends[a] - this.ends[b] || this.starts[b] - this.starts[a]);
+    return picked.map((i) => this.nodes[i]);
+  }
+}
+
+const DECLARATIONS = new Set(['declaration']);
+const IDENTIFIER = /[A-Za-z_]\w*/g;
+
 /** Loop/switch targets for break and continue while building a function's CFG. */
 interface JumpTargets {
   breakTo?: number;
@@ -298,6 +355,7 @@ class FunctionBuilder {
     private readonly facts: FileFacts,
     private readonly fileGlobals: ReadonlyMap<string, GlobalDef>,
     private readonly env: ExtractEnv,
+    private index: NodeIndex,
   ) {
     this.exit = this.newBlock();
   }
@@ -314,7 +372,7 @@ class FunctionBuilder {
     }
     const body = this.def.childForFieldName('body');
     if (!body) return undefined;
-    for (const decl of body.descendantsOfType('declaration')) {
+    for (const decl of this.index.within(body, DECLARATIONS)) {
       if (!decl) continue;
       const type = typeName(decl.childForFieldName('type'));
       for (const d of decl.childrenForFieldName('declarator')) {
@@ -326,7 +384,8 @@ class FunctionBuilder {
     const initOnly = /\b__(?:init|exit|ref|devinit|initdata)\b/.test(headText);
     this.readAnnotations(headText);
 
-    this.statement(body);
+    if (this.needsControlFlow(body)) this.statement(body);
+    else this.expression(body); // its calls in order, in one block
     this.jump(this.exit);
 
     const returnDeclarator = this.def.childForFieldName('declarator');
@@ -344,6 +403,25 @@ class FunctionBuilder {
       exit: this.exit,
       gaps: this.gaps,
     };
+  }
+
+  /**
+   * Whether the body's control flow can matter: it names something the API
+   * table or a macro knows (a lock, wait, registration, guard), or a branch
+   * tests a parameter (conditional locking through a flag). Otherwise the
+   * order of its calls is all a summary uses, and walking every statement
+   * across the wasm boundary would cost more than parsing the file.
+   */
+  private needsControlFlow(body: SyntaxNode): boolean {
+    const text = body.text;
+    IDENTIFIER.lastIndex = 0;
+    for (let m = IDENTIFIER.exec(text); m; m = IDENTIFIER.exec(text)) {
+      const id = m[0];
+      if (this.env.api.byName.has(id) || this.env.macros.has(id) || id === 'guard' || id === 'scoped_guard') return true;
+    }
+    if (this.params.length === 0 || !text.includes('if')) return false;
+    const names = this.params.map((p) => p.name).filter((n) => /^\w+$/.test(n)).join('|');
+    return names.length > 0 && new RegExp(`\\bif\\s*\\(\\s*!?\\s*\\(?\\s*(?:${names})\\b`).test(text);
   }
 
   /** `/* lockscope: init-only *\/` in a comment right before (or inside the head of) the function. */
@@ -734,37 +812,21 @@ class FunctionBuilder {
     node: SyntaxNode | null,
     onConditional?: (call: SyntaxNode, ev: LockEvent, row: Extract<ApiRow, { op: 'acquire' }>) => boolean,
   ): void {
-    if (!node || !this.enterNested(node)) return;
-    try {
-      this.expressionNode(node, onConditional);
-    } finally {
-      this.nesting--;
+    if (!node) return;
+    for (const n of this.index.within(node)) {
+      switch (n.type) {
+        case 'call_expression':
+          this.call(n, onConditional);
+          break;
+        case 'assignment_expression':
+          this.assignmentBinding(n);
+          this.literalSet(n.childForFieldName('left'), n.childForFieldName('right'));
+          break;
+        case 'init_declarator':
+          this.literalSet(n.childForFieldName('declarator'), n.childForFieldName('value'));
+          break;
+      }
     }
-  }
-
-  private expressionNode(
-    node: SyntaxNode,
-    onConditional?: (call: SyntaxNode, ev: LockEvent, row: Extract<ApiRow, { op: 'acquire' }>) => boolean,
-  ): void {
-    const t = node.type;
-    if (t === 'call_expression') {
-      this.call(node, onConditional);
-      return;
-    }
-    if (t === 'compound_statement') {
-      // GNU statement expression `({ ... })`.
-      this.statement(node);
-      return;
-    }
-    if (t === 'identifier' || t === 'number_literal' || t === 'string_literal' || t === 'field_identifier'
-      || t === 'comment' || t === 'primitive_type' || t === 'type_identifier') return;
-    if (t === 'assignment_expression') {
-      this.assignmentBinding(node);
-      this.literalSet(node.childForFieldName('left'), node.childForFieldName('right'));
-    } else if (t === 'init_declarator') {
-      this.literalSet(node.childForFieldName('declarator'), node.childForFieldName('value'));
-    }
-    for (const c of node.namedChildren) if (c) this.expression(c, onConditional);
   }
 
   /** `locked = true;` / `bool locked = false;` for a local: a `set` event. */
@@ -794,17 +856,16 @@ class FunctionBuilder {
     const fnNode = node.childForFieldName('function');
     const argsNode = node.childForFieldName('arguments');
     const args = (argsNode?.namedChildren ?? []).filter((a): a is SyntaxNode => !!a && a.type !== 'comment');
-    // `guard(kind)(&l)`: a call whose function is itself a call to guard.
+    // `guard(kind)(&l)`: a call whose function is itself a call to guard (the inner call is not a call).
     if (fnNode?.type === 'call_expression' && fnNode.childForFieldName('function')?.text === 'guard') {
       const kind = fnNode.childForFieldName('arguments')?.namedChild(0)?.text;
       if (kind) this.guard(kind, args[0] ?? null, node);
       return;
     }
-    // Arguments are evaluated first (a callee's result may be the lock).
-    for (const a of args) this.expression(a, onConditional);
+    if (fnNode?.text === 'guard' && node.parent?.type === 'call_expression') return;
+    // Calls inside the arguments were already visited: the index yields them first.
     if (!fnNode) return;
     if (fnNode.type !== 'identifier') {
-      this.expression(fnNode);
       if (fnNode.type === 'field_expression') {
         const object = fnNode.childForFieldName('argument');
         const field = fnNode.childForFieldName('field')?.text;
@@ -925,13 +986,16 @@ class FunctionBuilder {
     }
     // Events from the expansion happen at the macro call's site.
     const outer = this.siteOverride;
+    const outerIndex = this.index;
     this.siteOverride ??= this.site(node);
+    this.index = new NodeIndex(expanded.tree.rootNode);
     this.macroDepth++;
     try {
       this.statement(expanded.body);
     } finally {
       this.macroDepth--;
       this.siteOverride = outer;
+      this.index = outerIndex;
       expanded.tree.delete();
     }
   }

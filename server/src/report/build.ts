@@ -42,7 +42,8 @@ export function inlineSuppression(lines: readonly string[] | undefined, line: nu
     const m = IGNORE.exec(text.slice(text.indexOf('lockscope:')));
     if (!m) continue;
     const rules = m[1].split(',').map((r) => r.trim());
-    if (rules.includes(rule) || rules.includes('*')) return m[2] || 'no reason given';
+    // A suppression must say why; one without a reason silences nothing.
+    if ((rules.includes(rule) || rules.includes('*')) && m[2].trim().length > 0) return m[2].trim();
   }
   return undefined;
 }

@@ -52,6 +52,60 @@ export interface FindingDelta {
   unchanged: number;
 }
 
+/** What checkPatch needs: the patch, its name, the tree, and how to analyse. */
+export interface CheckPatchArgs {
+  patch: string;
+  source: string;
+  root: string;
+  all?: boolean;
+  configFile?: string;
+  /**
+   * The tree already has the patch (the working tree against HEAD): compare
+   * with the tree with it reversed, without trying it forward first.
+   * Default: detect (forward first, then reversed).
+   */
+  applied?: boolean;
+}
+
+/** Before/after analyses of a patch and what it changes about the findings. */
+export interface PatchCheck {
+  delta: FindingDelta;
+  before: AnalysisResult;
+  after: AnalysisResult;
+  /** The file contents each analysis saw (relative paths; undefined: absent). */
+  versions: PatchedVersions;
+}
+
+/**
+ * Parse the patch, apply it in memory to the tree at `root` (or reverse it
+ * when the tree already has it), analyse both versions and compare. A
+ * PatchError (one line) when the patch, the tree or the configuration
+ * cannot be read; an engine failure throws.
+ */
+export async function checkPatch(
+  args: CheckPatchArgs,
+  analyze: AnalyzeSources = analyzeSources as AnalyzeSources,
+): Promise<PatchCheck | PatchError> {
+  const patch = parsePatch(args.patch, args.source);
+  if (isPatchError(patch)) return patch;
+  let config: Config;
+  try {
+    config = loadConfig(args.root, args.configFile);
+  } catch (error) {
+    if (error instanceof ConfigError) return new PatchError(error.message);
+    throw error;
+  }
+  const tree = new TreeReader(args.root);
+  const versions = patchedVersions(tree, patch, args.applied === true);
+  if (isPatchError(versions)) return versions;
+
+  const analysed = filesToAnalyse(tree, touchedFiles(patch));
+  const options = { all: args.all === true, config };
+  const before = await analyze(sourcesOf(analysed, versions.before), options);
+  const after = await analyze(sourcesOf(analysed, versions.after), options);
+  return { delta: compareFindings(before.findings, after.findings), before, after, versions };
+}
+
 /**
  * Exit 1 when the patch introduces a finding, 0 when not, 2 when the patch,
  * the tree or the configuration cannot be read. `analyze` is the engine's
@@ -62,29 +116,13 @@ export async function runPatchCommand(
   io: PatchCommandIO,
   analyze: AnalyzeSources = analyzeSources as AnalyzeSources,
 ): Promise<number> {
-  const fail = (message: string) => {
-    io.stderr(`lockscope patch: ${message}\n`);
-    return EXIT_BAD_INPUT;
-  };
-  const patch = parsePatch(args.patch, args.source);
-  if (isPatchError(patch)) return fail(patch.message);
-  let config: Config;
-  try {
-    config = loadConfig(args.root, args.configFile);
-  } catch (error) {
-    if (error instanceof ConfigError) return fail(error.message);
-    throw error;
-  }
-  const tree = new TreeReader(args.root);
-  const versions = patchedVersions(tree, patch);
-  if (isPatchError(versions)) return fail(versions.message);
-
-  const analysed = filesToAnalyse(tree, touchedFiles(patch));
-  const options = { all: args.all === true, config };
   // An engine failure is not bad input: it propagates to the CLI's internal-error exit.
-  const before = await analyze(sourcesOf(analysed, versions.before), options);
-  const after = await analyze(sourcesOf(analysed, versions.after), options);
-  const delta = compareFindings(before.findings, after.findings);
+  const checked = await checkPatch(args, analyze);
+  if (isPatchError(checked)) {
+    io.stderr(`lockscope patch: ${checked.message}\n`);
+    return EXIT_BAD_INPUT;
+  }
+  const { delta, after, versions } = checked;
   const summary: PatchSummary = {
     source: args.source, root: args.root, alreadyApplied: versions.alreadyApplied, skipped: versions.skipped, after,
   };
@@ -136,9 +174,9 @@ class TreeReader {
   }
 }
 
-type ReadFile = (file: string) => string | undefined;
+export type ReadFile = (file: string) => string | undefined;
 
-interface PatchedVersions {
+export interface PatchedVersions {
   before: ReadFile;
   after: ReadFile;
   /** The tree already has the patch (the usual case right after `git commit`): before is the tree with it reversed. */
@@ -146,7 +184,12 @@ interface PatchedVersions {
   skipped: SkippedFileDiff[];
 }
 
-function patchedVersions(tree: TreeReader, patch: ParsedPatch): PatchedVersions | PatchError {
+function patchedVersions(tree: TreeReader, patch: ParsedPatch, applied: boolean): PatchedVersions | PatchError {
+  if (applied) {
+    const backward = applyPatch(tree.read, reversePatch(patch));
+    if (isPatchError(backward)) return backward;
+    return { before: withChanges(tree.read, backward.after), after: tree.read, alreadyApplied: true, skipped: backward.skipped };
+  }
   const forward = applyPatch(tree.read, patch);
   if (!isPatchError(forward)) {
     return { before: tree.read, after: withChanges(tree.read, forward.after), alreadyApplied: false, skipped: forward.skipped };

@@ -135,7 +135,7 @@ test('capabilities are pinned', () => {
     hoverProvider: true,
     codeActionProvider: { codeActionKinds: ['quickfix'] },
     codeLensProvider: { resolveProvider: false },
-    executeCommandProvider: { commands: ['lockscope.server.explain', 'lockscope.server.lockGraph'] },
+    executeCommandProvider: { commands: ['lockscope.server.explain', 'lockscope.server.lockGraph', 'lockscope.server.checkPatch'] },
     workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
   });
 });

@@ -26,16 +26,17 @@ import { CancelledError, type AnalysisResult, type CancellationToken } from '../
 import { SourceDocument } from '../engine/document';
 import { ConfigError, defaultConfig, loadConfig, parseConfig, type Config } from '../config/config';
 import type { Finding } from '../report/finding';
-import type { DiagnosticData, ExplainArgs, ExplainResult, LockGraphResult, StatusParams } from '../protocol/messages';
+import type { CheckPatchResult, DiagnosticData, ExplainArgs, ExplainResult, LockGraphResult, StatusParams } from '../protocol/messages';
 import { normalizeSettings, makeExcluder, type Settings } from './settings';
 import { explainMarkdown } from '../report/explain';
 import { callEnd, siteRange, toDiagnostic, toExplain, toLockGraph, type FileMap, type MarkdownRenderer } from './toProto';
 import { codeActionsFor } from './codeActions';
 import { workspaceEngine, type EngineFactory, type EngineHost } from './engineHost';
 
-import { EXPLAIN_COMMAND, LOCK_GRAPH_COMMAND, STATUS_NOTIFICATION } from './commands';
+import { CHECK_PATCH_COMMAND, EXPLAIN_COMMAND, LOCK_GRAPH_COMMAND, STATUS_NOTIFICATION } from './commands';
+import { runCheckPatch } from './checkPatch';
 
-export { EXPLAIN_COMMAND, LOCK_GRAPH_COMMAND, STATUS_NOTIFICATION };
+export { CHECK_PATCH_COMMAND, EXPLAIN_COMMAND, LOCK_GRAPH_COMMAND, STATUS_NOTIFICATION };
 
 export interface ServerOptions {
   engine?: EngineFactory;
@@ -50,7 +51,7 @@ export function capabilities(): ServerCapabilities {
     hoverProvider: true,
     codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
     codeLensProvider: { resolveProvider: false },
-    executeCommandProvider: { commands: [EXPLAIN_COMMAND, LOCK_GRAPH_COMMAND] },
+    executeCommandProvider: { commands: [EXPLAIN_COMMAND, LOCK_GRAPH_COMMAND, CHECK_PATCH_COMMAND] },
     workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
   };
 }
@@ -645,8 +646,9 @@ export class LockscopeServer {
     }));
   }
 
-  private async execute(command: string, args: unknown[]): Promise<ExplainResult | LockGraphResult | null> {
+  private async execute(command: string, args: unknown[]): Promise<ExplainResult | LockGraphResult | CheckPatchResult | null> {
     if (command === EXPLAIN_COMMAND) return this.explain(args[0] as ExplainArgs | string | undefined);
+    if (command === CHECK_PATCH_COMMAND) return runCheckPatch(args[0], { root: this.root, markdown: this.markdown });
     if (command === LOCK_GRAPH_COMMAND) {
       await this.whenIdleOrNow();
       return toLockGraph(this.result ?? { edges: [], lockSites: [], findings: [] }, this.files);

@@ -38,7 +38,8 @@ export interface Loc {
 /** Commands the server executes (workspace/executeCommand). */
 export type ExplainCommand = 'lockscope.server.explain';
 export type LockGraphCommand = 'lockscope.server.lockGraph';
-export type ServerCommand = ExplainCommand | LockGraphCommand;
+export type CheckPatchCommand = 'lockscope.server.checkPatch';
+export type ServerCommand = ExplainCommand | LockGraphCommand | CheckPatchCommand;
 
 /** Argument of lockscope.server.explain: a finding id, or the finding at (or nearest) a line. */
 export type ExplainArgs = { findingId: string } | { uri: string; line: number };
@@ -103,4 +104,60 @@ export interface LockGraphResult {
 export interface DiagnosticData {
   findingId: string;
   rule: string;
+}
+
+/**
+ * Argument of lockscope.server.checkPatch: a patch text (format-patch series,
+ * git diff or plain diff), or the working tree's changes against HEAD
+ * (`git diff HEAD` in `root`). `root` is the tree the patch applies to
+ * (the workspace folder). Nothing is written to it.
+ */
+export interface CheckPatchArgs {
+  patchText?: string;
+  workingTree?: boolean;
+  root: string;
+  /** Name of the patch for messages (a file name); default "patch" or "working tree". */
+  source?: string;
+}
+
+/** A finding in the JSON shape of `lockscope check --format json` (1-based line and column). */
+export interface PatchFindingJson {
+  id: string;
+  rule: string;
+  severity: string;
+  confirmed: boolean;
+  reason?: string;
+  message: string;
+  locks: string[];
+  functions: string[];
+  location: { file: string; line: number; column: number };
+  related: Array<{ file: string; line: number; column: number; message: string }>;
+  witness?: Array<{ cpu: number; context: string; action: string; lock?: string; handler?: string; function: string; file: string; line: number; column: number; blocked?: boolean }>;
+}
+
+export interface PatchFinding extends PatchFindingJson {
+  /** The location in a client's terms. */
+  loc: Loc;
+  /**
+   * Which version of the tree the lines refer to: `tree` (the files as they
+   * are on disk), `patched` (the tree with the patch applied, in memory) or
+   * `unpatched` (the tree with the patch reversed, in memory).
+   */
+  version: 'tree' | 'patched' | 'unpatched';
+  /** The explanation from the patch's own analysis (what lockscope.server.explain returns). */
+  explanation: ExplainResult;
+}
+
+export interface CheckPatchResult {
+  /** The patch's name, as given or "working tree". */
+  source: string;
+  introduced: PatchFinding[];
+  fixed: PatchFinding[];
+  unchanged: number;
+  /** The tree already had the patch: compared with the tree without it. */
+  alreadyApplied?: boolean;
+  /** File diffs not applied (binary), with why. */
+  skipped?: Array<{ file: string; reason: string }>;
+  /** One line: not a patch, a hunk that does not apply, not a git repository. Lists are empty then. */
+  error?: string;
 }

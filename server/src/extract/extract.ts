@@ -33,6 +33,12 @@ function nestingGap(node: SyntaxNode, file: string): Gap {
   return { site: siteOf(node, file), what: `nesting deeper than ${MAX_NESTING} levels: the code nested below is not analysed` };
 }
 
+/** Source text for a message or a name: whitespace runs (newlines too) as one space, clipped. */
+function flatText(text: string, max: number): string {
+  const t = (text.length > max * 4 ? text.slice(0, max * 4) : text).replace(/\s+/g, ' ');
+  return t.length > max ? `${t.slice(0, max - 3)}...` : t;
+}
+
 export function contentHash(text: string): string {
   return createHash('sha1').update(text).digest('hex');
 }
@@ -631,7 +637,7 @@ class FunctionBuilder {
   private guard(kind: string, lockArg: SyntaxNode | null, call: SyntaxNode): void {
     const row = this.env.api.byName.get(guardKey(kind));
     if (row?.op !== 'guard') {
-      this.gaps.push({ site: this.site(call), what: `unknown guard class ${kind}` });
+      this.gaps.push({ site: this.site(call), what: `unknown guard class ${flatText(kind, 60)}` });
       return;
     }
     const acquire = this.env.api.byName.get(row.acquire);
@@ -1005,7 +1011,7 @@ class FunctionBuilder {
     const fields: string[] = [];
     let fuzzy = false;
     let node: SyntaxNode | null = expr;
-    const text = expr.text.length > 120 ? `${expr.text.slice(0, 117)}...` : expr.text;
+    const text = flatText(expr.text, 120);
     for (let depth = 0; node && depth < 32; depth++) {
       switch (node.type) {
         case 'parenthesized_expression':

@@ -65,6 +65,7 @@ export function usageMarks(model: EntryModel, summaries: Summaries): UsageMarks 
         continue;
       }
       if (entry.ctx === 'softirq' && !acq.try) mark(marks.usedInSoftirq, cls, u);
+      if (entry.irqStateKnown === false) continue;
       if (!irqOff) mark(marks.enabledHardirq, cls, u);
       if (entry.ctx === 'process' && !irqOff && !bhOff) mark(marks.enabledSoftirq, cls, u);
     }
@@ -270,7 +271,7 @@ function irqInversion(
         key: `irq-inversion|${ctx}|${cls}|${en.entry.fn.name}|${used.entry.fn.name}`,
         locks: [cls],
         functions: [en.entry.fn.name, used.entry.fn.name],
-        message: `${cls} is taken in ${ctx} context by ${fnLabel(used.entry.fn.name)} and with ${enabledWord} enabled by ${fnLabel(where.fn)}; a ${ctx === 'hardirq' ? 'interrupt' : 'softirq'} on that CPU deadlocks`,
+        message: `${cls} is taken in ${ctx} context by ${fnLabel(used.entry.fn.name)} and with ${enabledWord} enabled by ${fnLabel(where.fn)}; ${ctx === 'hardirq' ? 'an interrupt' : 'a softirq'} on that CPU deadlocks`,
         primary: where.site,
         related: [
           ...stepsToRelated(en.acq.chain, `${cls} taken with ${enabledWord} enabled: `),

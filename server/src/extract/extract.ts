@@ -230,8 +230,15 @@ function collectInitializerBindings(list: SyntaxNode, structType: string, file: 
       if (!field || !value) continue;
       const fnName = functionNameOf(value);
       if (fnName) facts.bindings.push({ structType, field, fn: fnName, site: siteOf(value, file) });
-    } else if (item.type === 'initializer_list') {
-      // An array of ops structs: `static struct foo_ops ops[] = { { .a = f }, ... }`.
+    } else if (item.type === 'assignment_expression') {
+      // `#ifdef CONFIG_X` + `.field = fn,` inside an initializer recovers as `CONFIG_X.field = fn`.
+      const left = item.childForFieldName('left');
+      const field = left?.type === 'field_expression' ? left.childForFieldName('field')?.text : undefined;
+      const value = item.childForFieldName('right');
+      const fnName = value ? functionNameOf(value) : undefined;
+      if (field && fnName && value) facts.bindings.push({ structType, field, fn: fnName, site: siteOf(value, file) });
+    } else if (item.type === 'initializer_list' || item.type.startsWith('preproc_') || item.type === 'ERROR') {
+      // An array of ops structs (`{ { .a = f }, ... }`), or fields under #ifdef CONFIG_...: both count.
       collectInitializerBindings(item, structType, file, facts, depth + 1);
     }
   }

@@ -23,6 +23,12 @@ export interface EntryPoint {
   keyFile?: string;
   /** Stable id used by simulator wait ops: `irq:evtchn_interrupt`. */
   handlerId?: string;
+  /**
+   * False when the context is a guess: a function bound to an ops field with no
+   * context row may run with interrupts or bottom halves off. Such entries add
+   * lock orders but are no evidence of "taken with interrupts enabled".
+   */
+  irqStateKnown?: boolean;
 }
 
 export interface EntryModel {
@@ -75,6 +81,13 @@ export function findEntries(program: Program, summaries: Summaries, api: ApiTabl
     }
   }
 
+  // Functions bound to ops fields the table has no row for: called by some core, in a context we do not know.
+  const boundWithoutRow = new Map<string, string>();
+  for (const [key, list] of program.bindings) {
+    if (api.ops.has(key)) continue;
+    for (const b of list) if (!boundWithoutRow.has(b.fn)) boundWithoutRow.set(b.fn, key);
+  }
+
   const called = new Set<FunctionIR>();
   for (const set of summaries.calls.values()) for (const t of set) called.add(t);
   for (const fn of program.functions) {
@@ -85,7 +98,10 @@ export function findEntries(program: Program, summaries: Summaries, api: ApiTabl
       continue;
     }
     if (!called.has(fn) && !handlerFns.has(fn)) {
-      entries.push({ fn, ctx: 'process', why: 'no caller in the analysed code', irqOff: false, bhOff: false, held: [] });
+      const field = boundWithoutRow.get(fn.name);
+      entries.push(field
+        ? { fn, ctx: 'process', why: `bound to ${field} (no context row: interrupt state unknown)`, irqOff: false, bhOff: false, held: [], irqStateKnown: false }
+        : { fn, ctx: 'process', why: 'no caller in the analysed code', irqOff: false, bhOff: false, held: [] });
     }
   }
 

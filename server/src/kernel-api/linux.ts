@@ -106,6 +106,11 @@ const waits: ApiRow[] = [
   { fn: 'tasklet_disable', op: 'wait', what: 'tasklet', key: 0, project: P },
   { fn: 'kthread_stop', op: 'wait', what: 'kthread', key: 0, project: P },
   { fn: 'kthread_stop_put', op: 'wait', what: 'kthread', key: 0, project: P },
+  // napi_disable() waits until the poll function is not running; usb_kill_urb() until the completion returned.
+  { fn: 'napi_disable', op: 'wait', what: 'napi', key: 0, project: P },
+  { fn: 'napi_synchronize', op: 'wait', what: 'napi', key: 0, project: P },
+  { fn: 'usb_kill_urb', op: 'wait', what: 'urb', key: 0, project: P },
+  { fn: 'usb_poison_urb', op: 'wait', what: 'urb', key: 0, project: P },
 ];
 
 const registrations: ApiRow[] = [
@@ -137,6 +142,14 @@ const registrations: ApiRow[] = [
   { fn: 'DECLARE_WORK', op: 'register', what: 'work', ctx: 'process', handlerArg: 1, key: 0, project: P },
   { fn: 'DECLARE_DELAYED_WORK', op: 'register', what: 'work', ctx: 'process', handlerArg: 1, key: 0, project: P },
   { fn: 'kthread_run', op: 'register', what: 'kthread', ctx: 'process', handlerArg: 0, key: 'ret', project: P },
+  // NAPI poll runs from the NET_RX softirq; URB completions from the HCD's interrupt (or BH) path.
+  { fn: 'netif_napi_add', op: 'register', what: 'napi', ctx: 'softirq', handlerArg: 2, key: 1, project: P },
+  { fn: 'netif_napi_add_weight', op: 'register', what: 'napi', ctx: 'softirq', handlerArg: 2, key: 1, project: P },
+  { fn: 'netif_napi_add_tx', op: 'register', what: 'napi', ctx: 'softirq', handlerArg: 2, key: 1, project: P },
+  { fn: 'netif_napi_add_tx_weight', op: 'register', what: 'napi', ctx: 'softirq', handlerArg: 2, key: 1, project: P },
+  { fn: 'usb_fill_bulk_urb', op: 'register', what: 'urb', ctx: 'hardirq', handlerArg: 5, key: 0, project: P },
+  { fn: 'usb_fill_int_urb', op: 'register', what: 'urb', ctx: 'hardirq', handlerArg: 5, key: 0, project: P },
+  { fn: 'usb_fill_control_urb', op: 'register', what: 'urb', ctx: 'hardirq', handlerArg: 6, key: 0, project: P },
   { fn: 'kthread_create', op: 'register', what: 'kthread', ctx: 'process', handlerArg: 0, key: 'ret', project: P },
 ];
 
@@ -152,5 +165,8 @@ const guards: ApiRow[] = [
 
 export const LINUX_API: readonly ApiRow[] = [...locks, ...irqs, ...waits, ...registrations, ...guards];
 
-/** Ops-structure callbacks: filled from measurement (issue 9); a few core ones here. */
-export const LINUX_OPS: readonly OpsRow[] = [];
+/** Ops callbacks whose calling context is a property of the primitive, not of a subsystem (the measured rows are in linux-subsystems.ts). */
+export const LINUX_OPS: readonly OpsRow[] = [
+  // netpoll_poll_dev() calls it with interrupts disabled (netconsole, kgdboe).
+  { structType: 'net_device_ops', field: 'ndo_poll_controller', ctx: 'process', irqOff: true, caller: 'netpoll_poll_dev', project: P },
+];

@@ -26,7 +26,7 @@ export type IrqEffect = 'off' | 'on' | 'save' | 'restore' | 'bh-off' | 'bh-on';
 export type Context = 'process' | 'softirq' | 'hardirq';
 
 /** What a wait waits for; registrations of the same kind bind to it by key. */
-export type WaitKind = 'irq' | 'timer' | 'hrtimer' | 'work' | 'workqueue' | 'tasklet' | 'kthread';
+export type WaitKind = 'irq' | 'timer' | 'hrtimer' | 'work' | 'workqueue' | 'tasklet' | 'kthread' | 'napi' | 'urb';
 
 /** When a conditional acquire succeeded (trylocks, _interruptible). */
 export type Success = 'always' | 'nonzero' | 'zero';

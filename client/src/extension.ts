@@ -1,6 +1,6 @@
 // The VS Code side of lockscope: starts the bundled language server, shows
-// its status, and renders "Explain Lock Path" and "Show Lock Graph" as
-// webviews. Everything that matters for correctness lives in the server, so
+// its status, and renders "Explain Lock Path", "Show Lock Graph" and "Check
+// Patch…" as webviews. Everything that matters for correctness lives in the server, so
 // other editors get the same findings; this adds pictures and clicks.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -13,6 +13,9 @@ import {
   type ServerOptions,
 } from 'vscode-languageclient/node';
 import type {
+  CheckPatchArgs,
+  CheckPatchCommand,
+  CheckPatchResult,
   ExplainArgs,
   ExplainCommand,
   ExplainResult,
@@ -21,16 +24,18 @@ import type {
   StatusMethod,
   StatusParams,
 } from '../../server/src/protocol/messages';
-import { allowedLocations, explainHtml, graphHtml, nonce } from './webview/html';
+import { allowedLocations, explainHtml, graphHtml, nonce, patchHtml } from './webview/html';
 
 const EXPLAIN: ExplainCommand = 'lockscope.server.explain';
 const LOCK_GRAPH: LockGraphCommand = 'lockscope.server.lockGraph';
+const CHECK_PATCH: CheckPatchCommand = 'lockscope.server.checkPatch';
 const STATUS: StatusMethod = 'lockscope/status';
 
 let client: LanguageClient | undefined;
 let status: vscode.StatusBarItem | undefined;
 let explainPanel: vscode.WebviewPanel | undefined;
 let graphPanel: vscode.WebviewPanel | undefined;
+let patchPanel: vscode.WebviewPanel | undefined;
 
 /** What the e2e tests and users can query: the last status the server sent. */
 let lastStatus: StatusParams | undefined;
@@ -97,6 +102,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ stat
       const result = (await c.sendRequest(ExecuteCommandRequest.type, { command: LOCK_GRAPH, arguments: [] })) as LockGraphResult | null;
       if (result) showGraph(context, result);
     }),
+    vscode.commands.registerCommand('lockscope.checkPatch', () => checkPatch(context)),
   );
 
   await client.start();
@@ -189,4 +195,86 @@ function showGraph(context: vscode.ExtensionContext, g: LockGraphResult): void {
   graphListener = graphPanel.webview.onDidReceiveMessage(openFromWebview(allowedLocations(g)));
   graphPanel.webview.html = graphHtml(g, { nonce: nonce(), cspSource: graphPanel.webview.cspSource });
   graphPanel.reveal(vscode.ViewColumn.Beside, true);
+}
+
+// ---------------------------------------------------------------------------
+// Check Patch…
+
+const WORKING_TREE_ITEM = 'Working tree changes (git diff HEAD)';
+const PATCH_FILE_ITEM = 'Choose a .patch file…';
+
+async function checkPatch(context: vscode.ExtensionContext): Promise<void> {
+  const c = client;
+  if (!c) return;
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  const folder =
+    folders.length > 1
+      ? await vscode.window.showWorkspaceFolderPick({ placeHolder: 'lockscope: the tree the patch applies to' })
+      : folders[0];
+  if (!folder) {
+    if (!folders.length) void vscode.window.showInformationMessage('lockscope: open the tree the patch applies to as a folder first.');
+    return;
+  }
+  const pick = await vscode.window.showQuickPick(
+    [
+      { label: WORKING_TREE_ITEM, description: 'what the working tree changes against the last commit' },
+      { label: PATCH_FILE_ITEM, description: 'a git format-patch series, a git diff or a plain diff' },
+    ],
+    { placeHolder: 'lockscope: which changes to check', title: 'Lockscope: Check Patch' },
+  );
+  if (!pick) return;
+  const root = folder.uri.fsPath;
+  let args: CheckPatchArgs;
+  if (pick.label === WORKING_TREE_ITEM) args = { workingTree: true, root, source: 'working tree' };
+  else {
+    const chosen = await vscode.window.showOpenDialog({
+      canSelectMany: false,
+      canSelectFolders: false,
+      defaultUri: folder.uri,
+      openLabel: 'Check Patch',
+      filters: { Patches: ['patch', 'diff', 'mbox', 'eml'], 'All files': ['*'] },
+    });
+    if (!chosen?.length) return;
+    let patchText: string;
+    try {
+      patchText = new TextDecoder('utf-8').decode(await vscode.workspace.fs.readFile(chosen[0]));
+    } catch (e) {
+      void vscode.window.showErrorMessage(`lockscope: cannot read ${chosen[0].fsPath}: ${(e as Error).message}`);
+      return;
+    }
+    args = { patchText, root, source: path.basename(chosen[0].fsPath) };
+  }
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `lockscope: checking ${args.source}…` },
+    () => c.sendRequest(ExecuteCommandRequest.type, { command: CHECK_PATCH, arguments: [args] }) as Promise<CheckPatchResult | null>,
+  );
+  showPatch(context, result ?? { source: args.source ?? 'patch', introduced: [], fixed: [], unchanged: 0, error: 'the server did not answer' });
+}
+
+let patchListener: vscode.Disposable | undefined;
+function showPatch(context: vscode.ExtensionContext, r: CheckPatchResult): void {
+  if (!patchPanel) {
+    patchPanel = vscode.window.createWebviewPanel('lockscope.patch', 'Patch check', vscode.ViewColumn.Beside, WEBVIEW_OPTIONS);
+    patchPanel.onDidDispose(() => {
+      patchPanel = undefined;
+      patchListener?.dispose();
+    }, undefined, context.subscriptions);
+  }
+  patchPanel.title = r.error ? 'Patch check: error' : `Patch check: ${r.introduced.length} introduced, ${r.fixed.length} fixed`;
+  patchListener?.dispose();
+  const open = openFromWebview(allowedLocations(r));
+  patchListener = patchPanel.webview.onDidReceiveMessage(async (msg: unknown) => {
+    const m = msg as { type?: string; list?: string; index?: number };
+    if (m?.type === 'explain') {
+      // The finding lives in the version the patch check analysed (the patched
+      // tree for introduced ones): show the explanation it computed, not the workspace's.
+      const list = m.list === 'introduced' ? r.introduced : m.list === 'fixed' ? r.fixed : [];
+      const f = Number.isInteger(m.index) ? list[m.index!] : undefined;
+      if (f) showExplain(context, f.explanation);
+      return;
+    }
+    await open(msg);
+  });
+  patchPanel.webview.html = patchHtml(r, { nonce: nonce(), cspSource: patchPanel.webview.cspSource });
+  patchPanel.reveal(vscode.ViewColumn.Beside, true);
 }

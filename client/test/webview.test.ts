@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { allowedLocations, esc, explainHtml, graphHtml } from '../src/webview/html';
-import type { ExplainResult, LockGraphResult, Loc } from '../../server/src/protocol/messages';
+import { allowedLocations, esc, explainHtml, graphHtml, patchHtml } from '../src/webview/html';
+import type { CheckPatchResult, ExplainResult, LockGraphResult, Loc, PatchFinding } from '../../server/src/protocol/messages';
 
 const loc = (file: string, line: number): Loc => ({ uri: `file:///ws/${file}`, file, line, character: 1 });
 const EVIL = '<img src=x onerror=alert(1)>"\'`&';
@@ -91,4 +91,68 @@ test('lock graph page: nodes, clickable edges, cycles highlighted', () => {
   assert.equal((html.match(/<a href="#" class="loc" data-uri="file:\/\/\/ws\/[xy].c" data-line="\d+" data-character="1"><g class="edge/g) ?? []).length, 3);
   assert.match(html, /<li class="mono">a.lock → b.lock → a.lock<\/li>/);
   assert.deepEqual([...allowedLocations(g)].sort(), ['file:///ws/x.c', 'file:///ws/y.c']);
+});
+
+// ---------------------------------------------------------------------------
+// Patch check page
+
+const SCRIPT_EVIL = '</li><script>alert(1)</script>';
+
+function patchFinding(over: Partial<PatchFinding> = {}): PatchFinding {
+  return {
+    id: 'p1',
+    rule: 'lock-order-inversion',
+    severity: 'error',
+    confirmed: true,
+    message: `zap_reset_stats takes tx_lock${SCRIPT_EVIL} while holding stats_lock`,
+    locks: [`zap_dev.stats_lock${SCRIPT_EVIL}`, 'zap_dev.tx_lock'],
+    functions: [`zap_reset_stats<script>`, 'zap_xmit'],
+    location: { file: 'drivers/zap.c', line: 24, column: 2 },
+    related: [],
+    loc: { uri: 'file:///ws/drivers/zap.c', file: `drivers/zap.c${SCRIPT_EVIL}`, line: 23, character: 1 },
+    version: 'tree',
+    explanation: { ...explain, message: `explained ${SCRIPT_EVIL}`, location: loc('drivers/other.c', 3) },
+    ...over,
+  };
+}
+
+test('patch page: identifiers with <script> are escaped; same CSP and one nonce script', () => {
+  const r: CheckPatchResult = {
+    source: `evil${SCRIPT_EVIL}.patch`,
+    introduced: [patchFinding()],
+    fixed: [patchFinding({ id: 'p2', rule: 'wait-under-lock', version: 'unpatched', loc: loc('drivers/zap.c', 40) })],
+    unchanged: 3,
+    skipped: [{ file: `fw${SCRIPT_EVIL}.bin`, reason: 'binary' }],
+  };
+  const html = patchHtml(r, { nonce: 'N0NCE' });
+  assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src 'none';[^"]*script-src 'nonce-N0NCE'/);
+  assert.deepEqual(html.match(/<script[^>]*>/g), ['<script nonce="N0NCE">'], 'the page script is the only script tag');
+  assert.ok(!html.includes('alert(1)</script>'));
+  assert.ok(html.includes(esc(SCRIPT_EVIL)));
+  assert.ok(html.includes('zap_reset_stats&#60;script&#62;'));
+  assert.doesNotMatch(html, / style="/);
+  const tags = (html.match(/<[a-z][^>]*>/gi) ?? []).map((t) => t.replace(/"[^"]*"/g, '""'));
+  assert.ok(!tags.some((t) => / on[a-z]+=/i.test(t)), 'no inline event handler attribute');
+  // lists, counts, links and explain buttons
+  assert.match(html, /<p id="summary">1 introduced, 1 fixed, <span id="unchanged">3<\/span> unchanged\.<\/p>/);
+  assert.equal((html.match(/<ul class="findings" id="introduced">/g) ?? []).length, 1);
+  assert.equal((html.match(/<li class="finding"/g) ?? []).length, 2);
+  assert.match(html, /<a href="#" class="loc" data-uri="file:\/\/\/ws\/drivers\/zap.c" data-line="23" data-character="1"/);
+  assert.match(html, /<button type="button" class="explain" data-list="introduced" data-index="0"/);
+  assert.match(html, /<button type="button" class="explain" data-list="fixed" data-index="0"/);
+  assert.match(html, /line in the version before the patch/);
+  // locations the page may open: the findings' and their explanations'
+  assert.deepEqual([...allowedLocations(r)].sort(), ['file:///ws/drivers/other.c', 'file:///ws/drivers/zap.c', 'file:///ws/vgic.c']);
+});
+
+test('patch page: an error is a message, no lists', () => {
+  const html = patchHtml({ source: 'x.patch', introduced: [], fixed: [], unchanged: 0, error: `drivers/zap.c: hunk #1 (@@ -1,3 +1,4 @@) does not apply <script>` }, { nonce: 'n' });
+  assert.match(html, /<p id="error" class="error">drivers\/zap.c: hunk #1 \(@@ -1,3 \+1,4 @@\) does not apply &#60;script&#62;<\/p>/);
+  assert.doesNotMatch(html, /id="introduced"|id="summary"/);
+});
+
+test('patch page: nothing introduced or fixed says so', () => {
+  const html = patchHtml({ source: 'working tree', introduced: [], fixed: [], unchanged: 2 }, { nonce: 'n' });
+  assert.match(html, /id="introduced-none"/);
+  assert.match(html, /id="fixed-none"/);
 });

@@ -1,9 +1,9 @@
-// HTML for the two webviews, from protocol data. Pure (no vscode import) so
+// HTML for the webviews (explain, lock graph, patch check), from protocol data. Pure (no vscode import) so
 // tests can render and inspect it. Every string that came from source code
 // (lock names, functions, messages, paths) goes through esc(). The page has a
 // strict CSP: nothing loads from anywhere, the one script and style carry a
 // nonce, and links post {type:'open', uri, line, character} to the extension.
-import type { ExplainResult, LockGraphResult, Loc } from '../../../server/src/protocol/messages';
+import type { CheckPatchResult, ExplainResult, LockGraphResult, Loc, PatchFinding } from '../../../server/src/protocol/messages';
 
 export function esc(s: unknown): string {
   return String(s).replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -66,12 +66,26 @@ svg .edge text { font-size: 11px; }
 #arrow path { fill: var(--vscode-descriptionForeground, #888); }
 #arrow-cyc path { fill: var(--vscode-errorForeground, #c00); }
 .muted { color: var(--vscode-descriptionForeground, #666); }
+ul.findings { list-style: none; padding-left: 0; }
+ul.findings li.finding { margin: 6px 0; padding: 4px 8px; border-left: 3px solid var(--vscode-panel-border, #ccc); }
+#introduced li.finding { border-left-color: var(--vscode-errorForeground, #c00); }
+#fixed li.finding { border-left-color: var(--vscode-testing-iconPassed, #2a2); }
+button.explain { margin-left: 8px; color: var(--vscode-button-foreground, #fff); background: var(--vscode-button-background, #06c); border: none; padding: 2px 8px; cursor: pointer; }
+button.explain:hover { background: var(--vscode-button-hoverBackground, #05a); }
+.error { color: var(--vscode-errorForeground, #c00); font-weight: bold; }
 `;
 
 const SCRIPT = `
 (function () {
   const vscode = acquireVsCodeApi();
   document.addEventListener('click', function (ev) {
+    let btn = ev.target;
+    while (btn && !(btn.classList && btn.classList.contains('explain'))) btn = btn.parentNode;
+    if (btn) {
+      ev.preventDefault();
+      vscode.postMessage({ type: 'explain', list: btn.getAttribute('data-list'), index: Number(btn.getAttribute('data-index')) });
+      return;
+    }
     let el = ev.target;
     while (el && !(el.classList && el.classList.contains('loc'))) el = el.parentNode;
     if (!el) return;
@@ -322,14 +336,66 @@ function orderForDrawing(ids: string[], g: LockGraphResult): string[] {
 }
 
 /** Locations a page may ask to open: exactly those it was given. */
-export function allowedLocations(r: ExplainResult | LockGraphResult): Set<string> {
+export function allowedLocations(r: ExplainResult | LockGraphResult | CheckPatchResult): Set<string> {
   const s = new Set<string>();
   const add = (l?: Loc): void => void (l && s.add(l.uri));
-  if ('witness' in r) {
+  if ('introduced' in r) {
+    for (const f of [...r.introduced, ...r.fixed]) {
+      add(f.loc);
+      for (const uri of allowedLocations(f.explanation)) s.add(uri);
+    }
+  } else if ('witness' in r) {
     add(r.location);
     r.steps.forEach((x) => add(x.loc));
     r.witness.forEach((x) => add(x.loc));
     r.cycle.edges.forEach((x) => add(x.loc));
   } else r.edges.forEach((e) => e.sites.forEach((x) => add(x.loc)));
   return s;
+}
+
+// ---------------------------------------------------------------------------
+// Patch check
+
+const VERSION_NOTE: Record<PatchFinding['version'], string> = {
+  tree: '',
+  patched: ' <span class="muted">(line in the patched version)</span>',
+  unpatched: ' <span class="muted">(line in the version before the patch)</span>',
+};
+
+function patchFindingItem(f: PatchFinding, list: 'introduced' | 'fixed', index: number): string {
+  return (
+    `<li class="finding" data-rule="${esc(f.rule)}">` +
+    `<span class="rule">${esc(f.rule)}</span> <span class="badge ${f.confirmed ? 'confirmed' : 'unconfirmed'}">${f.confirmed ? 'confirmed' : 'unconfirmed'}</span> ` +
+    `<span class="message">${esc(f.message)}</span> — ${locLink(f.loc)}${VERSION_NOTE[f.version] ?? ''}` +
+    `<button type="button" class="explain" data-list="${list}" data-index="${index}" title="Explain lock path">Explain</button>` +
+    `<div class="muted mono">locks: ${f.locks.map(esc).join(', ')}; functions: ${f.functions.map(esc).join(', ')}</div>` +
+    `</li>`
+  );
+}
+
+/** The result of lockscope.server.checkPatch: introduced and fixed findings, each a link with an Explain button. */
+export function patchHtml(r: CheckPatchResult, o: Omit<PageOptions, 'title'>): string {
+  const b: string[] = [];
+  b.push(`<h1>Patch check: <span class="mono">${esc(r.source)}</span></h1>`);
+  if (r.error) {
+    b.push(`<p id="error" class="error">${esc(r.error)}</p>`);
+    return page({ ...o, title: 'Patch check' }, b.join('\n'));
+  }
+  b.push(
+    `<p id="summary">${r.introduced.length} introduced, ${r.fixed.length} fixed, <span id="unchanged">${r.unchanged}</span> unchanged.</p>`,
+  );
+  if (r.alreadyApplied) b.push('<p class="muted">The tree already has this patch: compared with the tree without it.</p>');
+  for (const s of r.skipped ?? []) b.push(`<p class="muted">Skipped ${esc(s.file)}: ${esc(s.reason)}</p>`);
+  const section = (title: string, list: 'introduced' | 'fixed', items: PatchFinding[]) => {
+    b.push(`<h2>${title}</h2>`);
+    if (!items.length) b.push(`<p class="muted" id="${list}-none">None.</p>`);
+    else {
+      b.push(`<ul class="findings" id="${list}">`);
+      items.forEach((f, i) => b.push(patchFindingItem(f, list, i)));
+      b.push('</ul>');
+    }
+  };
+  section('Introduced', 'introduced', r.introduced);
+  section('Fixed', 'fixed', r.fixed);
+  return page({ ...o, title: 'Patch check' }, b.join('\n'));
 }

@@ -35,6 +35,7 @@ options:
   --no-simulate              report the rules' candidates without simulating them
   --jobs N                   worker threads (default: one per core)
   --no-cache                 do not read or write the facts cache
+  --primitives-only          only the locking primitives' table (no subsystem helpers or ops contexts)
   --root DIR                 (patch) the tree the patch applies to (default: .)
   --git REV|A..B             (patch) check commits of the repository at --root
   --help, --version`;
@@ -53,12 +54,13 @@ interface Args {
   cache: boolean;
   root?: string;
   git?: string;
+  primitivesOnly: boolean;
 }
 
 const VALUE_FLAGS = new Set(['--format', '--config', '--jobs', '--root', '--git']);
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { command: argv[0] ?? '', positional: [], format: 'text', all: false, showSuppressed: false, simulate: true, cache: true };
+  const args: Args = { command: argv[0] ?? '', positional: [], format: 'text', all: false, showSuppressed: false, simulate: true, cache: true, primitivesOnly: false };
   for (let i = 1; i < argv.length; i++) {
     let a = argv[i];
     let value: string | undefined;
@@ -81,6 +83,7 @@ function parseArgs(argv: string[]): Args {
       case '--show-suppressed': args.showSuppressed = true; break;
       case '--no-simulate': args.simulate = false; break;
       case '--no-cache': args.cache = false; break;
+      case '--primitives-only': args.primitivesOnly = true; break;
       case '--root': args.root = value; break;
       case '--git': args.git = value; break;
       case '--jobs': {
@@ -163,7 +166,9 @@ function rootOf(paths: string[]): string {
 }
 
 function configFor(args: Args, paths: string[]): Config {
-  return loadConfig(rootOf(paths), args.config);
+  const config = loadConfig(rootOf(paths), args.config);
+  if (args.primitivesOnly) config.knowledge = 'primitives';
+  return config;
 }
 
 /** Small inputs run in-process; larger ones in the worker pool with the facts cache. */

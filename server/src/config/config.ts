@@ -31,6 +31,8 @@ export interface Config {
   simulator: { maxStates?: number; maxMillis?: number; cpus?: number };
   maxFileBytes?: number;
   exclude: string[];
+  /** 'primitives': only the locking primitives' rows (CLI --primitives-only). */
+  knowledge?: 'full' | 'primitives';
 }
 
 export class ConfigError extends Error {}

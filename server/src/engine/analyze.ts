@@ -4,7 +4,7 @@
 import type { FileFacts } from '../extract/ir';
 import { extractSource, type ExtractEnv } from '../extract/extract';
 import { scanMacros } from '../extract/macros';
-import { BUILTIN_OPS, BUILTIN_ROWS, buildApiTable } from '../kernel-api/load';
+import { BUILTIN_OPS, BUILTIN_ROWS, PRIMITIVE_OPS, PRIMITIVE_ROWS, buildApiTable } from '../kernel-api/load';
 import type { ApiTable, Context } from '../kernel-api/types';
 import { defaultConfig, type Config } from '../config/config';
 import { Program } from '../graph/link';
@@ -27,6 +27,9 @@ export type EngineOptions = AnalyzeOptions & {
 };
 
 export function apiTableFor(config: Config): ApiTable {
+  if (config.knowledge === 'primitives') {
+    return buildApiTable([...PRIMITIVE_ROWS, ...config.apiAdd], [...PRIMITIVE_OPS, ...config.ops], config.apiRemove);
+  }
   return buildApiTable([...BUILTIN_ROWS, ...config.apiAdd], [...BUILTIN_OPS, ...config.ops], config.apiRemove);
 }
 
@@ -112,6 +115,10 @@ export function analyzeFacts(
       durationMs: Date.now() - started,
       candidates: candidates.length,
       confirmed, dropped, atBound, simulateMs,
+      lockClasses: new Set([...summaries.lockSites.values()].map((x) => x.cls)).size,
+      orderEdges: new Set(summaries.orders.map((o) => `${o.from}\0${o.to}`)).size,
+      pointerCalls: summaries.pointerCalls,
+      contexts: contextStats(program, model),
     },
     skipped,
     facts,
@@ -129,6 +136,20 @@ function simulateCached(c: Candidate, bounds: SimBounds, opts: EngineOptions): S
   // A verdict cut short by time or cancellation may differ next time: not kept.
   if (result.kind !== 'bound') opts.simCache.set(key, result);
   return result;
+}
+
+/** How many functions run in a non-process context, and what says so (the source of the first such context). */
+function contextStats(program: Program, model: EntryModel): AnalysisResult['stats']['contexts'] {
+  const bySource: Record<string, number> = {};
+  let nonProcess = 0;
+  for (const fn of program.functions) {
+    const via = model.contexts.get(fn)?.[0]?.via;
+    if (!via) continue;
+    nonProcess++;
+    const source = via.handlerId ? `registration (${via.what})` : via.why.startsWith('lockscope:') ? 'annotation' : 'ops table';
+    bySource[source] = (bySource[source] ?? 0) + 1;
+  }
+  return { functions: program.functions.length, nonProcess, bySource };
 }
 
 function compareFindings(a: Finding, b: Finding): number {

@@ -50,6 +50,13 @@ export interface AnalysisStats {
   dropped: number;
   atBound: number;
   simulateMs: number;
+  /** Distinct lock classes taken anywhere, and held-while-taking edges between them. */
+  lockClasses: number;
+  orderEdges: number;
+  /** Calls through function-pointer fields, and how many resolved to at least one bound target. */
+  pointerCalls: { total: number; resolved: number };
+  /** Functions given a non-process context, by what gave it (registration, ops table, annotation). */
+  contexts: { functions: number; nonProcess: number; bySource: Record<string, number> };
 }
 
 /** One edge of the lock order graph: `from` held while `to` acquired, with where. */

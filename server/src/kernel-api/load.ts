@@ -8,6 +8,9 @@ import type { ApiRow, ApiTable, OpsRow } from './types';
 
 export const BUILTIN_ROWS: readonly ApiRow[] = [...LINUX_API, ...LINUX_SUBSYSTEM_API, ...XEN_API];
 export const BUILTIN_OPS: readonly OpsRow[] = [...LINUX_OPS, ...LINUX_OPS_ROWS, ...XEN_OPS];
+/** The locking primitives alone, without the measured subsystem helpers and ops contexts (for before/after figures). */
+export const PRIMITIVE_ROWS: readonly ApiRow[] = [...LINUX_API, ...XEN_API];
+export const PRIMITIVE_OPS: readonly OpsRow[] = [...LINUX_OPS, ...XEN_OPS];
 
 /** Guard classes live in their own namespace: `guard(read_lock)` is not the function read_lock(). */
 export function tableKey(row: ApiRow): string {

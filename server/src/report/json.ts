@@ -57,6 +57,10 @@ export function renderJson(result: AnalysisResult): string {
       dropped: result.stats.dropped,
       atBound: result.stats.atBound,
       simulateMs: result.stats.simulateMs,
+      lockClasses: result.stats.lockClasses,
+      orderEdges: result.stats.orderEdges,
+      pointerCalls: result.stats.pointerCalls,
+      contexts: result.stats.contexts,
     },
     skipped: result.skipped,
   }, null, 2)}\n`;

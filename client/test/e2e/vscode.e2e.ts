@@ -5,7 +5,7 @@
 // Screenshots go to test-results/e2e/.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -74,6 +74,49 @@ async function webviewFrame(page: Page, selector: string, ms = 20_000): Promise<
   }
 }
 
+/** Resolve once no live frame contains `selector` (its webview was disposed). */
+async function noWebview(page: Page, selector: string, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    let found = false;
+    for (const f of page.frames()) {
+      try {
+        if (await f.$(selector)) found = true;
+      } catch {
+        /* detached */
+      }
+    }
+    if (!found) return;
+    if (Date.now() > end) throw new Error(`a webview with ${selector} is still open`);
+    await page.waitForTimeout(250);
+  }
+}
+
+/**
+ * The workspace as a git repository whose HEAD is evtchn.c without
+ * port_user_lock in evtchn_ioctl_unbind; the working tree is the example as
+ * it is, so `git diff HEAD` adds the lock around disable_irq: the
+ * wait-under-lock at line 79 is what the working tree introduces.
+ */
+function makeRepo(ws: string): void {
+  const file = path.join(ws, 'evtchn.c');
+  const text = fs.readFileSync(file, 'utf8');
+  const clean = text
+    .replace('\tmutex_lock(&u->bind_mutex);\n\tspin_lock_irq(&port_user_lock);\n', '\tmutex_lock(&u->bind_mutex);\n')
+    .replace('out:\n\tspin_unlock_irq(&port_user_lock);\n\tmutex_unlock(&u->bind_mutex);', 'out:\n\tmutex_unlock(&u->bind_mutex);');
+  assert.notEqual(clean, text, 'the example still takes port_user_lock in evtchn_ioctl_unbind');
+  const gitEnv = {
+    ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1',
+    GIT_AUTHOR_NAME: 'e2e', GIT_AUTHOR_EMAIL: 'e2e@example.org', GIT_COMMITTER_NAME: 'e2e', GIT_COMMITTER_EMAIL: 'e2e@example.org',
+  };
+  const git = (...args: string[]) => execFileSync('git', ['-C', ws, ...args], { env: gitEnv, stdio: 'pipe' });
+  fs.writeFileSync(file, clean);
+  git('init', '-q');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'evtchn: unbind under bind_mutex only');
+  fs.writeFileSync(file, text);
+}
+
 async function runCommand(page: Page, title: string): Promise<void> {
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
@@ -91,12 +134,13 @@ async function gotoLine(page: Page, line: number): Promise<void> {
   await page.keyboard.press('Enter');
 }
 
-test('VS Code (code-server): Problems panel, status bar, Explain Lock Path, lock graph', { skip, timeout: 240_000 }, async () => {
+test('VS Code (code-server): Problems panel, status bar, Explain Lock Path, lock graph, Check Patch', { skip, timeout: 240_000 }, async () => {
   const e = env!;
   fs.mkdirSync(SHOTS, { recursive: true });
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lockscope-e2e-'));
   const ws = path.join(tmp, 'ws');
   fs.cpSync(path.join(ROOT, 'examples/xen-evtchn'), ws, { recursive: true });
+  makeRepo(ws);
   const userData = path.join(tmp, 'user');
   const extDir = path.join(tmp, 'extensions');
   fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
@@ -196,6 +240,43 @@ test('VS Code (code-server): Problems panel, status bar, Explain Lock Path, lock
     const g = await webviewFrame(page, '#orders');
     assert.ok((await g.$$('svg g.node')).length >= 1);
     await page.screenshot({ path: path.join(SHOTS, '3-lock-graph.png') });
+
+    // Check Patch… on the working tree's changes against HEAD: the wait-under-lock is introduced
+    await runCommand(page, 'View: Close All Editors');
+    await noWebview(page, '#witness');
+    await noWebview(page, '#orders');
+    // evtchn.c in the first group again, so that the panels open beside it
+    await page.keyboard.press('Control+p');
+    await qi.waitFor({ state: 'visible' });
+    await qi.fill('evtchn.c');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'evtchn.c' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await page.locator('.monaco-editor .view-lines').first().waitFor();
+    await runCommand(page, 'Lockscope: Check Patch');
+    const wtItem = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Working tree changes (git diff HEAD)' }).first();
+    await wtItem.waitFor({ state: 'visible' });
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Choose a .patch file' }).first().waitFor({ state: 'visible' });
+    await wtItem.click();
+    const pf = await webviewFrame(page, '#introduced li.finding, #error', 90_000);
+    assert.equal(await pf.$('#error'), null, `patch check error: ${await pf.$eval('#error', (e) => e.textContent).catch(() => '')}`);
+    const introduced = await pf.$$eval('#introduced li.finding', (els) => els.map((x) => (x.textContent ?? '').replace(/\s+/g, ' ')));
+    assert.equal(introduced.length, 1, introduced.join(' | '));
+    assert.match(introduced[0], /wait-under-lock/);
+    assert.match(introduced[0], /evtchn\.c:79/);
+    assert.ok(await pf.$('#fixed-none'), 'nothing fixed');
+    assert.match((await pf.$eval('#summary', (e) => e.textContent ?? '')).replace(/\s+/g, ' '), /1 introduced, 0 fixed, 0 unchanged/);
+    await page.screenshot({ path: path.join(SHOTS, '4-check-patch.png') });
+
+    // Explain shows the patch's own explanation in the explain panel
+    await (await pf.$('#introduced li.finding button.explain'))!.click();
+    const px = await webviewFrame(page, '#witness');
+    assert.ok((await px.$$eval('td.step.blocked', (els) => els.length)) >= 2, 'both CPUs end blocked');
+    assert.match(await px.$eval('h1 .rule', (e) => e.textContent ?? ''), /wait-under-lock/);
+    await page.screenshot({ path: path.join(SHOTS, '5-check-patch-explain.png') });
+
+    // the finding's location link opens evtchn.c at line 79
+    await (await pf.$('#introduced li.finding a.loc'))!.click();
+    await page.locator('.statusbar-item', { hasText: /Ln 79,/ }).first().waitFor({ timeout: 15_000 });
     fs.writeFileSync(path.join(SHOTS, 'timings.json'), JSON.stringify({ startToFirstDiagnosticMs: firstDiagMs, openFileToFirstDiagnosticMs: fromOpenMs }, null, 2));
   } catch (err) {
     fs.writeFileSync(path.join(SHOTS, 'code-server.log'), log.join(''));

@@ -87,9 +87,13 @@ export async function runCheckPatch(arg: unknown, opts: CheckPatchOptions = {}):
     const { delta, versions } = checked;
     const markdown = opts.markdown ?? explainMarkdown;
     const entry = (read: ReadFile, version: PatchFinding['version']) => {
+      const lines = new Map<string, string[] | undefined>();
       const files: FileMap = {
         uriOf: (file) => pathToFileURL(path.isAbsolute(file) ? file : path.join(root, file)).href,
-        lineText: (file, line) => read(file)?.split('\n')[line]?.replace(/\r$/, ''),
+        lineText: (file, line) => {
+          if (!lines.has(file)) lines.set(file, read(file)?.split('\n'));
+          return lines.get(file)?.[line]?.replace(/\r$/, '');
+        },
       };
       return (f: Finding): PatchFinding => ({
         ...findingToJson(f),

@@ -135,10 +135,10 @@ export function check(summaries: Summaries, model: EntryModel, limits: CheckLimi
 function waitUnderLock(summaries: Summaries, model: EntryModel, push: (c: Candidate) => void, limits: CheckLimits): void {
   let n = 0;
   for (const w of summaries.waitsUnderLock) {
-    // By key class where both sides name one, else by file; and the nearest driver's handlers only.
+    // By key class where both sides name one, else by the file of the wait call; the nearest driver's handlers only.
     const bound = nearest(model.handlers.filter((h) => h.what === w.wait.what
-      && (h.key && w.wait.key ? h.key === w.wait.key : h.keyFile === w.wait.file || h.keyFile === w.fn.file)), w.fn.file, (h) => h.fn.file)
-      .filter((h) => sameModule(h.fn.file, w.fn.file));
+      && (h.key && w.wait.key ? h.key === w.wait.key : h.keyFile === w.wait.file)), w.wait.file, (h) => h.fn.file)
+      .filter((h) => sameModule(h.fn.file, w.wait.file));
     for (const h of bound) {
       const hs = summaries.byFn.get(h.fn);
       const acq = hs?.acquires.find((a) => 'cls' in a.lock && a.lock.cls === w.held.cls && !a.try && conflicts(a.mode, w.held.mode));

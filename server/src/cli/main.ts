@@ -4,7 +4,9 @@
 // stack trace.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyzeFacts, analyzeSources, apiTableFor, macroTable, type EngineOptions } from '../engine/analyze';
+import { analyzeFacts, apiTableFor, macroTable, type EngineOptions } from '../engine/analyze';
+import { addTreeSummaries, findKernelRoot } from '../engine/tree';
+import type { FileFacts } from '../extract/ir';
 import type { AnalysisResult, SourceFile } from '../engine/api';
 import { walkSources } from '../engine/files';
 import { collectFacts } from '../engine/pool';
@@ -36,6 +38,7 @@ options:
   --jobs N                   worker threads (default: one per core)
   --no-cache                 do not read or write the facts cache
   --primitives-only          only the locking primitives' table (no subsystem helpers or ops contexts)
+  --no-tree-summaries        inside a kernel tree, do not summarize the core functions the code calls
   --root DIR                 (patch) the tree the patch applies to (default: .)
   --git REV|A..B             (patch) check commits of the repository at --root
   --help, --version`;
@@ -55,12 +58,13 @@ interface Args {
   root?: string;
   git?: string;
   primitivesOnly: boolean;
+  treeSummaries: boolean;
 }
 
 const VALUE_FLAGS = new Set(['--format', '--config', '--jobs', '--root', '--git']);
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { command: argv[0] ?? '', positional: [], format: 'text', all: false, showSuppressed: false, simulate: true, cache: true, primitivesOnly: false };
+  const args: Args = { command: argv[0] ?? '', positional: [], format: 'text', all: false, showSuppressed: false, simulate: true, cache: true, primitivesOnly: false, treeSummaries: true };
   for (let i = 1; i < argv.length; i++) {
     let a = argv[i];
     let value: string | undefined;
@@ -84,6 +88,7 @@ function parseArgs(argv: string[]): Args {
       case '--no-simulate': args.simulate = false; break;
       case '--no-cache': args.cache = false; break;
       case '--primitives-only': args.primitivesOnly = true; break;
+      case '--no-tree-summaries': args.treeSummaries = false; break;
       case '--root': args.root = value; break;
       case '--git': args.git = value; break;
       case '--jobs': {
@@ -174,7 +179,16 @@ function configFor(args: Args, paths: string[]): Config {
 /** Small inputs run in-process; larger ones in the worker pool with the facts cache. */
 const IN_PROCESS_MAX_FILES = 48;
 
-export async function analyzePaths(paths: string[], config: Config, opts: EngineOptions & { jobs?: number; cache?: boolean }): Promise<AnalysisResult> {
+export interface PathOptions extends EngineOptions {
+  jobs?: number;
+  cache?: boolean;
+  /** Summaries of the kernel tree's core functions the analysed code calls (default on inside a kernel tree). */
+  treeSummaries?: boolean;
+  /** Told what the tree look-up cost and added (for --stats style reporting). */
+  onTree?: (info: { root: string; added: number; lookedUp: number; ms: number }) => void;
+}
+
+export async function analyzePaths(paths: string[], config: Config, opts: PathOptions): Promise<AnalysisResult> {
   const started = Date.now();
   const walk = walkSources(paths, { maxBytes: config.maxFileBytes });
   if (walk.errors.length > 0) throw new InputError(walk.errors.map((e) => `${e.file}: ${e.message}`).join('; '));
@@ -190,34 +204,62 @@ export async function analyzePaths(paths: string[], config: Config, opts: Engine
     } catch { /* the walk or extraction reports unreadable files */ }
   }
   const macros = macroTable(headers, api);
-  if (files.length <= IN_PROCESS_MAX_FILES && opts.jobs === undefined) {
-    const sources: SourceFile[] = [];
-    const skipped = [...walk.skipped];
-    for (const f of files) {
-      try {
-        sources.push({ file: f.file, text: fs.readFileSync(f.abs, 'utf8') });
-      } catch (e) {
-        skipped.push({ file: f.file, reason: `unreadable (${(e as NodeJS.ErrnoException).code ?? 'error'})` });
+  const inProcess = files.length <= IN_PROCESS_MAX_FILES && opts.jobs === undefined;
+  const skipped = [...walk.skipped];
+  const texts = new Map<string, string>();
+
+  /** Extraction, in-process for a handful of files, else in the worker pool with the facts cache. */
+  const extract = async (list: Array<{ file: string; abs: string }>, pooled: boolean): Promise<FileFacts[]> => {
+    if (!pooled) {
+      const out: FileFacts[] = [];
+      for (const f of list) {
+        let text: string;
+        try {
+          text = fs.readFileSync(f.abs, 'utf8');
+        } catch (e) {
+          skipped.push({ file: f.file, reason: `unreadable (${(e as NodeJS.ErrnoException).code ?? 'error'})` });
+          continue;
+        }
+        texts.set(f.file, text);
+        try {
+          out.push(await extractSource(f.file, text, { api, macros }));
+        } catch (e) {
+          skipped.push({ file: f.file, reason: `internal error in extraction: ${(e as Error).message}` });
+        }
       }
+      return out;
     }
-    const result = await analyzeSources(sources, { ...opts, config });
-    result.skipped.push(...skipped);
-    return result;
+    const collected = await collectFacts(list.map((f) => f.file), {
+      jobs: opts.jobs,
+      maxBytes: config.maxFileBytes,
+      env: { rows: api.rows, opsRows: api.opsRows, macros: [...macros.values()] },
+      cache: opts.cache === false ? false : {},
+    });
+    skipped.push(...collected.skipped);
+    return collected.facts;
+  };
+
+  const facts = await extract(files, !inProcess);
+  let coreFiles: Set<string> | undefined;
+  const root = opts.treeSummaries === false ? undefined : findKernelRoot(paths);
+  if (root) {
+    const tree = await addTreeSummaries(facts, root, api, async (abs) => {
+      const list = abs.map((a) => ({ file: a, abs: a }));
+      return extract(list, list.length > IN_PROCESS_MAX_FILES || opts.jobs !== undefined);
+    });
+    coreFiles = tree.coreFiles;
+    opts.onTree?.({ root, added: tree.added, lookedUp: tree.lookedUp, ms: tree.ms });
   }
-  const collected = await collectFacts(files.map((f) => f.abs === path.resolve(f.file) ? f.file : f.file), {
-    jobs: opts.jobs,
-    maxBytes: config.maxFileBytes,
-    env: { rows: api.rows, opsRows: api.opsRows, macros: [...macros.values()] },
-    cache: opts.cache === false ? false : {},
-  });
   const textOf = (file: string): string | undefined => {
+    const t = texts.get(file);
+    if (t !== undefined) return t;
     try {
       return fs.readFileSync(file, 'utf8');
     } catch {
       return undefined;
     }
   };
-  return analyzeFacts(collected.facts, { ...opts, config }, textOf, [...walk.skipped, ...collected.skipped], started);
+  return analyzeFacts(facts, { ...opts, config, coreFiles }, textOf, skipped, started);
 }
 
 async function runCheck(args: Args, io: IO): Promise<number> {
@@ -225,6 +267,7 @@ async function runCheck(args: Args, io: IO): Promise<number> {
   const config = configFor(args, paths);
   const result = await analyzePaths(paths, config, {
     all: args.all, showSuppressed: args.showSuppressed, simulate: args.simulate, jobs: args.jobs, cache: args.cache,
+    treeSummaries: args.treeSummaries && !args.primitivesOnly,
   });
   io.stdout(args.format === 'json' ? renderJson(result) : args.format === 'sarif' ? renderSarif(result, VERSION) : renderText(result));
   return result.findings.some((f) => !f.suppressed) ? 1 : 0;

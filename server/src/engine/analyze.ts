@@ -24,6 +24,8 @@ export type EngineOptions = AnalyzeOptions & {
   config?: Config;
   /** Memoized simulator verdicts by candidate program (the language server keeps one across edits). */
   simCache?: Map<string, SimResult>;
+  /** Files read from the kernel tree's core for their summaries only: no entry points, no findings of their own. */
+  coreFiles?: ReadonlySet<string>;
 };
 
 export function apiTableFor(config: Config): ApiTable {
@@ -69,9 +71,10 @@ export function analyzeFacts(
   const initOnly = new Set(config.initOnly);
   if (initOnly.size > 0) for (const f of facts) for (const fn of f.functions) if (initOnly.has(fn.name)) fn.initOnly = true;
 
-  const program = new Program(facts);
+  const core = opts.coreFiles ?? new Set<string>();
+  const program = new Program(facts, core);
   const summaries = summarize(program, opts.token);
-  const model = findEntries(program, summaries, api);
+  const model = findEntries(program, summaries, api, core);
   const candidates = check(summaries, model);
 
   const bounds: SimBounds = { ...DEFAULT_BOUNDS, ...config.simulator, ...opts.bounds };
@@ -95,6 +98,7 @@ export function analyzeFacts(
     else if (result) atBound++;
     const finding = toFinding(c, result, config);
     if (!finding.confirmed && !opts.all) continue;
+    if (core.has(finding.location.file)) continue; // the core's own business, not the analysed code's
     const inline = inlineSuppression(lines(finding.location.file), finding.location.line, finding.rule);
     const byConfig = inline === undefined ? configSuppression(finding, config) : undefined;
     if (inline !== undefined || byConfig !== undefined) {
@@ -109,7 +113,7 @@ export function analyzeFacts(
   return {
     findings,
     stats: {
-      files: facts.length,
+      files: facts.length - core.size,
       functions: program.functions.length,
       lockSites: facts.reduce((n, f) => n + f.lockSites, 0),
       durationMs: Date.now() - started,

@@ -44,13 +44,16 @@ export interface EntryModel {
 
 const CTX_ANNOTATION = /^context (hardirq|softirq|process)$/;
 
-export function findEntries(program: Program, summaries: Summaries, api: ApiTable): EntryModel {
+export function findEntries(
+  program: Program, summaries: Summaries, api: ApiTable, coreFiles: ReadonlySet<string> = new Set(),
+): EntryModel {
   const entries: EntryPoint[] = [];
   const handlers: EntryPoint[] = [];
   const handlerFns = new Set<FunctionIR>();
 
   for (const { ev, fn } of program.registrations) {
     const file = fn?.file ?? ev.site.file;
+    if (coreFiles.has(file)) continue;
     const target = program.callee(ev.handler, file);
     if (!target) continue;
     const keyRef = fn && (ev.key.base || ev.key.fields.length) ? program.lockRef(ev.key, fn) : ev.key.base ? { cls: ev.key.base } : undefined;
@@ -71,7 +74,7 @@ export function findEntries(program: Program, summaries: Summaries, api: ApiTabl
     if (!row) continue;
     for (const b of list) {
       const target = program.callee(b.fn, b.binding.site.file);
-      if (!target) continue;
+      if (!target || coreFiles.has(target.file)) continue;
       entries.push({
         fn: target, ctx: row.ctx, why: `${key} (called by ${row.caller ?? 'the core'})`,
         irqOff: row.irqOff === true || row.ctx === 'hardirq', bhOff: row.bhOff === true || row.ctx === 'softirq',
@@ -91,6 +94,7 @@ export function findEntries(program: Program, summaries: Summaries, api: ApiTabl
   const called = new Set<FunctionIR>();
   for (const set of summaries.calls.values()) for (const t of set) called.add(t);
   for (const fn of program.functions) {
+    if (coreFiles.has(fn.file)) continue; // core code runs when analysed code calls it
     const annotated = fn.annotations.map((a) => CTX_ANNOTATION.exec(a)).find((m) => m);
     if (annotated) {
       const ctx = annotated[1] as Context;

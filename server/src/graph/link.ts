@@ -5,8 +5,13 @@
 import * as path from 'node:path';
 import type { AccessPath, FileFacts, FunctionIR, GlobalDef, LockEvent, OpsBinding, StructField } from '../extract/ir';
 
-/** A lock named relative to the function: a class, or "whatever parameter i points to". */
-export type LockRef = { cls: string; inst?: string } | { param: number; inst?: string };
+/**
+ * A lock named relative to the function: a class, or "whatever parameter i
+ * points to". `local` marks a class that only means something inside its
+ * function (a stack lock, or an expression whose type is unknown): it takes
+ * part in the function's own orders but never leaves it in a summary.
+ */
+export type LockRef = { cls: string; inst?: string; local?: true } | { param: number; inst?: string };
 
 export class Program {
   readonly functions: FunctionIR[] = [];
@@ -20,7 +25,11 @@ export class Program {
   readonly bindings = new Map<string, Array<{ fn: string; binding: OpsBinding }>>();
   readonly registrations: Array<{ ev: Extract<LockEvent, { kind: 'register' }>; fn?: FunctionIR }> = [];
 
-  constructor(readonly files: readonly FileFacts[]) {
+  /** Files read from the kernel tree's core for summaries only. */
+  readonly coreFiles: ReadonlySet<string>;
+
+  constructor(readonly files: readonly FileFacts[], coreFiles: ReadonlySet<string> = new Set()) {
+    this.coreFiles = coreFiles;
     for (const f of files) {
       for (const t of f.typedefs) if (!this.typedefs.has(t.name)) this.typedefs.set(t.name, t.target);
       for (const s of f.structs) {
@@ -84,6 +93,10 @@ export class Program {
     const local = list.find((f) => f.file === fromFile);
     if (local) return local;
     return nearest(list.filter((f) => !f.isStatic || f.file.endsWith('.h')), fromFile, (f) => f.file)[0];
+  }
+
+  isCore(fn: FunctionIR): boolean {
+    return this.coreFiles.has(fn.file);
   }
 
   /** Every function bound to `structType.field` (calls through function pointers), nearest driver first. */
@@ -152,8 +165,8 @@ export class Program {
         if (g?.isStatic) return { cls: `${path.basename(g.site.file)}:${p.base}`, inst };
         return { cls: p.base, inst };
       }
-      if (p.baseKind === 'local') return { cls: `${fn.name}:${p.base}`, inst };
-      return { cls: `${fn.name}:${p.text}`, inst };
+      if (p.baseKind === 'local') return { cls: `${fn.name}:${p.base}`, inst, local: true };
+      return { cls: `${fn.name}:${p.text}`, inst, local: true };
     }
     const container = this.typeOfPath({ ...p, fields: p.fields.slice(0, -1) }, fn);
     const field = p.fields[p.fields.length - 1];
@@ -163,7 +176,7 @@ export class Program {
       return { cls: qualifier ? `${container}.${field}@${qualifier}` : `${container}.${field}`, inst };
     }
     // Unknown container type: name it by the path so that it matches only itself.
-    return { cls: `${fn.name}:${p.text.replace(/^&\s*/, '')}`, inst };
+    return { cls: `${fn.name}:${p.text.replace(/^&\s*/, '')}`, inst, local: true };
   }
 }
 

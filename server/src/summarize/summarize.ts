@@ -188,7 +188,11 @@ export function summarize(program: Program, token?: CancellationToken): Summarie
       for (const ev of b.events) {
         if (ev.kind !== 'call') continue;
         let targets: FunctionIR[];
-        if (ev.viaField) {
+        if (ev.viaField && program.isCore(fn)) {
+          // The core dispatching to drivers (dev_close -> ->ndo_stop) is what ops rows describe;
+          // resolving it here would join every driver that fills the field.
+          targets = [];
+        } else if (ev.viaField) {
           out.pointerCalls.total++;
           const type = program.typeOfPath(ev.viaField.object, fn);
           targets = type ? program.boundTargets(type, ev.viaField.field, fn.file) : program.boundByField(ev.viaField.field, fn.file);
@@ -243,6 +247,7 @@ function summarizeFunction(
   const exitStates: State[] = [];
 
   const addAcq = (a: AcqFact): void => {
+    if ('local' in a.lock && a.lock.local) return; // meaningless to callers
     const key = `${refKey(a.lock)}|${a.mode}|${a.irqOff}|${a.bhOff}|${a.try ?? false}|${a.subclass ?? ''}`;
     if (!acquires.has(key) && acquires.size < MAX_FACTS) acquires.set(key, a);
   };
@@ -451,7 +456,8 @@ function summarizeFunction(
   // Held on every exit: the function is a lock wrapper for its callers.
   let exitHeld: HeldLock[] = [];
   if (exitStates.length > 0) {
-    exitHeld = exitStates[0].held.filter((h) => exitStates.every((s) => s.held.some((x) => sameLock(x.lock, h.lock))));
+    exitHeld = exitStates[0].held.filter((h) => !('local' in h.lock && h.lock.local)
+      && exitStates.every((s) => s.held.some((x) => sameLock(x.lock, h.lock))));
   }
   return {
     acquires: [...acquires.values()], waits: [...waits.values()], exitHeld, exitReleased: [...released.values()],

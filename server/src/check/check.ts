@@ -8,7 +8,7 @@ import type { SimHandler, SimOp, SimProgram, SimThread } from '../simulate/types
 import type { EntryModel, EntryPoint } from '../graph/entries';
 import { nearest } from '../graph/link';
 import * as path from 'node:path';
-import { conflicts, refKey, type AcqFact, type OrderFact, type Step, type Summaries } from '../summarize/summarize';
+import { conflicts, lastStep, refKey, steps, type AcqFact, type OrderFact, type Step, type Summaries } from '../summarize/summarize';
 
 export interface Candidate {
   rule: RuleId;
@@ -49,7 +49,7 @@ export function usageMarks(model: EntryModel, summaries: Summaries): UsageMarks 
   const mark = (m: Map<string, Usage>, cls: string, u: Usage): void => {
     const prev = m.get(cls);
     // Prefer the shortest path: it is the one a reader checks first.
-    if (!prev || prev.acq.chain.length > u.acq.chain.length) m.set(cls, u);
+    if (!prev || prev.acq.chain.len > u.acq.chain.len) m.set(cls, u);
   };
   for (const entry of model.entries) {
     const s = summaries.byFn.get(entry.fn);
@@ -144,11 +144,11 @@ function waitUnderLock(summaries: Summaries, model: EntryModel, push: (c: Candid
       const acq = hs?.acquires.find((a) => 'cls' in a.lock && a.lock.cls === w.held.cls && !a.try && conflicts(a.mode, w.held.mode));
       if (!acq) continue;
       if (++n > limits.maxCandidatesPerRule) return;
-      const waitStep = w.wait.chain[w.wait.chain.length - 1];
+      const waitStep = lastStep(w.wait.chain);
       const handlerName = h.fn.name;
       const kind = h.what === 'irq' ? `${h.ctx === 'process' ? 'threaded irq' : 'irq'} handler` : `${h.what} callback`;
       const thread = threadFor(w.fn, model, [
-        acquireOp(w.held.cls, w.held.mode, w.held.chain, { irq: w.held.irq ?? (w.irqOff ? 'save' : undefined) }),
+        acquireOp(w.held.cls, w.held.mode, steps(w.held.chain), { irq: w.held.irq ?? (w.irqOff ? 'save' : undefined) }),
         { op: 'wait', what: w.wait.what, target: h.handlerId ?? `${h.what}:${handlerName}`, api: w.wait.api, site: waitStep.site, fn: waitStep.fn },
       ]);
       push({
@@ -157,14 +157,14 @@ function waitUnderLock(summaries: Summaries, model: EntryModel, push: (c: Candid
         locks: [w.held.cls],
         functions: [w.fn.name, handlerName],
         message: `${fnLabel(w.fn.name)} waits for the ${kind} ${fnLabel(handlerName)} (${w.wait.api}) while holding ${w.held.cls}, which ${fnLabel(handlerName)} takes`,
-        primary: w.wait.chain[0].site,
+        primary: w.wait.chain.step.site,
         related: [
-          ...stepsToRelated(w.held.chain, `${w.held.cls} taken: `),
-          ...stepsToRelated(w.wait.chain, `waits for ${handlerName}: `),
-          ...stepsToRelated(acq.chain, `${handlerName} [${h.ctx}] takes ${w.held.cls}: `),
+          ...stepsToRelated(steps(w.held.chain), `${w.held.cls} taken: `),
+          ...stepsToRelated(steps(w.wait.chain), `waits for ${handlerName}: `),
+          ...stepsToRelated(steps(acq.chain), `${handlerName} [${h.ctx}] takes ${w.held.cls}: `),
           { ...h.fn.site, message: `${handlerName} runs in ${h.ctx} context: ${h.why}` },
         ],
-        program: { threads: [thread], handlers: [handlerFor(h, [acquireOp(w.held.cls, acq.mode, acq.chain), releaseOp(w.held.cls, acq.chain)])] },
+        program: { threads: [thread], handlers: [handlerFor(h, [acquireOp(w.held.cls, acq.mode, steps(acq.chain)), releaseOp(w.held.cls, steps(acq.chain))])] },
       });
     }
   }
@@ -196,10 +196,10 @@ function lockOrderInversion(summaries: Summaries, model: EntryModel, push: (c: C
       if (++n > limits.maxCandidatesPerRule) return;
       const edges = cycle.map((c, i) => proofs.get(`${c}\0${cycle[(i + 1) % cycle.length]}`)!);
       const threads = edges.map((e) => threadFor(e.fn, model, [
-        acquireOp(e.from, e.fromMode, e.fromChain, { irq: e.fromIrqEffect ?? (e.fromIrq ? 'save' : undefined) }),
-        acquireOp(e.to, e.toMode, e.toChain),
-        releaseOp(e.to, e.toChain),
-        releaseOp(e.from, e.fromChain, e.fromIrq ? 'restore' : undefined),
+        acquireOp(e.from, e.fromMode, steps(e.fromChain), { irq: e.fromIrqEffect ?? (e.fromIrq ? 'save' : undefined) }),
+        acquireOp(e.to, e.toMode, steps(e.toChain)),
+        releaseOp(e.to, steps(e.toChain)),
+        releaseOp(e.from, steps(e.fromChain), e.fromIrq ? 'restore' : undefined),
       ]));
       const order = edges.map((e) => `${e.from} -> ${e.to} in ${fnLabel(e.fn.name)}`).join(', ');
       const fns = [...new Set(edges.map((e) => e.fn.name))];
@@ -209,10 +209,10 @@ function lockOrderInversion(summaries: Summaries, model: EntryModel, push: (c: C
         locks: cycle,
         functions: fns,
         message: `lock order inversion: ${order}`,
-        primary: edges[0].toChain[0].site,
+        primary: edges[0].toChain.step.site,
         related: edges.flatMap((e) => [
-          ...stepsToRelated(e.fromChain, `${e.from} taken: `),
-          ...stepsToRelated(e.toChain, `then ${e.to} taken: `),
+          ...stepsToRelated(steps(e.fromChain), `${e.from} taken: `),
+          ...stepsToRelated(steps(e.toChain), `then ${e.to} taken: `),
         ]),
         program: { threads, handlers: [] },
       });
@@ -265,7 +265,7 @@ function irqInversion(
       if (!en || !conflicts(used.acq.mode, en.acq.mode)) continue;
       if (++n > limits.maxCandidatesPerRule) return;
       const enabledWord = ctx === 'hardirq' ? 'interrupts' : 'bottom halves';
-      const where = en.acq.chain[en.acq.chain.length - 1];
+      const where = lastStep(en.acq.chain);
       push({
         rule: 'irq-inversion',
         key: `irq-inversion|${ctx}|${cls}|${en.entry.fn.name}|${used.entry.fn.name}`,
@@ -274,13 +274,13 @@ function irqInversion(
         message: `${cls} is taken in ${ctx} context by ${fnLabel(used.entry.fn.name)} and with ${enabledWord} enabled by ${fnLabel(where.fn)}; ${ctx === 'hardirq' ? 'an interrupt' : 'a softirq'} on that CPU deadlocks`,
         primary: where.site,
         related: [
-          ...stepsToRelated(en.acq.chain, `${cls} taken with ${enabledWord} enabled: `),
-          ...stepsToRelated(used.acq.chain, `${cls} taken in ${ctx} context: `),
+          ...stepsToRelated(steps(en.acq.chain), `${cls} taken with ${enabledWord} enabled: `),
+          ...stepsToRelated(steps(used.acq.chain), `${cls} taken in ${ctx} context: `),
           { ...used.entry.fn.site, message: `${used.entry.fn.name} runs in ${ctx} context: ${used.entry.why}` },
         ],
         program: {
-          threads: [{ ...threadFor(en.entry.fn, model, [acquireOp(cls, en.acq.mode, en.acq.chain, { try: en.acq.try }), releaseOp(cls, en.acq.chain)]), ctx: 'process', irqOff: false, bhOff: false }],
-          handlers: [handlerFor(used.entry, [acquireOp(cls, used.acq.mode, used.acq.chain), releaseOp(cls, used.acq.chain)])],
+          threads: [{ ...threadFor(en.entry.fn, model, [acquireOp(cls, en.acq.mode, steps(en.acq.chain), { try: en.acq.try }), releaseOp(cls, steps(en.acq.chain))]), ctx: 'process', irqOff: false, bhOff: false }],
+          handlers: [handlerFor(used.entry, [acquireOp(cls, used.acq.mode, steps(used.acq.chain)), releaseOp(cls, steps(used.acq.chain))])],
         },
       });
     }
@@ -291,31 +291,31 @@ function irqInversion(
     const unsafe = marks.enabledHardirq.get(o.to);
     if (!safe || !unsafe || o.from === o.to || marks.usedInHardirq.has(o.to)) continue;
     if (++n > limits.maxCandidatesPerRule) return;
-    const where = unsafe.acq.chain[unsafe.acq.chain.length - 1];
+    const where = lastStep(unsafe.acq.chain);
     push({
       rule: 'irq-inversion',
       key: `irq-inversion|safe-unsafe|${o.from}|${o.to}|${o.fn.name}`,
       locks: [o.from, o.to],
       functions: [o.fn.name, unsafe.entry.fn.name, safe.entry.fn.name],
       message: `irq-safe ${o.from} is held while taking irq-unsafe ${o.to} in ${fnLabel(o.fn.name)}; ${o.to} is taken with interrupts enabled by ${fnLabel(where.fn)} and ${o.from} in hardirq context by ${fnLabel(safe.entry.fn.name)}`,
-      primary: o.toChain[0].site,
+      primary: o.toChain.step.site,
       related: [
-        ...stepsToRelated(o.fromChain, `${o.from} taken: `),
-        ...stepsToRelated(o.toChain, `then ${o.to} taken: `),
-        ...stepsToRelated(unsafe.acq.chain, `${o.to} taken with interrupts enabled: `),
-        ...stepsToRelated(safe.acq.chain, `${o.from} taken in hardirq context: `),
+        ...stepsToRelated(steps(o.fromChain), `${o.from} taken: `),
+        ...stepsToRelated(steps(o.toChain), `then ${o.to} taken: `),
+        ...stepsToRelated(steps(unsafe.acq.chain), `${o.to} taken with interrupts enabled: `),
+        ...stepsToRelated(steps(safe.acq.chain), `${o.from} taken in hardirq context: `),
       ],
       program: {
         threads: [
-          { ...threadFor(unsafe.entry.fn, model, [acquireOp(o.to, unsafe.acq.mode, unsafe.acq.chain), releaseOp(o.to, unsafe.acq.chain)]), ctx: 'process', irqOff: false, bhOff: false },
+          { ...threadFor(unsafe.entry.fn, model, [acquireOp(o.to, unsafe.acq.mode, steps(unsafe.acq.chain)), releaseOp(o.to, steps(unsafe.acq.chain))]), ctx: 'process', irqOff: false, bhOff: false },
           threadFor(o.fn, model, [
-            acquireOp(o.from, o.fromMode, o.fromChain, { irq: 'save' }),
-            acquireOp(o.to, o.toMode, o.toChain),
-            releaseOp(o.to, o.toChain),
-            releaseOp(o.from, o.fromChain, 'restore'),
+            acquireOp(o.from, o.fromMode, steps(o.fromChain), { irq: 'save' }),
+            acquireOp(o.to, o.toMode, steps(o.toChain)),
+            releaseOp(o.to, steps(o.toChain)),
+            releaseOp(o.from, steps(o.fromChain), 'restore'),
           ]),
         ],
-        handlers: [handlerFor(safe.entry, [acquireOp(o.from, safe.acq.mode, safe.acq.chain), releaseOp(o.from, safe.acq.chain)])],
+        handlers: [handlerFor(safe.entry, [acquireOp(o.from, safe.acq.mode, steps(safe.acq.chain)), releaseOp(o.from, steps(safe.acq.chain))])],
       },
     });
   }
@@ -327,12 +327,12 @@ function recursiveLock(summaries: Summaries, model: EntryModel, push: (c: Candid
       rule: 'recursive-lock',
       key: `recursive-lock|${r.cls}|${r.fn.name}`,
       locks: [r.cls],
-      functions: [...new Set([r.fn.name, ...r.second.map((s) => s.fn)])],
-      message: `${fnLabel(r.fn.name)} takes ${r.cls} while already holding it${r.second.length > 1 ? ` (through ${r.second.slice(1).map((s) => fnLabel(s.fn)).join(' -> ')})` : ''}`,
-      primary: r.second[0].site,
-      related: [...stepsToRelated(r.first, `${r.cls} taken: `), ...stepsToRelated(r.second, `${r.cls} taken again: `)],
+      functions: [...new Set([r.fn.name, ...steps(r.second).map((s) => s.fn)])],
+      message: `${fnLabel(r.fn.name)} takes ${r.cls} while already holding it${steps(r.second).length > 1 ? ` (through ${steps(r.second).slice(1).map((s) => fnLabel(s.fn)).join(' -> ')})` : ''}`,
+      primary: steps(r.second)[0].site,
+      related: [...stepsToRelated(steps(r.first), `${r.cls} taken: `), ...stepsToRelated(steps(r.second), `${r.cls} taken again: `)],
       program: {
-        threads: [threadFor(r.fn, model, [acquireOp(r.cls, r.mode, r.first), acquireOp(r.cls, r.mode, r.second)])],
+        threads: [threadFor(r.fn, model, [acquireOp(r.cls, r.mode, steps(r.first)), acquireOp(r.cls, r.mode, steps(r.second))])],
         handlers: [],
       },
     });

@@ -9,7 +9,7 @@ import type { ApiTable, Context } from '../kernel-api/types';
 import { defaultConfig, type Config } from '../config/config';
 import { Program } from '../graph/link';
 import { findEntries, type EntryModel } from '../graph/entries';
-import { summarize, type Summaries } from '../summarize/summarize';
+import { lastStep, summarize, type Summaries } from '../summarize/summarize';
 import { check, type Candidate } from '../check/check';
 import { simulate } from '../simulate/index';
 import { DEFAULT_BOUNDS, type SimBounds, type SimResult } from '../simulate/types';
@@ -168,7 +168,7 @@ function orderEdges(summaries: Summaries, candidates: Candidate[]): OrderEdge[] 
     c.locks.forEach((l, i) => inCycle.add(`${l}\0${c.locks[(i + 1) % c.locks.length]}`));
   }
   return summaries.orders.map((o) => ({
-    from: o.from, to: o.to, fn: o.fn.name, site: o.toChain[0].site, heldAt: o.fromChain[0].site,
+    from: o.from, to: o.to, fn: o.fn.name, site: o.toChain.step.site, heldAt: o.fromChain.step.site,
     inCycle: inCycle.has(`${o.from}\0${o.to}`) || undefined,
   }));
 }
@@ -183,7 +183,7 @@ function lockSiteInfo(summaries: Summaries, model: EntryModel): LockSiteInfo[] {
       if (!('cls' in a.lock)) continue;
       const list = byClass.get(a.lock.cls) ?? [];
       if (list.length < 8 && !list.some((x) => x.ctx === e.ctx && x.fn === e.fn.name)) {
-        list.push({ ctx: e.ctx, fn: e.fn.name, site: a.chain[a.chain.length - 1].site });
+        list.push({ ctx: e.ctx, fn: e.fn.name, site: lastStep(a.chain).site });
       }
       byClass.set(a.lock.cls, list);
     }

@@ -360,6 +360,22 @@ export const factsTask: TaskFactory<FileItem, FactsResult> = async (rawInit) => 
   };
 };
 
+/** Point every site of the facts at the facts' own file string (one copy per file, not one per site). */
+export function internSiteFiles(facts: FileFacts): void {
+  const file = facts.file;
+  const fix = (site: { file: string }): void => {
+    if (site.file === file) site.file = file;
+  };
+  for (const fn of facts.functions) {
+    fix(fn.site);
+    for (const b of fn.blocks) for (const ev of b.events) fix(ev.site);
+    for (const g of fn.gaps) fix(g.site);
+  }
+  for (const list of [facts.structs, facts.globals, facts.bindings, facts.registrations, facts.macros, facts.gaps]) {
+    for (const x of list) fix(x.site);
+  }
+}
+
 // ---------------------------------------------------------------------------
 // One call for the CLI, language server index and bench: walk + pool + cache.
 
@@ -426,6 +442,8 @@ export async function collectFacts(inputs: readonly string[], opts: CollectOptio
       if (o.ok && o.value.kind === 'facts' && o.value.json !== undefined && o.value.facts === undefined) {
         o.value = { ...o.value, facts: JSON.parse(o.value.json) as FileFacts, json: undefined };
       }
+      // Parsing gives every site its own copy of the path: share one string per file.
+      if (o.ok && o.value.kind === 'facts' && o.value.facts) internSiteFiles(o.value.facts);
       opts.onProgress?.(++done, items.length);
     });
   } finally {

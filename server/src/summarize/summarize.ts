@@ -16,6 +16,34 @@ export interface Step {
   note: string;
 }
 
+/**
+ * A path as a persistent list sharing its tail with the callee's: prefixing a
+ * call step is O(1), so summaries of deep call chains cost no copies.
+ */
+export interface Chain {
+  readonly step: Step;
+  readonly next?: Chain;
+  readonly len: number;
+}
+
+/** The chain as steps, at most MAX_CHAIN of them: the first ones and the last (where the lock is taken). */
+export function steps(c: Chain): Step[] {
+  const out: Step[] = [];
+  let last: Step = c.step;
+  for (let x: Chain | undefined = c; x; x = x.next) {
+    if (out.length < MAX_CHAIN - 1) out.push(x.step);
+    last = x.step;
+  }
+  if (out[out.length - 1] !== last) out.push(last);
+  return out;
+}
+
+export function lastStep(c: Chain): Step {
+  let x = c;
+  while (x.next) x = x.next;
+  return x.step;
+}
+
 export interface HeldLock {
   lock: LockRef;
   mode: LockMode;
@@ -23,7 +51,7 @@ export interface HeldLock {
   subclass?: string;
   try?: boolean;
   /** How it came to be held, starting in the function that holds it. */
-  chain: Step[];
+  chain: Chain;
 }
 
 export interface AcqFact {
@@ -36,7 +64,7 @@ export interface AcqFact {
   bhOff: boolean;
   irq?: 'off' | 'save' | 'bh-off';
   api: string;
-  chain: Step[];
+  chain: Chain;
   /** Locks held by the caller that this function released before the acquisition (unlock in callee). */
   dropped?: LockRef[];
   /** Parameter tests on the path to it. A caller passing an argument that contradicts one never reaches it. */
@@ -53,7 +81,7 @@ export interface WaitFact {
   keyText: string;
   api: string;
   file: string;
-  chain: Step[];
+  chain: Chain;
   dropped?: LockRef[];
   when?: ParamTest[];
 }
@@ -76,8 +104,8 @@ export interface OrderFact {
   fn: FunctionIR;
   fromMode: LockMode;
   toMode: LockMode;
-  fromChain: Step[];
-  toChain: Step[];
+  fromChain: Chain;
+  toChain: Chain;
   fromIrq: boolean;
   /** The irq effect of the call that took `from`. */
   fromIrqEffect?: 'off' | 'save' | 'bh-off';
@@ -96,8 +124,8 @@ export interface RecursionFact {
   fn: FunctionIR;
   cls: string;
   mode: LockMode;
-  first: Step[];
-  second: Step[];
+  first: Chain;
+  second: Chain;
 }
 
 export interface Summaries {
@@ -171,9 +199,8 @@ function cloneState(s: State): State {
   return { held: [...s.held], dropped: [...s.dropped], assumed: [...s.assumed], vals: [...s.vals], irqOff: s.irqOff, saved: [...s.saved], bhDepth: s.bhDepth };
 }
 
-function chainOf(fn: string, site: Site, note: string, rest: Step[] = []): Step[] {
-  const chain = [{ fn, site, note }, ...rest];
-  return chain.length > MAX_CHAIN ? chain.slice(0, MAX_CHAIN) : chain;
+function chainOf(fn: string, site: Site, note: string, rest?: Chain): Chain {
+  return { step: { fn, site, note }, next: rest, len: 1 + (rest?.len ?? 0) };
 }
 
 export function summarize(program: Program, token?: CancellationToken): Summaries {
@@ -264,7 +291,7 @@ function summarizeFunction(
         // Same class is not enough (two devices' locks share a class): require the same instance.
         const sameInstance = inst !== undefined && inst === (h.lock as { inst?: string }).inst;
         if (!recursiveOk && to && sameInstance) {
-          const key = `${fn.name}|${to}|${a.chain[0]?.site.line}`;
+          const key = `${fn.name}|${to}|${a.chain.step.site.line}`;
           if (!seen.seenRec.has(key)) {
             seen.seenRec.add(key);
             out.recursions.push({ fn, cls: to, mode: a.mode, first: h.chain, second: a.chain });
@@ -278,7 +305,7 @@ function summarizeFunction(
       seen.seenOrders.add(key);
       out.orders.push({
         from, to, fn, fromMode: h.mode, toMode: a.mode, fromChain: h.chain, toChain: a.chain,
-        fromIrq: s.irqOff, fromIrqEffect: h.irq, toIrq: a.irq, fromApi: h.chain[h.chain.length - 1]?.note ?? '',
+        fromIrq: s.irqOff, fromIrqEffect: h.irq, toIrq: a.irq, fromApi: lastStep(h.chain).note,
       });
     }
   };

@@ -66,8 +66,10 @@ export function account(f: Finding): string {
       return `${s.lock} is held by CPU${h.cpu} (${h.fn})`;
     });
   const cpuCount = new Set(w.map((s) => s.cpu)).size;
-  return `${parts.join('; ')}. ${held.length > 0 ? `${[...new Set(held)].join(', and ')}. ` : ''}`
-    + `Every CPU involved waits on another, so none of the ${cpuCount} can proceed: ${CAUSE[f.rule]}.`;
+  const stuck = cpuCount === 1
+    ? 'The CPU waits on itself, so it can never proceed'
+    : `Every CPU involved waits on another, so none of the ${cpuCount} can proceed`;
+  return `${parts.join('; ')}. ${held.length > 0 ? `${[...new Set(held)].join(', and ')}. ` : ''}${stuck}: ${CAUSE[f.rule]}.`;
 }
 
 export function explainText(f: Finding, relativeTo?: string): string {

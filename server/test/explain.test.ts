@@ -1,0 +1,58 @@
+// `lockscope explain FILE:LINE` output, asserted against snapshots in
+// server/test/witness/ (LOCKSCOPE_BLESS=1 rewrites them). One per rule, each
+// from a fixture, through the CLI as a user runs it. Paths are relative to the
+// repository so the snapshots do not depend on where it is checked out.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { main } from '../src/cli/main';
+
+const REPO = path.resolve(__dirname, '../../..');
+const SNAPSHOTS = path.resolve(__dirname, '../../test/witness');
+
+const CASES: Array<{ name: string; at: string; paths?: string[] }> = [
+  { name: 'wait-under-lock', at: 'server/test/fixtures/wait-under-lock/evtchn_unbind.c:41', paths: ['server/test/fixtures/wait-under-lock/evtchn_unbind.c'] },
+  { name: 'lock-order-inversion', at: 'examples/xen-vgic/irq.c:22', paths: ['examples/xen-vgic'] },
+  { name: 'irq-inversion', at: 'server/test/fixtures/irq-inversion/hardirq_vs_process.c:28', paths: ['server/test/fixtures/irq-inversion/hardirq_vs_process.c'] },
+  { name: 'recursive-lock', at: 'server/test/fixtures/recursive-lock/through_helper.c:19', paths: ['server/test/fixtures/recursive-lock/through_helper.c'] },
+];
+
+async function explain(at: string, paths: string[] = []): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const cwd = process.cwd();
+  process.chdir(REPO);
+  try {
+    const code = await main(['explain', at, ...paths], { stdout: (s) => { out += s; }, stderr: (s) => { err += s; } });
+    return { code, out, err };
+  } finally {
+    process.chdir(cwd);
+  }
+}
+
+for (const c of CASES) {
+  test(`explain ${c.name}: ${c.at}`, async () => {
+    const { code, out, err } = await explain(c.at, c.paths);
+    assert.equal(err, '');
+    assert.equal(code, 0);
+    const snapshot = path.join(SNAPSHOTS, `${c.name}.txt`);
+    if (process.env.LOCKSCOPE_BLESS === '1') {
+      fs.mkdirSync(SNAPSHOTS, { recursive: true });
+      fs.writeFileSync(snapshot, out);
+    }
+    assert.equal(out, fs.readFileSync(snapshot, 'utf8'), `explain output changed; LOCKSCOPE_BLESS=1 npm test rewrites ${path.relative(REPO, snapshot)}`);
+  });
+}
+
+test('explain at a line with no finding says so and exits 2', async () => {
+  const { code, err } = await explain('server/test/fixtures/wait-under-lock/evtchn_unbind.c:1', ['server/test/fixtures/wait-under-lock/evtchn_unbind.c']);
+  assert.equal(code, 2);
+  assert.match(err, /^lockscope: no finding at server\/test\/fixtures\/wait-under-lock\/evtchn_unbind\.c:1 \(/);
+});
+
+test('explain of a line on the path (not the primary line) finds the finding', async () => {
+  const { code, out } = await explain('server/test/fixtures/wait-under-lock/evtchn_unbind.c:16', ['server/test/fixtures/wait-under-lock/evtchn_unbind.c']);
+  assert.equal(code, 0);
+  assert.match(out, /^lockscope: wait-under-lock \[confirmed\] server\/test\/fixtures\/wait-under-lock\/evtchn_unbind\.c:43/);
+});

@@ -54,5 +54,5 @@ test('explain at a line with no finding says so and exits 2', async () => {
 test('explain of a line on the path (not the primary line) finds the finding', async () => {
   const { code, out } = await explain('server/test/fixtures/wait-under-lock/evtchn_unbind.c:16', ['server/test/fixtures/wait-under-lock/evtchn_unbind.c']);
   assert.equal(code, 0);
-  assert.match(out, /^lockscope: wait-under-lock \[confirmed\] server\/test\/fixtures\/wait-under-lock\/evtchn_unbind\.c:43/);
+  assert.match(out, /^lockscope: wait-under-lock \[confirmed\] server\/test\/fixtures\/wait-under-lock\/evtchn_unbind\.c:41/);
 });

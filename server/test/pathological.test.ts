@@ -74,9 +74,7 @@ test(`a function of 100,000 statements finishes within ${LONG_BOUND_MS / 1000} s
   assert.deepEqual(r.skipped, []);
 });
 
-test('a function of 100,000 statements: the inversion at its end is found, or the cut is reported', {
-  todo: 'summarize.ts stops a function after 20,000 block visits without a Gap (reported): la -> lb at the end is silently lost',
-}, () => {
+test('a function of 100,000 statements: the inversion at its end is found, or the cut is reported', () => {
   assert.ok(longResult);
   const found = longResult.findings.some((f) => f.rule === 'lock-order-inversion');
   const said = gapsOf(longResult).length > 0;

@@ -6,6 +6,7 @@
 // web-tree-sitter, given a JS string, counts indices and columns in UTF-16
 // code units, so LSP positions map onto tree-sitter points one to one (rows
 // are '\n'-separated; a CRLF line keeps its '\r' as a last column).
+import { blankAnnotations } from '../syntax/annotations';
 import { getParser, type Tree } from '../syntax/parser';
 
 export interface TextPosition {
@@ -49,7 +50,8 @@ export class SourceDocument {
 
   /** Parsing is synchronous once the grammar is loaded, so edits apply in order without a queue. */
   private static parse(text: string, previous?: Tree): Tree {
-    const tree = SourceDocument.parser!.parse(text, previous ?? null);
+    // Kernel annotations are blanked (same length) so that __init functions parse as functions.
+    const tree = SourceDocument.parser!.parse(blankAnnotations(text), previous ?? null);
     if (!tree) throw new Error('tree-sitter returned no tree');
     return tree;
   }

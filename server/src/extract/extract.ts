@@ -91,14 +91,14 @@ export function extractTree(tree: Tree, file: string, text: string, env: Extract
 
   for (const top of root.namedChildren) {
     if (!top) continue;
-    visitTopLevel(top, file, facts, fileGlobals, env, index);
+    visitTopLevel(top, file, facts, fileGlobals, env, index, text);
   }
   return facts;
 }
 
 function visitTopLevel(
   top: SyntaxNode, file: string, facts: FileFacts, fileGlobals: Map<string, GlobalDef>, env: ExtractEnv,
-  index: NodeIndex, depth = 0,
+  index: NodeIndex, source: string, depth = 0,
 ): void {
   if (depth > MAX_NESTING) {
     facts.gaps.push(nestingGap(top, file));
@@ -106,7 +106,7 @@ function visitTopLevel(
   }
   switch (top.type) {
     case 'function_definition': {
-      const fn = new FunctionBuilder(top, file, facts, fileGlobals, env, index).build();
+      const fn = new FunctionBuilder(top, file, facts, fileGlobals, env, index, source).build();
       if (fn) facts.functions.push(fn);
       return;
     }
@@ -133,7 +133,7 @@ function visitTopLevel(
     case 'declaration_list':
     case 'ERROR':
       // Conditional compilation: both sides are analysed, as a reader sees them.
-      for (const c of top.namedChildren) if (c) visitTopLevel(c, file, facts, fileGlobals, env, index, depth + 1);
+      for (const c of top.namedChildren) if (c) visitTopLevel(c, file, facts, fileGlobals, env, index, source, depth + 1);
       return;
     default:
       return;
@@ -369,6 +369,7 @@ class FunctionBuilder {
     private readonly fileGlobals: ReadonlyMap<string, GlobalDef>,
     private readonly env: ExtractEnv,
     private index: NodeIndex,
+    private readonly source: string,
   ) {
     this.exit = this.newBlock();
   }
@@ -393,7 +394,8 @@ class FunctionBuilder {
         if (n) this.locals.set(n.name, type);
       }
     }
-    const headText = this.def.text.slice(0, Math.max(0, body.startIndex - this.def.startIndex));
+    // From the source, not the tree: annotations such as __init were blanked for the parser.
+    const headText = this.source.slice(this.def.startIndex, body.startIndex);
     const initOnly = /\b__(?:init|exit|ref|devinit|initdata)\b/.test(headText);
     this.readAnnotations(headText);
 

@@ -153,6 +153,9 @@ function isPlainFileHeader(reader: Reader, at: number): boolean {
 
 function hunkCountError(file: FileDiff): PatchError {
   const index = file.hunks.length;
+  if (index === 0) {
+    return new PatchError(`${displayName(file)}: a hunk (@@) before the ---/+++ lines that name the file`);
+  }
   const hunk = file.hunks[index - 1];
   return new PatchError(
     `${displayName(file)}: hunk #${index} (${hunk.header}) has more lines than its header counts`,

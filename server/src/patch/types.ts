@@ -2,8 +2,19 @@
 // diffs have in common, reduced to what applying them in memory needs.
 
 /** A problem with the patch input, said in one line (never a stack trace). */
+/**
+ * A one-line message about a patch that cannot be read or applied. Messages
+ * quote the input, so control characters are shown escaped (a patch must not
+ * be able to write to the user's terminal) and long quotes are cut.
+ */
 export class PatchError {
-  constructor(readonly message: string) {}
+  readonly message: string;
+
+  constructor(message: string) {
+    const oneLine = message.replace(/[\u0000-\u0008\u000a-\u001f\u007f]/g, (c) =>
+      c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+    this.message = oneLine.length > 500 ? `${oneLine.slice(0, 497)}...` : oneLine;
+  }
 }
 
 export function isPatchError(value: unknown): value is PatchError {

@@ -453,7 +453,8 @@ function summarizeFunction(
   const init: State = { held: [], dropped: [], assumed: [], vals: [], irqOff: false, saved: [], bhDepth: 0 };
   statesAt[0].set(stateKey(init), init);
   const processed: Array<Set<string>> = fn.blocks.map(() => new Set());
-  let budget = 20_000;
+  // Enough for every block under every state bound; a pathological function is cut, and says so.
+  let budget = Math.max(20_000, fn.blocks.length * 4);
   while (work.length > 0 && budget-- > 0) {
     const b = work.pop()!;
     const block = fn.blocks[b];
@@ -478,6 +479,10 @@ function summarizeFunction(
         work.push(succ);
       }
     }
+  }
+
+  if (work.length > 0 && !fn.gaps.some((g) => g.what.startsWith('summary cut'))) {
+    fn.gaps.push({ site: fn.site, what: `summary cut after ${Math.max(20_000, fn.blocks.length * 4)} block visits: later paths of ${fn.name}() are not analysed` });
   }
 
   // Held on every exit: the function is a lock wrapper for its callers.

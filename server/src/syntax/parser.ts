@@ -4,6 +4,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Language, Parser, type Tree } from 'web-tree-sitter';
+import { blankAnnotations } from './annotations';
+
+export { blankAnnotations } from './annotations';
 
 export type { Node as SyntaxNode, Tree } from 'web-tree-sitter';
 
@@ -42,7 +45,7 @@ export function getParser(): Promise<Parser> {
  */
 export async function parseC(text: string, previous?: Tree): Promise<Tree> {
   const parser = await getParser();
-  const tree = parser.parse(text, previous ?? null);
+  const tree = parser.parse(blankAnnotations(text), previous ?? null);
   if (!tree) throw new Error('tree-sitter returned no tree');
   return tree;
 }
@@ -50,7 +53,7 @@ export async function parseC(text: string, previous?: Tree): Promise<Tree> {
 /** Parse a small snippet synchronously; the parser must already be initialised (getParser resolved). */
 export function parseCSync(text: string): Tree {
   if (!readyParser) throw new Error('parser not initialised');
-  const tree = readyParser.parse(text);
+  const tree = readyParser.parse(blankAnnotations(text));
   if (!tree) throw new Error('tree-sitter returned no tree');
   return tree;
 }

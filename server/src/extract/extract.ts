@@ -211,7 +211,11 @@ function collectGlobalDeclaration(
     const g: GlobalDef = { name: n.name, type: type ?? '?', isStatic, site: siteOf(n.node, file) };
     facts.globals.push(g);
     fileGlobals.set(g.name, g);
-    if (n.value?.type === 'initializer_list' && type) collectInitializerBindings(n.value, type, file, facts);
+    if (n.value?.type === 'initializer_list' && type) {
+      const before = facts.bindings.length;
+      collectInitializerBindings(n.value, type, file, facts);
+      for (let i = before; i < facts.bindings.length; i++) facts.bindings[i].variable = n.name;
+    }
   }
 }
 

@@ -127,6 +127,8 @@ export interface OpsBinding {
   structType: string;
   /** For `x->field = fn;`: the object whose type names the struct. */
   object?: AccessPath;
+  /** For an initializer: the variable it initializes (`static struct timer_list t = { .function = fn }`). */
+  variable?: string;
   field: string;
   fn: string;
   site: Site;

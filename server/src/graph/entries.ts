@@ -5,6 +5,7 @@
 // handler ...: process context). Contexts flow from entries to callees.
 import type { FunctionIR } from '../extract/ir';
 import type { ApiTable, Context, WaitKind } from '../kernel-api/types';
+import { LINUX_WAITABLE_FIELDS } from '../kernel-api/linux';
 import type { Program } from './link';
 import type { Summaries } from '../summarize/summarize';
 
@@ -67,6 +68,25 @@ export function findEntries(
     handlers.push(e);
     entries.push(e);
     handlerFns.add(target);
+  }
+
+  // Callbacks bound by assigning a waitable field: handlers that waits bind to, keyed by the object.
+  for (const w of LINUX_WAITABLE_FIELDS) {
+    for (const b of program.bindings.get(`${w.structType}.${w.field}`) ?? []) {
+      const target = program.callee(b.fn, b.binding.site.file);
+      if (!target || coreFiles.has(target.file) || handlers.some((h) => h.fn === target && h.what === w.what)) continue;
+      const owner = program.ownerOf(b.binding);
+      const ref = b.binding.object && owner ? program.lockRef(b.binding.object, owner) : undefined;
+      const key = ref && 'cls' in ref && !ref.local ? ref.cls : b.binding.variable;
+      const e: EntryPoint = {
+        fn: target, ctx: w.ctx, why: `${w.structType}.${w.field} = ${target.name} at ${b.binding.site.file}:${b.binding.site.line}`,
+        irqOff: w.ctx === 'hardirq', bhOff: w.ctx === 'softirq', held: [], what: w.what, key, keyFile: b.binding.site.file,
+        handlerId: `${w.what}:${target.name}`,
+      };
+      handlers.push(e);
+      entries.push(e);
+      handlerFns.add(target);
+    }
   }
 
   for (const [key, list] of program.bindings) {

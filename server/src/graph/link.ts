@@ -68,7 +68,7 @@ export class Program {
     }
   }
 
-  private ownerOf(b: OpsBinding): FunctionIR | undefined {
+  ownerOf(b: OpsBinding): FunctionIR | undefined {
     return this.functions.find((fn) => fn.file === b.site.file && fn.site.line <= b.site.line);
   }
 

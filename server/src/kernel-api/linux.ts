@@ -1,7 +1,7 @@
 // Linux's locking, waiting and registration primitives. Families are spelled
 // out by small builders so that each variant (irq, irqsave, bh, nested, try)
 // is one row with its own effect, as lockdep distinguishes them.
-import type { ApiRow, LockMode, OpsRow } from './types';
+import type { ApiRow, LockMode, OpsRow, WaitableFieldRow } from './types';
 
 const P = 'linux' as const;
 
@@ -169,4 +169,15 @@ export const LINUX_API: readonly ApiRow[] = [...locks, ...irqs, ...waits, ...reg
 export const LINUX_OPS: readonly OpsRow[] = [
   // netpoll_poll_dev() calls it with interrupts disabled (netconsole, kgdboe).
   { structType: 'net_device_ops', field: 'ndo_poll_controller', ctx: 'process', irqOff: true, caller: 'netpoll_poll_dev', project: P },
+];
+
+/** Callback fields that waits wait for, when bound by assignment rather than by a registration call. */
+export const LINUX_WAITABLE_FIELDS: readonly WaitableFieldRow[] = [
+  { structType: 'timer_list', field: 'function', what: 'timer', ctx: 'softirq', project: P },
+  { structType: 'hrtimer', field: 'function', what: 'hrtimer', ctx: 'hardirq', project: P },
+  { structType: 'work_struct', field: 'func', what: 'work', ctx: 'process', project: P },
+  { structType: 'tasklet_struct', field: 'func', what: 'tasklet', ctx: 'softirq', project: P },
+  { structType: 'tasklet_struct', field: 'callback', what: 'tasklet', ctx: 'softirq', project: P },
+  { structType: 'urb', field: 'complete', what: 'urb', ctx: 'hardirq', project: P },
+  { structType: 'napi_struct', field: 'poll', what: 'napi', ctx: 'softirq', project: P },
 ];

@@ -111,6 +111,20 @@ export interface OpsRow {
   project: 'linux' | 'xen' | 'user';
 }
 
+/**
+ * A callback field whose function a wait waits for, when the function is
+ * bound by assigning the field (`t->function = fn`, `.func = fn`) instead of
+ * through a registration call: `timer_list.function` is what del_timer_sync
+ * waits for.
+ */
+export interface WaitableFieldRow {
+  structType: string;
+  field: string;
+  what: WaitKind;
+  ctx: Context;
+  project: 'linux' | 'xen' | 'user';
+}
+
 /** The merged table extraction consults. */
 export interface ApiTable {
   byName: ReadonlyMap<string, ApiRow>;

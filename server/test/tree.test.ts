@@ -1,0 +1,47 @@
+// Core summaries from the tree itself: a driver calls helpers of the
+// (miniature) kernel core that take a lock inside; the cycle through them is
+// found only when the core's source is read. server/test/tree/minikernel is a
+// Kbuild tree of our own (include/linux/ and Kbuild mark its root).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { main } from '../src/cli/main';
+import { findKernelRoot, indexCore } from '../src/engine/tree';
+
+const TREE = path.resolve(__dirname, '../../test/tree/minikernel');
+const DRIVER = path.join(TREE, 'drivers/foo');
+
+async function check(...flags: string[]): Promise<{ code: number; json: { findings: Array<{ rule: string; locks: string[]; functions: string[]; location: { file: string; line: number } }>; stats: { files: number } } }> {
+  let out = '';
+  const code = await main(['check', DRIVER, '--format', 'json', '--no-cache', ...flags], { stdout: (s) => { out += s; }, stderr: () => undefined });
+  return { code, json: JSON.parse(out) };
+}
+
+test('the kernel root is found above the analysed driver', () => {
+  assert.equal(findKernelRoot([DRIVER]), TREE);
+  assert.equal(findKernelRoot([path.resolve(__dirname)]), undefined);
+});
+
+test('the core index names the files that define each function, static inline helpers in include/linux too', () => {
+  const index = indexCore(TREE);
+  assert.deepEqual(index.get('event_publish'), [path.join(TREE, 'kernel/events.c')]);
+  assert.deepEqual(index.get('event_count_locked'), [path.join(TREE, 'include/linux/events.h')]);
+});
+
+test('with tree summaries: the cycle through the core helpers is found, located in the driver', async () => {
+  const { code, json } = await check();
+  assert.equal(code, 1);
+  assert.equal(json.stats.files, 1, 'core files are not counted as analysed files');
+  assert.equal(json.findings.length, 1);
+  const [f] = json.findings;
+  assert.equal(f.rule, 'lock-order-inversion');
+  assert.deepEqual([...f.locks].sort(), ['event_mutex', 'foo.lock']);
+  assert.deepEqual([...f.functions].sort(), ['foo_dump', 'foo_update']);
+  assert.equal(path.relative(TREE, f.location.file), 'drivers/foo/foo.c');
+});
+
+test('without tree summaries (or outside a kernel tree) the core is unknown and nothing is reported', async () => {
+  const { code, json } = await check('--no-tree-summaries');
+  assert.equal(code, 0);
+  assert.equal(json.findings.length, 0);
+});

@@ -1,0 +1,24 @@
+/* A driver that calls the event core with its own lock held, and the other way round. */
+#include <linux/events.h>
+
+struct foo {
+	struct mutex lock;
+	int events;
+};
+
+void foo_update(struct foo *f)
+{
+	mutex_lock(&f->lock);
+	f->events++;
+	event_publish(f->events);
+	mutex_unlock(&f->lock);
+}
+
+void foo_dump(struct foo *f)
+{
+	event_lock();
+	mutex_lock(&f->lock);
+	f->events = 0;
+	mutex_unlock(&f->lock);
+	event_unlock();
+}

@@ -9,7 +9,7 @@ import type { ApiTable, Context } from '../kernel-api/types';
 import { defaultConfig, type Config } from '../config/config';
 import { Program } from '../graph/link';
 import { findEntries, type EntryModel } from '../graph/entries';
-import { lastStep, summarize, type Summaries } from '../summarize/summarize';
+import { lastStep, summarize, type Summaries, type SummaryMemo } from '../summarize/summarize';
 import { check, type Candidate } from '../check/check';
 import { simulate } from '../simulate/index';
 import { DEFAULT_BOUNDS, type SimBounds, type SimResult } from '../simulate/types';
@@ -26,6 +26,8 @@ export type EngineOptions = AnalyzeOptions & {
   simCache?: Map<string, SimResult>;
   /** Files read from the kernel tree's core for their summaries only: no entry points, no findings of their own. */
   coreFiles?: ReadonlySet<string>;
+  /** Function summaries kept across analyses (the language server's), reused where nothing they depend on changed. */
+  summaryMemo?: SummaryMemo;
 };
 
 export function apiTableFor(config: Config): ApiTable {
@@ -73,7 +75,7 @@ export function analyzeFacts(
 
   const core = opts.coreFiles ?? new Set<string>();
   const program = new Program(facts, core);
-  const summaries = summarize(program, opts.token);
+  const summaries = summarize(program, opts.token, opts.summaryMemo);
   const model = findEntries(program, summaries, api, core);
   const candidates = check(summaries, model);
 

@@ -12,6 +12,7 @@ import { scanMacros } from '../extract/macros';
 import { defaultConfig, type Config } from '../config/config';
 import type { ApiTable } from '../kernel-api/types';
 import type { SimResult } from '../simulate/types';
+import { newSummaryMemo, type SummaryMemo } from '../summarize/summarize';
 import { analyzeFacts, apiTableFor } from './analyze';
 import type { AnalysisResult, AnalyzeOptions, SkippedFile } from './api';
 
@@ -37,6 +38,7 @@ export class Workspace {
   private macroGen = 0;
   private macroKey = '';
   private readonly simCache = new Map<string, SimResult>();
+  private summaryMemo: SummaryMemo = newSummaryMemo();
 
   constructor(readonly opts: { root?: string; config?: Config } = {}) {
     this.config = opts.config ?? defaultConfig();
@@ -49,6 +51,7 @@ export class Workspace {
     this.macroKey = '';
     for (const e of this.files.values()) e.facts = undefined;
     this.simCache.clear();
+    this.summaryMemo = newSummaryMemo();
   }
 
   /**
@@ -101,7 +104,7 @@ export class Workspace {
       if (entry.facts) facts.push(entry.facts);
       else if (entry.error) skipped.push({ file, reason: entry.error });
     }
-    const result = analyzeFacts(facts, { ...opts, config: this.config, simCache: this.simCache }, (f) => this.textOf(f), skipped, started);
+    const result = analyzeFacts(facts, { ...opts, config: this.config, simCache: this.simCache, summaryMemo: this.summaryMemo }, (f) => this.textOf(f), skipped, started);
     while (this.simCache.size > SIM_CACHE_MAX) this.simCache.delete(this.simCache.keys().next().value as string);
     return result;
   }

@@ -53,9 +53,7 @@ export class Program {
       }
       for (const r of f.registrations) this.registrations.push({ ev: r });
     }
-    for (const fn of this.functions) {
-      for (const b of fn.blocks) for (const ev of b.events) if (ev.kind === 'register') this.registrations.push({ ev, fn });
-    }
+    for (const f of files) for (const r of registrationsIn(f)) this.registrations.push(r);
     for (const f of files) {
       for (const b of f.bindings) {
         const structType = b.structType || (b.object ? this.typeOfPath(b.object, this.ownerOf(b)) : undefined);
@@ -68,8 +66,25 @@ export class Program {
     }
   }
 
+  private byFile?: Map<string, FunctionIR[]>;
+
+  /** The function a binding statement sits in: the last one in its file that starts at or before it. */
   ownerOf(b: OpsBinding): FunctionIR | undefined {
-    return this.functions.find((fn) => fn.file === b.site.file && fn.site.line <= b.site.line);
+    if (!this.byFile) {
+      this.byFile = new Map();
+      for (const fn of this.functions) {
+        const list = this.byFile.get(fn.file) ?? [];
+        list.push(fn);
+        this.byFile.set(fn.file, list);
+      }
+      for (const list of this.byFile.values()) list.sort((a, b) => a.site.line - b.site.line);
+    }
+    let owner: FunctionIR | undefined;
+    for (const fn of this.byFile.get(b.site.file) ?? []) {
+      if (fn.site.line > b.site.line) break;
+      owner = fn;
+    }
+    return owner;
   }
 
   resolveTypedef(type: string): string {
@@ -178,6 +193,21 @@ export class Program {
     // Unknown container type: name it by the path so that it matches only itself.
     return { cls: `${fn.name}:${p.text.replace(/^&\s*/, '')}`, inst, local: true };
   }
+}
+
+/** Registrations made inside a file's functions; facts are immutable once extracted, so computed once per facts object. */
+const registrationCache = new WeakMap<FileFacts, Array<{ ev: Extract<LockEvent, { kind: 'register' }>; fn: FunctionIR }>>();
+
+function registrationsIn(f: FileFacts): Array<{ ev: Extract<LockEvent, { kind: 'register' }>; fn: FunctionIR }> {
+  let regs = registrationCache.get(f);
+  if (!regs) {
+    regs = [];
+    for (const fn of f.functions) {
+      for (const b of fn.blocks) for (const ev of b.events) if (ev.kind === 'register') regs.push({ ev, fn });
+    }
+    registrationCache.set(f, regs);
+  }
+  return regs;
 }
 
 /** The items whose file shares the longest directory prefix with `fromFile` (all of them on a tie). */

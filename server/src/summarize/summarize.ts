@@ -203,7 +203,7 @@ function chainOf(fn: string, site: Site, note: string, rest?: Chain): Chain {
   return { step: { fn, site, note }, next: rest, len: 1 + (rest?.len ?? 0) };
 }
 
-export function summarize(program: Program, token?: CancellationToken): Summaries {
+export function summarize(program: Program, token?: CancellationToken, memo?: SummaryMemo): Summaries {
   const out: Summaries = {
     byFn: new Map(), orders: [], waitsUnderLock: [], recursions: [], calls: new Map(),
     pointerCalls: { resolved: 0, total: 0 }, lockSites: new Map(),
@@ -235,38 +235,129 @@ export function summarize(program: Program, token?: CancellationToken): Summarie
     out.calls.set(fn, set);
   }
 
-  const seenOrders = new Set<string>();
-  const seenWaits = new Set<string>();
-  const seenRec = new Set<string>();
+  const versions = new Map<FunctionIR, number>();
+  const keys = functionKeys(program.functions);
+  const calleeVersions = (fn: FunctionIR): string =>
+    [...(out.calls.get(fn) ?? [])].map((c) => `${keys.get(c)}@${versions.get(c) ?? 0}`).join('|');
+  const record = (fn: FunctionIR, summary: FunctionSummary, outputs: FunctionOutputs, used: string): void => {
+    out.byFn.set(fn, summary);
+    emit(out, outputs);
+    if (!memo) return;
+    const key = keys.get(fn)!;
+    const prev = memo.byKey.get(key);
+    const signature = signatureOf(summary);
+    const version = prev && prev.signature === signature ? prev.version : ++memo.nextVersion;
+    versions.set(fn, version);
+    memo.byKey.set(key, { fn, summary, outputs, version, signature, calleeVersions: used });
+  };
 
   for (const scc of stronglyConnected(program.functions, out.calls)) {
     if (token?.isCancellationRequested) throw new CancelledError();
     const recursive = scc.length > 1 || out.calls.get(scc[0])?.has(scc[0]);
-    // Inside a recursion cycle, iterate until no summary grows (bounded).
+    if (!recursive && memo) {
+      // Unchanged IR and unchanged callee summaries: the summary and its facts still hold.
+      const fn = scc[0];
+      const used = calleeVersions(fn);
+      const prev = memo.byKey.get(keys.get(fn)!);
+      if (prev && prev.fn === fn && prev.calleeVersions === used) {
+        out.byFn.set(fn, prev.summary);
+        emit(out, prev.outputs);
+        versions.set(fn, prev.version);
+        continue;
+      }
+      const { summary, outputs } = summarizeFunction(fn, program, out, targetsOf);
+      record(fn, summary, outputs, used);
+      continue;
+    }
+    // Inside a recursion cycle, iterate until no summary grows (bounded); the last round's facts count.
+    const last = new Map<FunctionIR, FunctionOutputs>();
     for (let round = 0; round < (recursive ? 4 : 1); round++) {
       let changed = false;
       for (const fn of scc) {
         const before = out.byFn.get(fn);
-        const s = summarizeFunction(fn, program, out, targetsOf, { seenOrders, seenWaits, seenRec });
-        out.byFn.set(fn, s);
-        if (!before || before.acquires.length !== s.acquires.length || before.waits.length !== s.waits.length
-          || before.exitHeld.length !== s.exitHeld.length) changed = true;
+        const { summary, outputs } = summarizeFunction(fn, program, out, targetsOf);
+        out.byFn.set(fn, summary);
+        last.set(fn, outputs);
+        if (!before || before.acquires.length !== summary.acquires.length || before.waits.length !== summary.waits.length
+          || before.exitHeld.length !== summary.exitHeld.length) changed = true;
       }
       if (!changed) break;
     }
+    for (const fn of scc) record(fn, out.byFn.get(fn)!, last.get(fn)!, recursive ? '' : calleeVersions(fn));
   }
   return out;
 }
 
-interface Seen {
-  seenOrders: Set<string>;
-  seenWaits: Set<string>;
-  seenRec: Set<string>;
+/** What summarizing one function found besides its summary (kept with it in the memo). */
+interface FunctionOutputs {
+  orders: OrderFact[];
+  waitsUnderLock: WaitUnderLockFact[];
+  recursions: RecursionFact[];
+  lockSites: Array<{ key: string; fn: FunctionIR; site: Site; cls: string; api: string; held: string[] }>;
+}
+
+function emit(out: Summaries, o: FunctionOutputs): void {
+  out.orders.push(...o.orders);
+  out.waitsUnderLock.push(...o.waitsUnderLock);
+  out.recursions.push(...o.recursions);
+  for (const l of o.lockSites) {
+    let info = out.lockSites.get(l.key);
+    if (!info) out.lockSites.set(l.key, (info = { fn: l.fn, site: l.site, cls: l.cls, api: l.api, held: new Set() }));
+    for (const h of l.held) info.held.add(h);
+  }
+}
+
+/**
+ * Summaries kept across analyses (the language server's): by function, with
+ * a version that changes only when the summary does, so an edit re-summarizes
+ * the edited functions and only those callers whose callees really changed.
+ */
+export interface SummaryMemo {
+  byKey: Map<string, { fn: FunctionIR; summary: FunctionSummary; outputs: FunctionOutputs; version: number; signature: string; calleeVersions: string }>;
+  nextVersion: number;
+}
+
+export function newSummaryMemo(): SummaryMemo {
+  return { byKey: new Map(), nextVersion: 0 };
+}
+
+/** A key per function stable across edits that move lines: file, name, and which of that name in the file. */
+function functionKeys(fns: readonly FunctionIR[]): Map<FunctionIR, string> {
+  const keys = new Map<FunctionIR, string>();
+  const seen = new Map<string, number>();
+  for (const fn of fns) {
+    const base = `${fn.file}\0${fn.name}`;
+    const n = seen.get(base) ?? 0;
+    seen.set(base, n + 1);
+    keys.set(fn, `${base}\0${n}`);
+  }
+  return keys;
+}
+
+function chainKey(c: Chain): string {
+  let k = '';
+  for (let x: Chain | undefined = c; x; x = x.next) k += `${x.step.fn}:${x.step.site.file}:${x.step.site.line}:${x.step.site.column};`;
+  return k;
+}
+
+/** Everything a caller can observe of a summary, sites included (a caller's paths embed them). */
+function signatureOf(s: FunctionSummary): string {
+  const parts: string[] = [];
+  for (const a of s.acquires) {
+    parts.push(`A${refKey(a.lock)}|${a.mode}|${a.try ?? ''}|${a.irqOff}|${a.bhOff}|${a.subclass ?? ''}|${a.irq ?? ''}|${JSON.stringify(a.when ?? [])}|${(a.dropped ?? []).map(refKey).join(',')}|${(a.lock as { inst?: string }).inst ?? ''}|${chainKey(a.chain)}`);
+  }
+  for (const w of s.waits) parts.push(`W${w.what}|${w.key ?? ''}|${w.keyText}|${w.api}|${JSON.stringify(w.when ?? [])}|${(w.dropped ?? []).map(refKey).join(',')}|${chainKey(w.chain)}`);
+  for (const h of s.exitHeld) parts.push(`H${refKey(h.lock)}|${h.mode}|${chainKey(h.chain)}`);
+  for (const r of s.exitReleased) parts.push(`R${refKey(r)}`);
+  return parts.join('\n');
 }
 
 function summarizeFunction(
-  fn: FunctionIR, program: Program, out: Summaries, targetsOf: Map<LockEvent, FunctionIR[]>, seen: Seen,
-): FunctionSummary {
+  fn: FunctionIR, program: Program, out: Summaries, targetsOf: Map<LockEvent, FunctionIR[]>,
+): { summary: FunctionSummary; outputs: FunctionOutputs } {
+  // Facts are deduplicated within the function; each function's facts are its own (and memoized with it).
+  const outputs: FunctionOutputs = { orders: [], waitsUnderLock: [], recursions: [], lockSites: [] };
+  const seen = { seenOrders: new Set<string>(), seenWaits: new Set<string>(), seenRec: new Set<string>() };
   const acquires = new Map<string, AcqFact>();
   const waits = new Map<string, WaitFact>();
   const released = new Map<string, LockRef>();
@@ -294,7 +385,7 @@ function summarizeFunction(
           const key = `${fn.name}|${to}|${a.chain.step.site.line}`;
           if (!seen.seenRec.has(key)) {
             seen.seenRec.add(key);
-            out.recursions.push({ fn, cls: to, mode: a.mode, first: h.chain, second: a.chain });
+            outputs.recursions.push({ fn, cls: to, mode: a.mode, first: h.chain, second: a.chain });
           }
         }
         continue;
@@ -303,7 +394,7 @@ function summarizeFunction(
       const key = `${from}>${to}|${fn.name}`;
       if (seen.seenOrders.has(key)) continue;
       seen.seenOrders.add(key);
-      out.orders.push({
+      outputs.orders.push({
         from, to, fn, fromMode: h.mode, toMode: a.mode, fromChain: h.chain, toChain: a.chain,
         fromIrq: s.irqOff, fromIrqEffect: h.irq, toIrq: a.irq, fromApi: lastStep(h.chain).note,
       });
@@ -319,7 +410,7 @@ function summarizeFunction(
       const k = `${fn.name}|${cls}|${key}`;
       if (seen.seenWaits.has(k)) continue;
       seen.seenWaits.add(k);
-      out.waitsUnderLock.push({ fn, held: { ...h, cls }, wait: w, irqOff: s.irqOff });
+      outputs.waitsUnderLock.push({ fn, held: { ...h, cls }, wait: w, irqOff: s.irqOff });
     }
   };
 
@@ -347,9 +438,9 @@ function summarizeFunction(
         const cls = clsOf(lock);
         if (cls) {
           const siteKey = `${ev.site.file}:${ev.site.line}:${ev.site.column}`;
-          let info = out.lockSites.get(siteKey);
-          if (!info) out.lockSites.set(siteKey, (info = { fn, site: ev.site, cls, api: ev.api, held: new Set() }));
-          for (const h of s.held) { const hc = clsOf(h.lock); if (hc) info.held.add(hc); }
+          const held: string[] = [];
+          for (const h of s.held) { const hc = clsOf(h.lock); if (hc) held.push(hc); }
+          outputs.lockSites.push({ key: siteKey, fn, site: ev.site, cls, api: ev.api, held });
         }
         acquire(s, {
           lock, mode: ev.mode, try: ev.try, subclass: ev.subclass, irqOff: s.irqOff || ev.irq === 'off' || ev.irq === 'save',
@@ -492,8 +583,11 @@ function summarizeFunction(
       && exitStates.every((s) => s.held.some((x) => sameLock(x.lock, h.lock))));
   }
   return {
-    acquires: [...acquires.values()], waits: [...waits.values()], exitHeld, exitReleased: [...released.values()],
-    callees: [...callees],
+    summary: {
+      acquires: [...acquires.values()], waits: [...waits.values()], exitHeld, exitReleased: [...released.values()],
+      callees: [...callees],
+    },
+    outputs,
   };
 }
 

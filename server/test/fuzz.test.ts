@@ -26,8 +26,7 @@ const RUNS: Record<string, number> = {
   'config-engine': 50,
 };
 
-/** Known bugs owned elsewhere: the test still runs and reports, without failing the suite. */
-/** Targets with a known failure, reported and pinned here until fixed (none now). */
+/** Targets with a known failure owned elsewhere, reported and pinned here as todo until fixed (none now). */
 const KNOWN: Record<string, string> = {};
 
 for (const target of TARGETS) {

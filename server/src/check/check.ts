@@ -90,8 +90,7 @@ function releaseOp(cls: string, chain: Step[], irq?: 'on' | 'restore' | 'bh-on')
 /** The context a thread running `fn` starts in: process when anything process-context reaches it. */
 function threadFor(fn: FunctionIR, model: EntryModel, ops: SimOp[]): SimThread {
   const ctxs = model.contexts.get(fn) ?? [];
-  const isEntryInProcess = model.entries.some((e) => e.fn === fn && e.ctx === 'process');
-  const reachedFromProcess = isEntryInProcess || [...(model.callers.get(fn) ?? [])].length > 0 || ctxs.length === 0;
+  const reachedFromProcess = model.processEntries.has(fn) || (model.callers.get(fn)?.size ?? 0) > 0 || ctxs.length === 0;
   const ctx: Context = reachedFromProcess ? 'process' : ctxs[0].ctx;
   return {
     entry: fn.name, ctx, initOnly: model.initPhase.has(fn) || fn.initOnly,
@@ -136,7 +135,7 @@ function waitUnderLock(summaries: Summaries, model: EntryModel, push: (c: Candid
   let n = 0;
   for (const w of summaries.waitsUnderLock) {
     // By key class where both sides name one, else by the file of the wait call; the nearest driver's handlers only.
-    const bound = nearest(model.handlers.filter((h) => h.what === w.wait.what
+    const bound = nearest((model.handlersByKind.get(w.wait.what) ?? []).filter((h) => h.what === w.wait.what
       && (h.key && w.wait.key ? h.key === w.wait.key : h.keyFile === w.wait.file)), w.wait.file, (h) => h.fn.file)
       .filter((h) => sameModule(h.fn.file, w.wait.file));
     for (const h of bound) {
@@ -184,10 +183,13 @@ function lockOrderInversion(summaries: Summaries, model: EntryModel, push: (c: C
   }
   let n = 0;
   const seenCycles = new Set<string>();
+  const component = classComponents(adj);
   for (const [from, tos] of adj) {
     for (const to of tos) {
+      // Only an edge inside one strongly connected component can close a cycle.
+      if (component.get(from) !== component.get(to)) continue;
       // Shortest path back from `to` to `from` closes the shortest cycle through this edge.
-      const back = shortestPath(adj, to, from, limits.maxCycleLength - 1);
+      const back = shortestPath(adj, to, from, limits.maxCycleLength - 1, component);
       if (!back) continue;
       const cycle = rotateToSmallest([from, ...back.slice(0, -1)]);
       const canon = cycle.join(' -> ');
@@ -220,15 +222,23 @@ function lockOrderInversion(summaries: Summaries, model: EntryModel, push: (c: C
   }
 }
 
-function shortestPath(adj: Map<string, Set<string>>, start: string, goal: string, maxEdges: number): string[] | undefined {
+/** Work allowed to one shortest-cycle search; hub classes (device.mutex, rtnl_mutex) would make it quadratic. */
+const CYCLE_SEARCH_BUDGET = 20_000;
+
+function shortestPath(
+  adj: Map<string, Set<string>>, start: string, goal: string, maxEdges: number, component: Map<string, number>,
+): string[] | undefined {
   if (start === goal) return [start];
+  const scc = component.get(start);
   const prev = new Map<string, string>([[start, '']]);
   let frontier = [start];
+  let work = 0;
   for (let depth = 0; depth < maxEdges && frontier.length > 0; depth++) {
     const nextFrontier: string[] = [];
     for (const v of frontier) {
       for (const w of adj.get(v) ?? []) {
-        if (prev.has(w)) continue;
+        if (++work > CYCLE_SEARCH_BUDGET) return undefined;
+        if (prev.has(w) || component.get(w) !== scc) continue;
         prev.set(w, v);
         if (w === goal) {
           const pathOut = [w];
@@ -241,6 +251,54 @@ function shortestPath(adj: Map<string, Set<string>>, start: string, goal: string
     frontier = nextFrontier;
   }
   return undefined;
+}
+
+/** Strongly connected components of the class graph (iterative Tarjan): class -> component number. */
+function classComponents(adj: Map<string, Set<string>>): Map<string, number> {
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const onStack = new Set<string>();
+  const stack: string[] = [];
+  const comp = new Map<string, number>();
+  let next = 0;
+  let count = 0;
+  for (const root of adj.keys()) {
+    if (index.has(root)) continue;
+    const frames: Array<{ v: string; it: Iterator<string> }> = [];
+    const enter = (v: string): void => {
+      index.set(v, next);
+      low.set(v, next++);
+      stack.push(v);
+      onStack.add(v);
+      frames.push({ v, it: (adj.get(v) ?? new Set<string>()).values() });
+    };
+    enter(root);
+    while (frames.length > 0) {
+      const f = frames[frames.length - 1];
+      const step = f.it.next();
+      if (!step.done) {
+        const w = step.value;
+        if (!index.has(w)) enter(w);
+        else if (onStack.has(w)) low.set(f.v, Math.min(low.get(f.v)!, index.get(w)!));
+        continue;
+      }
+      frames.pop();
+      if (frames.length > 0) {
+        const parent = frames[frames.length - 1].v;
+        low.set(parent, Math.min(low.get(parent)!, low.get(f.v)!));
+      }
+      if (low.get(f.v) === index.get(f.v)) {
+        let w: string;
+        do {
+          w = stack.pop()!;
+          onStack.delete(w);
+          comp.set(w, count);
+        } while (w !== f.v);
+        count++;
+      }
+    }
+  }
+  return comp;
 }
 
 /** One spelling per cycle, starting at its smallest class: the same finding whichever edge found it. */

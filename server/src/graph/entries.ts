@@ -41,6 +41,10 @@ export interface EntryModel {
   contexts: Map<FunctionIR, Array<{ ctx: Context; via: EntryPoint }>>;
   /** Process-context entries that reach each function (a few, for building threads). */
   callers: Map<FunctionIR, Set<FunctionIR>>;
+  /** Functions that are entry points in process context. */
+  processEntries: Set<FunctionIR>;
+  /** Handlers by what waits for them. */
+  handlersByKind: Map<WaitKind, EntryPoint[]>;
 }
 
 const CTX_ANNOTATION = /^context (hardirq|softirq|process)$/;
@@ -165,5 +169,13 @@ export function findEntries(
       callers.set(t, s);
     }
   }
-  return { entries, handlers, initPhase, contexts, callers };
+  const processEntries = new Set(entries.filter((e) => e.ctx === 'process').map((e) => e.fn));
+  const handlersByKind = new Map<WaitKind, EntryPoint[]>();
+  for (const h of handlers) {
+    if (!h.what) continue;
+    const list = handlersByKind.get(h.what) ?? [];
+    list.push(h);
+    handlersByKind.set(h.what, list);
+  }
+  return { entries, handlers, initPhase, contexts, callers, processEntries, handlersByKind };
 }

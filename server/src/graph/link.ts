@@ -119,11 +119,20 @@ export class Program {
     return this.targetsOf(this.bindings.get(`${this.resolveTypedef(structType)}.${field}`) ?? [], fromFile);
   }
 
+  private byField?: Map<string, Array<{ fn: string; binding: OpsBinding }>>;
+
   /** Functions bound to a field whose name matches, whatever the struct (fallback for untyped objects). */
   boundByField(field: string, fromFile: string): FunctionIR[] {
-    const all: Array<{ fn: string; binding: OpsBinding }> = [];
-    for (const [key, list] of this.bindings) if (key.endsWith(`.${field}`)) all.push(...list);
-    return this.targetsOf(all, fromFile);
+    if (!this.byField) {
+      this.byField = new Map();
+      for (const [key, list] of this.bindings) {
+        const f = key.slice(key.lastIndexOf('.') + 1);
+        const all = this.byField.get(f) ?? [];
+        all.push(...list);
+        this.byField.set(f, all);
+      }
+    }
+    return this.targetsOf(this.byField.get(field) ?? [], fromFile);
   }
 
   private targetsOf(list: Array<{ fn: string; binding: OpsBinding }>, fromFile: string): FunctionIR[] {

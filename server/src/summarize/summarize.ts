@@ -283,7 +283,7 @@ export function summarize(program: Program, token?: CancellationToken, memo?: Su
       }
       if (!changed) break;
     }
-    for (const fn of scc) record(fn, out.byFn.get(fn)!, last.get(fn)!, recursive ? '' : calleeVersions(fn));
+    for (const fn of scc) record(fn, out.byFn.get(fn)!, last.get(fn)!, recursive || !memo ? '' : calleeVersions(fn));
   }
   return out;
 }
@@ -358,6 +358,7 @@ function summarizeFunction(
   // Facts are deduplicated within the function; each function's facts are its own (and memoized with it).
   const outputs: FunctionOutputs = { orders: [], waitsUnderLock: [], recursions: [], lockSites: [] };
   const seen = { seenOrders: new Set<string>(), seenWaits: new Set<string>(), seenRec: new Set<string>() };
+  const applied = new Set<string>();
   const acquires = new Map<string, AcqFact>();
   const waits = new Map<string, WaitFact>();
   const released = new Map<string, LockRef>();
@@ -503,7 +504,11 @@ function summarizeFunction(
             }
             return out.length > 0 ? out : undefined;
           };
-          for (const a of cs.acquires) {
+          // The same callee, with the same arguments, in the same state, adds nothing new: skip repeats.
+          const applyKey = `${t.file}\0${t.name}|${ev.args.map((a) => a.text).join(',')}|${JSON.stringify(ev.literals ?? '')}${JSON.stringify(ev.flags ?? '')}|${stateKey(s)}`;
+          const repeat = applied.has(applyKey);
+          applied.add(applyKey);
+          for (const a of repeat ? [] : cs.acquires) {
             const when = translate(a.when);
             if (when === false) continue;
             const lock = mapRef(a.lock, ev.args, program, fn);
@@ -515,7 +520,7 @@ function summarizeFunction(
               chain: chainOf(fn.name, ev.site, via, a.chain),
             }, inst);
           }
-          for (const w of cs.waits) {
+          for (const w of repeat ? [] : cs.waits) {
             const when = translate(w.when);
             if (when === false) continue;
             wait(withoutDropped(s, w.dropped, ev.args, program, fn), { ...w, dropped: undefined, when, chain: chainOf(fn.name, ev.site, via, w.chain) });

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FileFacts } from '../src/extract/ir';
-import { contentHash, defaultCacheDir, FactsCache } from '../src/engine/cache';
+import { CACHE_FORMAT, contentHash, defaultCacheDir, FactsCache, pruneCache } from '../src/engine/cache';
 
 function facts(file: string, text: string, n = 1): FileFacts {
   return {
@@ -72,6 +72,27 @@ test('truncated, bit-flipped, wrong-header and empty entries are detected, remov
     c.put('x.c', f.hash, f);
     assert.deepEqual(c.get('x.c', f.hash), f, `${what}: rebuilt`);
   }
+});
+
+test('prune: namespaces unused for 14 days and older layouts go, the rest stays', () => {
+  const dir = tmp();
+  const f = facts('a.c', 'int a;');
+  const old = new FactsCache({ dir, engine: 'old-engine', fingerprint: 'f' });
+  const cur = new FactsCache({ dir, engine: 'new-engine', fingerprint: 'f' });
+  assert.notEqual(old.namespace, cur.namespace);
+  for (const c of [old, cur]) {
+    c.touch();
+    c.put('a.c', f.hash, f);
+  }
+  const day = 24 * 3600 * 1000;
+  const past = new Date(Date.now() - 20 * day);
+  fs.utimesSync(path.join(dir, `facts-v${CACHE_FORMAT}`, old.namespace, '.used'), past, past);
+  fs.mkdirSync(path.join(dir, `facts-v${CACHE_FORMAT - 1 || 99}`, 'x'), { recursive: true });
+  assert.equal(pruneCache(dir), 2);
+  assert.equal(old.get('a.c', f.hash), undefined);
+  assert.deepEqual(cur.get('a.c', f.hash), f);
+  assert.equal(pruneCache(dir), 0);
+  assert.equal(pruneCache(path.join(dir, 'missing')), 0, 'no cache yet: nothing to do, no throw');
 });
 
 test('valid checksum over facts for another file is not trusted', () => {

@@ -4,7 +4,11 @@
 // Where: $LOCKSCOPE_CACHE_DIR, else $XDG_CACHE_HOME/lockscope, else
 // ~/.cache/lockscope; never inside the user's tree.
 //
-// Entry layout (one file per entry, <dir>/facts-v<FORMAT>/<key[0..2]>/<key[2..]>):
+// Entries of one (engine version, fingerprint) live in one namespace folder,
+// <dir>/facts-v<FORMAT>/<namespace>/, whose `.used` stamp is touched by every
+// process that opens it; pruneCache() removes namespaces unused for 14 days
+// (old engine builds, old configurations), so the cache does not grow forever.
+// Entry layout (one file per entry, <namespace>/<key[0..2]>/<key[2..]>):
 //   line 1: JSON header {"lockscope":"facts","format":N,"key":K,"bytes":B,"sum":S}
 //   rest:   the FileFacts as JSON, B bytes, whose sha256 is S.
 // A reader trusts an entry only when the header parses, the format and key
@@ -115,6 +119,8 @@ export class FactsCache {
   readonly dir: string;
   readonly engine: string;
   readonly fingerprint: string;
+  /** Folder name of this (engine, fingerprint) pair under facts-v<FORMAT>/. */
+  readonly namespace: string;
   readonly stats: CacheStats = { hits: 0, misses: 0, corrupt: 0, writes: 0, writeErrors: 0 };
   private readonly root: string;
   private readonly madeDirs = new Set<string>();
@@ -123,7 +129,18 @@ export class FactsCache {
     this.dir = opts.dir ?? defaultCacheDir();
     this.engine = opts.engine ?? engineVersion();
     this.fingerprint = opts.fingerprint;
-    this.root = path.join(this.dir, `facts-v${CACHE_FORMAT}`);
+    this.namespace = crypto.createHash('sha256').update(`${this.engine}\0${this.fingerprint}`).digest('hex').slice(0, 16);
+    this.root = path.join(this.dir, `facts-v${CACHE_FORMAT}`, this.namespace);
+  }
+
+  /** Mark this namespace as in use (pruneCache keeps it). Never throws. */
+  touch(): void {
+    try {
+      fs.mkdirSync(this.root, { recursive: true });
+      const stamp = path.join(this.root, '.used');
+      const now = new Date();
+      try { fs.utimesSync(stamp, now, now); } catch { fs.writeFileSync(stamp, ''); }
+    } catch { /* read-only or missing cache dir: lookups just miss */ }
   }
 
   key(file: string, hash: string): string {
@@ -250,4 +267,39 @@ export class FactsCache {
     try { fs.rmSync(this.root, { recursive: true, force: true }); } catch { /* best effort */ }
     this.madeDirs.clear();
   }
+}
+
+/**
+ * Remove namespaces (engine builds, configurations) not used for maxAgeMs
+ * (default 14 days), and entries of an older layout. Returns how many
+ * namespaces went. Never throws.
+ */
+export function pruneCache(dir: string = defaultCacheDir(), maxAgeMs = 14 * 24 * 3600 * 1000, now = Date.now()): number {
+  let removed = 0;
+  let tops: string[] = [];
+  try { tops = fs.readdirSync(dir); } catch { return 0; }
+  for (const top of tops) {
+    const m = /^facts-v(\d+)$/.exec(top);
+    if (!m) continue;
+    const base = path.join(dir, top);
+    if (Number(m[1]) !== CACHE_FORMAT) {
+      try { fs.rmSync(base, { recursive: true, force: true }); removed++; } catch { /* busy */ }
+      continue;
+    }
+    let spaces: string[] = [];
+    try { spaces = fs.readdirSync(base); } catch { continue; }
+    for (const ns of spaces) {
+      const p = path.join(base, ns);
+      let used: number;
+      try {
+        used = fs.statSync(path.join(p, '.used')).mtimeMs;
+      } catch {
+        try { used = fs.statSync(p).mtimeMs; } catch { continue; }
+      }
+      if (now - used > maxAgeMs) {
+        try { fs.rmSync(p, { recursive: true, force: true }); removed++; } catch { /* busy */ }
+      }
+    }
+  }
+  return removed;
 }

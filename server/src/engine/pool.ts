@@ -19,7 +19,7 @@ import { Worker, isMainThread, parentPort, workerData } from 'node:worker_thread
 import type { SkippedFile } from './api';
 import type { FileFacts, MacroDef } from '../extract/ir';
 import type { ApiRow, ApiTable, OpsRow } from '../kernel-api/types';
-import { contentHash, engineVersion, FactsCache, fingerprintOf, type CacheStats, type LookupStatus } from './cache';
+import { contentHash, engineVersion, FactsCache, fingerprintOf, pruneCache, type CacheStats, type LookupStatus } from './cache';
 import { sniffContent, walkSources, type InputError, type SourceEntry, type WalkOptions } from './files';
 
 export const DEFAULT_BUDGET_MS = 10_000;
@@ -426,6 +426,10 @@ export async function collectFacts(inputs: readonly string[], opts: CollectOptio
         engine: engineVersion(),
         fingerprint: opts.cache?.fingerprint ?? fingerprintOf(opts.env),
       };
+  if (cacheInit) {
+    new FactsCache(cacheInit).touch();
+    pruneCache(cacheInit.dir);
+  }
   const init: FactsInit = { env: opts.env, cache: cacheInit, transfer: opts.transfer };
   const pool = new WorkerPool<FileItem, FactsResult>({
     task: { module: __filename, name: 'factsTask', init },

@@ -14,8 +14,9 @@
 //
 // Usage: node server/out/scripts/bench.js [--jobs N] [--root DIR] [--path drivers]
 //          [--only floor,facts,cold,warm,editor] [--editor-dir drivers/net/ethernet/intel]
+//          [--check-timeout SECONDS (default 3600)]
 // Child mode (used by the above): bench.js --child floor|facts --jobs N PATH...
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -39,6 +40,8 @@ interface Args {
   child?: string;
   transfer?: 'clone' | 'json';
   cacheDir?: string;
+  /** A check run still going after this is stopped and reported as such. */
+  checkTimeoutS: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -48,6 +51,7 @@ function parseArgs(argv: string[]): Args {
     paths: [],
     only: new Set(['floor', 'facts', 'cold', 'warm', 'editor']),
     editorDir: 'drivers/net/ethernet/intel',
+    checkTimeoutS: 3600,
   };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i];
@@ -63,6 +67,7 @@ function parseArgs(argv: string[]): Args {
     else if (v === '--child') a.child = next();
     else if (v === '--transfer') a.transfer = next() as 'clone' | 'json';
     else if (v === '--cache-dir') a.cacheDir = next();
+    else if (v === '--check-timeout') a.checkTimeoutS = Math.max(1, Number(next()) || 3600);
     else if (v.startsWith('-')) throw new Error(`unknown option ${v}`);
     else a.paths.push(v);
   }
@@ -194,35 +199,44 @@ interface Measured {
 
 const HAVE_TIME = fs.existsSync('/usr/bin/time');
 
-/** Run node with args under /usr/bin/time -v; stdout to a file (outputs can be large). */
-function measureNode(
+/**
+ * Run node with args under /usr/bin/time -v; stdout to a file (outputs can be
+ * large). The run has its own process group, so a timeout stops all of it.
+ */
+async function measureNode(
   args: string[],
   opts: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
-): { code: number | null; stdoutFile: string; stderr: string; wallMs: number; cpuMs?: number; maxRssKb?: number } {
+): Promise<{ code: number | null; stdoutFile: string; stderr: string; wallMs: number; cpuMs?: number; maxRssKb?: number }> {
   const outFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lockscope-bench-')), 'stdout');
   const fd = fs.openSync(outFile, 'w');
   const cmd = HAVE_TIME ? '/usr/bin/time' : process.execPath;
   const full = HAVE_TIME ? ['-v', process.execPath, ...args] : args;
   const t0 = performance.now();
-  const r = spawnSync(cmd, full, {
-    cwd: opts.cwd,
-    env: opts.env ?? process.env,
-    stdio: ['ignore', fd, 'pipe'],
-    maxBuffer: 64 * 1024 * 1024,
-    timeout: opts.timeoutMs ?? 60 * 60 * 1000,
+  const child = spawn(cmd, full, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', fd, 'pipe'], detached: true });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString('utf8')).slice(-65536); });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ }
+  }, opts.timeoutMs ?? 60 * 60 * 1000);
+  const code = await new Promise<number | null>((resolve) => {
+    child.on('error', () => resolve(null));
+    child.on('close', (c) => resolve(c));
   });
+  clearTimeout(timer);
   const wallMs = performance.now() - t0;
   fs.closeSync(fd);
-  const stderr = r.stderr?.toString('utf8') ?? '';
+  if (timedOut) stderr += `\ntimed out after ${Math.round(wallMs / 1000)} s\n`;
   const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
   const user = /User time \(seconds\): ([\d.]+)/.exec(stderr);
   const sys = /System time \(seconds\): ([\d.]+)/.exec(stderr);
   const cpuMs = user && sys ? (Number(user[1]) + Number(sys[1])) * 1000 : undefined;
-  return { code: r.status, stdoutFile: outFile, stderr, wallMs, cpuMs, maxRssKb: m ? Number(m[1]) : undefined };
+  return { code, stdoutFile: outFile, stderr, wallMs, cpuMs, maxRssKb: m ? Number(m[1]) : undefined };
 }
 
-function runChild(kind: string, a: Args, extraArgs: string[] = [], label = kind === 'floor' ? '(a) floor: bare parse' : '(a\') facts: extract only'): Measured {
-  const r = measureNode(
+async function runChild(kind: string, a: Args, extraArgs: string[] = [], label = kind === 'floor' ? '(a) floor: bare parse' : '(a\') facts: extract only'): Promise<Measured> {
+  const r = await measureNode(
     [__filename, '--child', kind, '--jobs', String(a.jobs), ...extraArgs, ...a.paths],
     { cwd: a.root },
   );
@@ -272,10 +286,10 @@ interface CheckJson {
   files?: unknown;
 }
 
-function runCheck(label: string, a: Args, cacheDir: string): Measured {
-  const r = measureNode(
+async function runCheck(label: string, a: Args, cacheDir: string): Promise<Measured> {
+  const r = await measureNode(
     [CLI, 'check', ...a.paths, '--format', 'json', '--jobs', String(a.jobs)],
-    { cwd: a.root, env: { ...process.env, LOCKSCOPE_CACHE_DIR: cacheDir } },
+    { cwd: a.root, env: { ...process.env, LOCKSCOPE_CACHE_DIR: cacheDir }, timeoutMs: a.checkTimeoutS * 1000 },
   );
   let json: CheckJson | undefined;
   try {
@@ -283,6 +297,9 @@ function runCheck(label: string, a: Args, cacheDir: string): Measured {
     json = Array.isArray(parsed) ? { findings: parsed } : parsed;
   } catch { /* below */ }
   // lockscope check exits 1 when it reports findings; 2+ is a usage or internal error.
+  if (/timed out after/.test(r.stderr)) {
+    return { label, ok: false, note: `stopped: over the --check-timeout of ${a.checkTimeoutS} s (wall ${fmtMs(r.wallMs)})` };
+  }
   if (!json || (r.code !== 0 && r.code !== 1)) {
     return { label, ok: false, note: `exit ${r.code}: ${r.stderr.split('\n').filter((l) => l && !/^\s+\w[^:]*: /.test(l)).slice(-3).join(' | ')}` };
   }
@@ -468,20 +485,26 @@ async function main(): Promise<void> {
     return;
   }
   ensureLinux(a.root);
-  const runs: Measured[] = [];
   const say = (s: string): void => { process.stderr.write(`bench: ${s}\n`); };
+  // Each result is also printed as it comes, so a long run shows what it has so far.
+  const runs: Measured[] = [];
+  const push = runs.push.bind(runs);
+  runs.push = (...ms: Measured[]): number => {
+    for (const m of ms) say(`${m.label}: ${JSON.stringify({ ...m, label: undefined })}`);
+    return push(...ms);
+  };
   if (a.only.has('floor')) {
     say(`floor (bare parse), ${a.jobs} workers ...`);
-    runs.push(runChild('floor', a));
+    runs.push(await runChild('floor', a));
   }
   if (a.only.has('facts')) {
     // The per-file part alone (walk, pool, extraction, cache store), cold then
     // warm, to tell it apart from the whole-program stages in (b) and (c).
     const factsCache = fs.mkdtempSync(path.join(os.tmpdir(), 'lockscope-bench-facts-cache-'));
     say('(a\') facts: walk + extract + cache store, cold ...');
-    runs.push(runChild('facts', a, ['--cache-dir', factsCache], '(a\') facts, cold'));
+    runs.push(await runChild('facts', a, ['--cache-dir', factsCache], '(a\') facts, cold'));
     say('(c\') facts: warm ...');
-    runs.push(runChild('facts', a, ['--cache-dir', factsCache], '(c\') facts, warm'));
+    runs.push(await runChild('facts', a, ['--cache-dir', factsCache], '(c\') facts, warm'));
     fs.rmSync(factsCache, { recursive: true, force: true });
   }
   const wantCheck = a.only.has('cold') || a.only.has('warm');
@@ -493,7 +516,7 @@ async function main(): Promise<void> {
     } else {
       const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lockscope-bench-cache-'));
       say(`(b) lockscope check cold, cache ${cacheDir} ...`);
-      runs.push(runCheck('(b) check, cold', a, cacheDir));
+      runs.push(await runCheck('(b) check, cold', a, cacheDir));
       if (a.only.has('warm')) {
         // Change one file's content (a comment), so exactly one file misses; restore afterwards.
         const target = walkSources(a.paths.map((p) => path.join(a.root, p))).files.find((f) => f.file.endsWith('.c'));
@@ -502,7 +525,7 @@ async function main(): Promise<void> {
           try {
             fs.writeFileSync(target.abs, Buffer.concat([original, Buffer.from('\n/* lockscope bench: touched */\n')]));
             say(`(c) lockscope check warm, ${path.relative(a.root, target.abs)} changed ...`);
-            runs.push(runCheck('(c) check, warm', a, cacheDir));
+            runs.push(await runCheck('(c) check, warm', a, cacheDir));
           } finally {
             fs.writeFileSync(target.abs, original);
           }

@@ -18,8 +18,8 @@ import * as path from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { SkippedFile } from './api';
 import type { FileFacts, MacroDef } from '../extract/ir';
-import type { ApiRow, ApiTable, OpsRow } from '../kernel-api/types';
-import { contentHash, engineVersion, FactsCache, fingerprintOf, pruneCache, type CacheStats, type LookupStatus } from './cache';
+import type { ApiRow, OpsRow } from '../kernel-api/types';
+import { engineVersion, FactsCache, fingerprintOf, pruneCache, type CacheStats, type LookupStatus } from './cache';
 import { sniffContent, walkSources, type InputError, type SourceEntry, type WalkOptions } from './files';
 
 export const DEFAULT_BUDGET_MS = 10_000;
@@ -297,20 +297,6 @@ export type FactsResult =
   | { kind: 'facts'; facts?: FileFacts; json?: string; cache: LookupStatus | 'off'; stored?: boolean }
   | { kind: 'skipped'; reason: string };
 
-type ExtractEnv = { api: ApiTable; macros: ReadonlyMap<string, MacroDef> };
-type ExtractSource = (file: string, text: string, env: ExtractEnv) => Promise<FileFacts>;
-type ExtractModule = { extractSource: ExtractSource; contentHash?: (text: string) => string };
-type BuildApiTable = (rows: readonly ApiRow[], opsRows: readonly OpsRow[]) => ApiTable;
-
-function buildTableFallback(rows: readonly ApiRow[], opsRows: readonly OpsRow[]): ApiTable {
-  return {
-    byName: new Map(rows.map((r) => [r.fn, r])),
-    ops: new Map(opsRows.map((o) => [`${o.structType}.${o.field}`, o])),
-    rows,
-    opsRows,
-  };
-}
-
 /**
  * Per-file facts: read, content checks, content hash, cache lookup, and on a
  * miss the lead's extractSource (extract/extract.ts) with the environment
@@ -318,18 +304,12 @@ function buildTableFallback(rows: readonly ApiRow[], opsRows: readonly OpsRow[])
  */
 export const factsTask: TaskFactory<FileItem, FactsResult> = async (rawInit) => {
   const init = rawInit as FactsInit;
-  // Resolved at run time: extract/extract.ts and kernel-api/load.ts are the lead's modules.
-  const extractMod = require(path.join(__dirname, '../extract/extract')) as ExtractModule;
-  // FileFacts.hash is whatever extraction puts there: key the cache by the same hash.
-  const hashOf = (buf: Buffer, text: string): string => (extractMod.contentHash ? extractMod.contentHash(text) : contentHash(buf));
-  let buildApiTable: BuildApiTable = buildTableFallback;
-  try {
-    const load = require(path.join(__dirname, '../kernel-api/load')) as { buildApiTable?: BuildApiTable };
-    if (typeof load.buildApiTable === 'function') buildApiTable = load.buildApiTable;
-  } catch { /* not there yet: plain maps */ }
+  // Loaded here, in the worker, so that the main thread never loads the parser.
+  const extractMod = require('../extract/extract') as typeof import('../extract/extract');
+  const { buildApiTable } = require('../kernel-api/load') as typeof import('../kernel-api/load');
   const { getParser } = require('../syntax/parser') as typeof import('../syntax/parser');
   await getParser();
-  const env: ExtractEnv = {
+  const env: import('../extract/extract').ExtractEnv = {
     api: buildApiTable(init.env.rows, init.env.opsRows),
     macros: new Map(init.env.macros.map((m) => [m.name, m])),
   };
@@ -340,7 +320,8 @@ export const factsTask: TaskFactory<FileItem, FactsResult> = async (rawInit) => 
     const why = sniffContent(buf);
     if (why) return { kind: 'skipped', reason: why };
     const text = buf.toString('utf8');
-    const hash = hashOf(buf, text);
+    // FileFacts.hash is what extraction writes there: the cache is keyed by the same hash.
+    const hash = extractMod.contentHash(text);
     if (cache) {
       const hit = cache.lookupText(item.file, hash);
       if (hit.text !== undefined) {

@@ -13,12 +13,13 @@ import type {
 import { containerType, declaredName, functionDeclarator, siteOf, typeName } from './syntax-util';
 import { expandMacro, scanMacros } from './macros';
 import { guardKey } from '../kernel-api/load';
+import { LINUX_LEAF_CALLS } from '../kernel-api/linux';
 
 export interface ExtractEnv {
   api: ApiTable;
   /** Function-like macros from the analysed tree that wrap API calls. */
   macros: ReadonlyMap<string, MacroDef>;
-  /** API names the file itself defines (its definition wins over the row). */
+  /** Functions the file itself defines (a definition wins over an API row or a leaf entry). */
   definedHere?: ReadonlySet<string>;
 }
 
@@ -75,12 +76,12 @@ export function extractTree(tree: Tree, file: string, text: string, env: Extract
   const root = tree.rootNode;
   const index = new NodeIndex(root);
   facts.errorNodes = countErrors(root);
-  // A function this file defines is that function, even where the API table has a row of the same name.
+  // A function this file defines is that function, even where the API table or the leaf list names it.
   const defined = new Set<string>();
   for (const def of index.ofType('function_definition')) {
     const fd = def && functionDeclarator(def.childForFieldName('declarator'));
     const n = fd && declaredName(fd.childForFieldName('declarator'));
-    if (n && env.api.byName.has(n.name)) defined.add(n.name);
+    if (n) defined.add(n.name);
   }
   if (defined.size > 0) env = { ...env, definedHere: defined };
 
@@ -336,6 +337,8 @@ class NodeIndex {
 }
 
 const DECLARATIONS = new Set(['declaration']);
+const LEAF_CALLS: ReadonlySet<string> = new Set(LINUX_LEAF_CALLS);
+const ALL_CAPS = /^[A-Z][A-Z0-9_]*$/;
 const IDENTIFIER = /[A-Za-z_]\w*/g;
 
 /** Loop/switch targets for break and continue while building a function's CFG. */
@@ -909,6 +912,8 @@ class FunctionBuilder {
       this.expandMacroCall(macro, node, args);
       return;
     }
+    // Leaf helpers and unexpanded ALL-CAPS macros (register accessors, BIT(), FIELD_GET() ...) cannot be in a lock order.
+    if ((LEAF_CALLS.has(name) || ALL_CAPS.test(name)) && !this.env.definedHere?.has(name)) return;
     const literals: Record<number, boolean> = {};
     const flags: Record<number, string[]> = {};
     let anyLiteral = false;

@@ -181,3 +181,62 @@ export const LINUX_WAITABLE_FIELDS: readonly WaitableFieldRow[] = [
   { structType: 'urb', field: 'complete', what: 'urb', ctx: 'hardirq', project: P },
   { structType: 'napi_struct', field: 'poll', what: 'napi', ctx: 'softirq', project: P },
 ];
+
+/**
+ * Leaf helpers: functions and macros that take no lock that matters for lock
+ * order and wait for no other context (printing, bit and endian helpers, MMIO
+ * accessors, string and memory helpers, error-pointer helpers, list
+ * manipulation, delays). Extraction records no call event for them: they were
+ * most of all call events in drivers/ (measured over the Intel, Mellanox and
+ * Broadcom drivers) and never contribute to a summary. A driver's own
+ * definition of one of these names still counts (the file defines it).
+ */
+export const LINUX_LEAF_CALLS: readonly string[] = [
+  // printing
+  'printk', 'pr_err', 'pr_warn', 'pr_info', 'pr_debug', 'pr_notice', 'pr_crit', 'pr_alert', 'pr_emerg', 'pr_cont',
+  'pr_err_ratelimited', 'pr_warn_ratelimited', 'pr_info_ratelimited', 'pr_warn_once', 'pr_err_once', 'pr_info_once',
+  'dev_err', 'dev_warn', 'dev_info', 'dev_dbg', 'dev_notice', 'dev_crit', 'dev_alert', 'dev_emerg', 'dev_vdbg',
+  'dev_err_ratelimited', 'dev_warn_ratelimited', 'dev_info_ratelimited', 'dev_dbg_ratelimited', 'dev_err_once',
+  'dev_warn_once', 'dev_info_once', 'dev_err_probe', 'dev_printk',
+  'netdev_err', 'netdev_warn', 'netdev_info', 'netdev_dbg', 'netdev_notice', 'netdev_crit', 'netif_err', 'netif_warn',
+  'netif_info', 'netif_dbg', 'netif_notice', 'netdev_err_once', 'netdev_warn_once', 'net_ratelimit',
+  'seq_printf', 'seq_puts', 'seq_putc', 'snprintf', 'scnprintf', 'sprintf', 'vsnprintf', 'sysfs_emit', 'sysfs_emit_at',
+  'WARN', 'WARN_ON', 'WARN_ON_ONCE', 'WARN_ONCE', 'BUG', 'BUG_ON', 'BUILD_BUG_ON', 'NL_SET_ERR_MSG', 'NL_SET_ERR_MSG_MOD',
+  'NL_SET_ERR_MSG_FMT_MOD', 'trace_printk', 'print_hex_dump', 'print_hex_dump_debug',
+  // compiler and arithmetic helpers
+  'likely', 'unlikely', 'min', 'max', 'min_t', 'max_t', 'clamp', 'clamp_t', 'clamp_val', 'abs', 'DIV_ROUND_UP',
+  'ALIGN', 'ARRAY_SIZE', 'BIT', 'BIT_ULL', 'GENMASK', 'GENMASK_ULL', 'FIELD_GET', 'FIELD_PREP', 'FIELD_FIT',
+  'upper_32_bits', 'lower_32_bits', 'READ_ONCE', 'WRITE_ONCE', 'sizeof_field', 'offsetof', 'container_of',
+  'roundup', 'rounddown', 'roundup_pow_of_two', 'is_power_of_2', 'ilog2', 'fls', 'ffs', '__ffs', 'hweight32', 'hweight64',
+  // bit operations
+  'test_bit', 'set_bit', 'clear_bit', '__set_bit', '__clear_bit', 'test_and_set_bit', 'test_and_clear_bit',
+  'change_bit', 'bitmap_zero', 'bitmap_fill', 'bitmap_copy', 'find_first_bit', 'find_next_bit', 'find_first_zero_bit',
+  // endianness
+  'cpu_to_le16', 'cpu_to_le32', 'cpu_to_le64', 'le16_to_cpu', 'le32_to_cpu', 'le64_to_cpu', 'cpu_to_be16', 'cpu_to_be32',
+  'cpu_to_be64', 'be16_to_cpu', 'be32_to_cpu', 'be64_to_cpu', 'htons', 'htonl', 'ntohs', 'ntohl', 'le16_add_cpu',
+  'le32_add_cpu', 'get_unaligned_le16', 'get_unaligned_le32', 'get_unaligned_be16', 'get_unaligned_be32',
+  'put_unaligned_le16', 'put_unaligned_le32',
+  // memory and strings
+  'memcpy', 'memset', 'memcmp', 'memmove', 'memcpy_toio', 'memcpy_fromio', 'memset_io', 'strcpy', 'strncpy',
+  'strscpy', 'strlcpy', 'strlen', 'strnlen', 'strcmp', 'strncmp', 'strcat', 'strchr', 'strrchr', 'strstr', 'kstrtoint',
+  'kstrtouint', 'kstrtoul', 'kstrtol', 'kstrtou8', 'kstrtobool', 'sscanf', 'ether_addr_copy', 'eth_zero_addr',
+  'is_zero_ether_addr', 'is_valid_ether_addr', 'ether_addr_equal', 'is_multicast_ether_addr', 'eth_random_addr',
+  // MMIO and port I/O
+  'readb', 'readw', 'readl', 'readq', 'writeb', 'writew', 'writel', 'writeq', 'readl_relaxed', 'writel_relaxed',
+  'ioread8', 'ioread16', 'ioread32', 'iowrite8', 'iowrite16', 'iowrite32', 'ioread32be', 'iowrite32be', 'inb', 'outb',
+  'inw', 'outw', 'inl', 'outl', 'readl_poll_timeout', 'readl_poll_timeout_atomic',
+  // error pointers and lists
+  'ERR_PTR', 'PTR_ERR', 'IS_ERR', 'IS_ERR_OR_NULL', 'ERR_CAST', 'PTR_ERR_OR_ZERO', 'INIT_LIST_HEAD', 'list_add',
+  'list_add_tail', 'list_del', 'list_del_init', 'list_empty', 'list_move', 'list_move_tail', 'list_splice_init',
+  'list_first_entry', 'list_last_entry', 'list_entry', 'list_for_each_entry', 'list_for_each_entry_safe',
+  'list_for_each', 'list_for_each_safe', 'hlist_add_head', 'hlist_del', 'list_is_last',
+  // delays and accessors
+  'udelay', 'ndelay', 'mdelay', 'usleep_range', 'fsleep', 'cpu_relax', 'barrier', 'wmb', 'rmb', 'mb', 'smp_wmb',
+  'smp_rmb', 'smp_mb', 'dma_wmb', 'dma_rmb', 'netdev_priv', 'pci_get_drvdata', 'dev_get_drvdata', 'platform_get_drvdata',
+  'i2c_get_clientdata', 'spi_get_drvdata', 'dev_name', 'netdev_name', 'pci_name', 'jiffies_to_msecs', 'msecs_to_jiffies',
+  'usecs_to_jiffies', 'time_after', 'time_before', 'time_after_eq', 'time_before_eq', 'ktime_get', 'ktime_get_ns',
+  'skb_shinfo', 'skb_headlen', 'skb_tail_pointer', 'skb_put', 'skb_reserve', 'skb_pull', 'skb_push', 'atomic_read',
+  'atomic_set', 'atomic_inc', 'atomic_dec', 'atomic_add', 'atomic_sub', 'atomic_inc_return', 'atomic_dec_and_test',
+  'spin_lock_init', 'mutex_init', 'init_rwsem', 'rwlock_init', 'raw_spin_lock_init', 'init_completion',
+  'init_waitqueue_head', 'sema_init',
+];

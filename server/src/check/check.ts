@@ -7,6 +7,7 @@ import type { RelatedStep, RuleId } from '../report/finding';
 import type { SimHandler, SimOp, SimProgram, SimThread } from '../simulate/types';
 import type { EntryModel, EntryPoint } from '../graph/entries';
 import { nearest } from '../graph/link';
+import { stronglyConnected } from '../graph/scc';
 import * as path from 'node:path';
 import { conflicts, lastStep, refKey, steps, type AcqFact, type OrderFact, type Step, type Summaries } from '../summarize/summarize';
 
@@ -253,51 +254,12 @@ function shortestPath(
   return undefined;
 }
 
-/** Strongly connected components of the class graph (iterative Tarjan): class -> component number. */
+/** Class -> the number of its strongly connected component in the class graph. */
 function classComponents(adj: Map<string, Set<string>>): Map<string, number> {
-  const index = new Map<string, number>();
-  const low = new Map<string, number>();
-  const onStack = new Set<string>();
-  const stack: string[] = [];
   const comp = new Map<string, number>();
-  let next = 0;
-  let count = 0;
-  for (const root of adj.keys()) {
-    if (index.has(root)) continue;
-    const frames: Array<{ v: string; it: Iterator<string> }> = [];
-    const enter = (v: string): void => {
-      index.set(v, next);
-      low.set(v, next++);
-      stack.push(v);
-      onStack.add(v);
-      frames.push({ v, it: (adj.get(v) ?? new Set<string>()).values() });
-    };
-    enter(root);
-    while (frames.length > 0) {
-      const f = frames[frames.length - 1];
-      const step = f.it.next();
-      if (!step.done) {
-        const w = step.value;
-        if (!index.has(w)) enter(w);
-        else if (onStack.has(w)) low.set(f.v, Math.min(low.get(f.v)!, index.get(w)!));
-        continue;
-      }
-      frames.pop();
-      if (frames.length > 0) {
-        const parent = frames[frames.length - 1].v;
-        low.set(parent, Math.min(low.get(parent)!, low.get(f.v)!));
-      }
-      if (low.get(f.v) === index.get(f.v)) {
-        let w: string;
-        do {
-          w = stack.pop()!;
-          onStack.delete(w);
-          comp.set(w, count);
-        } while (w !== f.v);
-        count++;
-      }
-    }
-  }
+  stronglyConnected(adj.keys(), (v) => adj.get(v) ?? []).forEach((members, i) => {
+    for (const m of members) comp.set(m, i);
+  });
   return comp;
 }
 

@@ -2,6 +2,7 @@
 // Types only (no runtime code, no LSP library imports): the VS Code client
 // imports this file with `import type`, other editors read it as the spec.
 // Positions here are LSP positions: 0-based line, UTF-16 character.
+import type { JsonFinding } from '../report/json';
 
 /** Server → client notification: indexing state and finding count for a status bar. */
 export type StatusMethod = 'lockscope/status';
@@ -121,19 +122,7 @@ export interface CheckPatchArgs {
 }
 
 /** A finding in the JSON shape of `lockscope check --format json` (1-based line and column). */
-export interface PatchFindingJson {
-  id: string;
-  rule: string;
-  severity: string;
-  confirmed: boolean;
-  reason?: string;
-  message: string;
-  locks: string[];
-  functions: string[];
-  location: { file: string; line: number; column: number };
-  related: Array<{ file: string; line: number; column: number; message: string }>;
-  witness?: Array<{ cpu: number; context: string; action: string; lock?: string; handler?: string; function: string; file: string; line: number; column: number; blocked?: boolean }>;
-}
+export type PatchFindingJson = Omit<JsonFinding, 'suppressed'>;
 
 export interface PatchFinding extends PatchFindingJson {
   /** The location in a client's terms. */

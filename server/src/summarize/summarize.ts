@@ -7,6 +7,7 @@
 import type { FunctionIR, LockEvent, Site } from '../extract/ir';
 import type { LockMode, WaitKind } from '../kernel-api/types';
 import { mapInstance, type LockRef, type Program } from '../graph/link';
+import { stronglyConnected } from '../graph/scc';
 import { CancelledError, type CancellationToken } from '../engine/api';
 
 /** One step of a path through the code: what happened where, in which function. */
@@ -251,7 +252,7 @@ export function summarize(program: Program, token?: CancellationToken, memo?: Su
     memo.byKey.set(key, { fn, summary, outputs, version, signature, calleeVersions: used });
   };
 
-  for (const scc of stronglyConnected(program.functions, out.calls)) {
+  for (const scc of stronglyConnected(program.functions, (fn) => out.calls.get(fn) ?? [])) {
     if (token?.isCancellationRequested) throw new CancelledError();
     const recursive = scc.length > 1 || out.calls.get(scc[0])?.has(scc[0]);
     if (!recursive && memo) {
@@ -637,52 +638,3 @@ function mapRef(r: LockRef, args: import('../extract/ir').AccessPath[], program:
   return program.lockRef(arg, caller);
 }
 
-/** Tarjan's algorithm, iterative (a 1,000-function recursion must not overflow the stack); callees first. */
-export function stronglyConnected(fns: readonly FunctionIR[], calls: Map<FunctionIR, Set<FunctionIR>>): FunctionIR[][] {
-  const index = new Map<FunctionIR, number>();
-  const low = new Map<FunctionIR, number>();
-  const onStack = new Set<FunctionIR>();
-  const stack: FunctionIR[] = [];
-  const result: FunctionIR[][] = [];
-  let next = 0;
-  for (const root of fns) {
-    if (index.has(root)) continue;
-    const frames: Array<{ fn: FunctionIR; it: Iterator<FunctionIR> }> = [];
-    const enter = (fn: FunctionIR): void => {
-      index.set(fn, next);
-      low.set(fn, next);
-      next++;
-      stack.push(fn);
-      onStack.add(fn);
-      frames.push({ fn, it: (calls.get(fn) ?? new Set()).values() });
-    };
-    enter(root);
-    while (frames.length > 0) {
-      const frame = frames[frames.length - 1];
-      const n = frame.it.next();
-      if (!n.done) {
-        const w = n.value;
-        if (!index.has(w)) enter(w);
-        else if (onStack.has(w)) low.set(frame.fn, Math.min(low.get(frame.fn)!, index.get(w)!));
-        continue;
-      }
-      frames.pop();
-      const v = frame.fn;
-      if (frames.length > 0) {
-        const parent = frames[frames.length - 1].fn;
-        low.set(parent, Math.min(low.get(parent)!, low.get(v)!));
-      }
-      if (low.get(v) === index.get(v)) {
-        const scc: FunctionIR[] = [];
-        let w: FunctionIR;
-        do {
-          w = stack.pop()!;
-          onStack.delete(w);
-          scc.push(w);
-        } while (w !== v);
-        result.push(scc);
-      }
-    }
-  }
-  return result;
-}

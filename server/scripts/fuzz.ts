@@ -634,7 +634,9 @@ async function runProperty<T>(name: string, arb: fc.Arbitrary<T>, body: (v: T) =
 export const TARGETS: readonly FuzzTarget[] = [
   {
     name: 'c-extract',
-    caseMs: 5_000,
+    // The pool's per-file budget: tree-sitter's error recovery alone can take 2-6 s on 18 KB of
+    // unbalanced C (LOCKSCOPE_FUZZ_SEED=777, case 487), so anything under the budget is accepted.
+    caseMs: 10_000,
     async run(opts) {
       const env = await extractEnv();
       const bound = opts.caseMs ?? this.caseMs;

@@ -116,7 +116,16 @@ function fnLabel(name: string): string {
   return `${name}()`;
 }
 
-export function check(summaries: Summaries, model: EntryModel, limits: CheckLimits = DEFAULT_LIMITS): Candidate[] {
+/** What the rules' bounds cut: cycle searches stopped by their work budget, candidates past a rule's cap. */
+export interface CheckCuts {
+  cycleSearchesCut: number;
+  candidatesCut: number;
+}
+
+export function check(
+  summaries: Summaries, model: EntryModel, limits: CheckLimits = DEFAULT_LIMITS,
+  cuts: CheckCuts = { cycleSearchesCut: 0, candidatesCut: 0 },
+): Candidate[] {
   const out: Candidate[] = [];
   const seen = new Set<string>();
   const push = (c: Candidate): void => {
@@ -124,15 +133,16 @@ export function check(summaries: Summaries, model: EntryModel, limits: CheckLimi
     seen.add(c.key);
     out.push(c);
   };
+
   const marks = usageMarks(model, summaries);
-  waitUnderLock(summaries, model, push, limits);
-  lockOrderInversion(summaries, model, push, limits);
-  irqInversion(summaries, model, marks, push, limits);
+  waitUnderLock(summaries, model, push, limits, cuts);
+  lockOrderInversion(summaries, model, push, limits, cuts);
+  irqInversion(summaries, model, marks, push, limits, cuts);
   recursiveLock(summaries, model, push);
   return out;
 }
 
-function waitUnderLock(summaries: Summaries, model: EntryModel, push: (c: Candidate) => void, limits: CheckLimits): void {
+function waitUnderLock(summaries: Summaries, model: EntryModel, push: (c: Candidate) => void, limits: CheckLimits, cuts: CheckCuts): void {
   let n = 0;
   for (const w of summaries.waitsUnderLock) {
     // By key class where both sides name one, else by the file of the wait call; the nearest driver's handlers only.
@@ -143,7 +153,7 @@ function waitUnderLock(summaries: Summaries, model: EntryModel, push: (c: Candid
       const hs = summaries.byFn.get(h.fn);
       const acq = hs?.acquires.find((a) => 'cls' in a.lock && a.lock.cls === w.held.cls && !a.try && conflicts(a.mode, w.held.mode));
       if (!acq) continue;
-      if (++n > limits.maxCandidatesPerRule) return;
+      if (++n > limits.maxCandidatesPerRule) { cuts.candidatesCut++; return; }
       const waitStep = lastStep(w.wait.chain);
       const handlerName = h.fn.name;
       const kind = h.what === 'irq' ? `${h.ctx === 'process' ? 'threaded irq' : 'irq'} handler` : `${h.what} callback`;
@@ -170,7 +180,7 @@ function waitUnderLock(summaries: Summaries, model: EntryModel, push: (c: Candid
   }
 }
 
-function lockOrderInversion(summaries: Summaries, model: EntryModel, push: (c: Candidate) => void, limits: CheckLimits): void {
+function lockOrderInversion(summaries: Summaries, model: EntryModel, push: (c: Candidate) => void, limits: CheckLimits, cuts: CheckCuts): void {
   // The class graph; the proof of each edge prefers runtime code over init-only code.
   const proofs = new Map<string, OrderFact>();
   const adj = new Map<string, Set<string>>();
@@ -191,12 +201,13 @@ function lockOrderInversion(summaries: Summaries, model: EntryModel, push: (c: C
       if (component.get(from) !== component.get(to)) continue;
       // Shortest path back from `to` to `from` closes the shortest cycle through this edge.
       const back = shortestPath(adj, to, from, limits.maxCycleLength - 1, component);
-      if (!back) continue;
+      if (back === 'cut') cuts.cycleSearchesCut++;
+      if (!back || back === 'cut') continue;
       const cycle = rotateToSmallest([from, ...back.slice(0, -1)]);
       const canon = cycle.join(' -> ');
       if (seenCycles.has(canon)) continue;
       seenCycles.add(canon);
-      if (++n > limits.maxCandidatesPerRule) return;
+      if (++n > limits.maxCandidatesPerRule) { cuts.candidatesCut++; return; }
       const edges = cycle.map((c, i) => proofs.get(`${c}\0${cycle[(i + 1) % cycle.length]}`)!);
       const threads = edges.map((e) => threadFor(e.fn, model, [
         acquireOp(e.from, e.fromMode, steps(e.fromChain), { irq: e.fromIrqEffect ?? (e.fromIrq ? 'save' : undefined) }),
@@ -228,7 +239,7 @@ const CYCLE_SEARCH_BUDGET = 20_000;
 
 function shortestPath(
   adj: Map<string, Set<string>>, start: string, goal: string, maxEdges: number, component: Map<string, number>,
-): string[] | undefined {
+): string[] | 'cut' | undefined {
   if (start === goal) return [start];
   const scc = component.get(start);
   const prev = new Map<string, string>([[start, '']]);
@@ -238,7 +249,7 @@ function shortestPath(
     const nextFrontier: string[] = [];
     for (const v of frontier) {
       for (const w of adj.get(v) ?? []) {
-        if (++work > CYCLE_SEARCH_BUDGET) return undefined;
+        if (++work > CYCLE_SEARCH_BUDGET) return 'cut';
         if (prev.has(w) || component.get(w) !== scc) continue;
         prev.set(w, v);
         if (w === goal) {
@@ -271,7 +282,7 @@ function rotateToSmallest(cycle: string[]): string[] {
 }
 
 function irqInversion(
-  summaries: Summaries, model: EntryModel, marks: UsageMarks, push: (c: Candidate) => void, limits: CheckLimits,
+  summaries: Summaries, model: EntryModel, marks: UsageMarks, push: (c: Candidate) => void, limits: CheckLimits, cuts: CheckCuts,
 ): void {
   let n = 0;
   const pairs: Array<[Map<string, Usage>, Map<string, Usage>, 'hardirq' | 'softirq']> = [
@@ -283,7 +294,7 @@ function irqInversion(
     for (const [cls, used] of usedIn) {
       const en = enabled.get(cls);
       if (!en || !conflicts(used.acq.mode, en.acq.mode)) continue;
-      if (++n > limits.maxCandidatesPerRule) return;
+      if (++n > limits.maxCandidatesPerRule) { cuts.candidatesCut++; return; }
       const enabledWord = ctx === 'hardirq' ? 'interrupts' : 'bottom halves';
       const where = lastStep(en.acq.chain);
       push({
@@ -310,7 +321,7 @@ function irqInversion(
     const safe = marks.usedInHardirq.get(o.from);
     const unsafe = marks.enabledHardirq.get(o.to);
     if (!safe || !unsafe || o.from === o.to || marks.usedInHardirq.has(o.to)) continue;
-    if (++n > limits.maxCandidatesPerRule) return;
+    if (++n > limits.maxCandidatesPerRule) { cuts.candidatesCut++; return; }
     const where = lastStep(unsafe.acq.chain);
     push({
       rule: 'irq-inversion',

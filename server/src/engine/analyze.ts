@@ -77,7 +77,8 @@ export function analyzeFacts(
   const program = new Program(facts, core);
   const summaries = summarize(program, opts.token, opts.summaryMemo);
   const model = findEntries(program, summaries, api, core);
-  const candidates = check(summaries, model);
+  const checkCuts = { cycleSearchesCut: 0, candidatesCut: 0 };
+  const candidates = check(summaries, model, undefined, checkCuts);
 
   const bounds: SimBounds = { ...DEFAULT_BOUNDS, ...config.simulator, ...opts.bounds };
   const simStart = Date.now();
@@ -116,7 +117,7 @@ export function analyzeFacts(
     findings,
     stats: {
       files: facts.length - core.size,
-      functions: program.functions.length,
+      functions: program.functions.filter((fn) => !core.has(fn.file)).length,
       lockSites: facts.reduce((n, f) => n + f.lockSites, 0),
       durationMs: Date.now() - started,
       candidates: candidates.length,
@@ -125,6 +126,7 @@ export function analyzeFacts(
       orderEdges: new Set(summaries.orders.map((o) => `${o.from}\0${o.to}`)).size,
       pointerCalls: summaries.pointerCalls,
       contexts: contextStats(program, model),
+      cuts: { ...summaries.cuts, ...checkCuts },
     },
     skipped,
     facts,

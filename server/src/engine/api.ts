@@ -57,6 +57,10 @@ export interface AnalysisStats {
   pointerCalls: { total: number; resolved: number };
   /** Functions given a non-process context, by what gave it (registration, ops table, annotation). */
   contexts: { functions: number; nonProcess: number; bySource: Record<string, number> };
+  /** What the analysis bounds cut (all zero when nothing was). */
+  cuts: {
+    statesDropped: number; factsDropped: number; recursionUnconverged: number; cycleSearchesCut: number; candidatesCut: number;
+  };
 }
 
 /** One edge of the lock order graph: `from` held while `to` acquired, with where. */

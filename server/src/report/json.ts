@@ -61,6 +61,7 @@ export function renderJson(result: AnalysisResult): string {
       orderEdges: result.stats.orderEdges,
       pointerCalls: result.stats.pointerCalls,
       contexts: result.stats.contexts,
+      cuts: result.stats.cuts,
     },
     skipped: result.skipped,
   }, null, 2)}\n`;

@@ -18,11 +18,23 @@ export function countByRule(findings: readonly Finding[]): string {
   return parts.length > 0 ? ` (${parts.join(', ')})` : '';
 }
 
+/** The analysis bounds that cut something, said in the summary line (see docs/limits.md). */
+function cutText(c: AnalysisResult['stats']['cuts']): string {
+  const parts = [
+    c.statesDropped > 0 ? `${c.statesDropped} path states` : '',
+    c.factsDropped > 0 ? `${c.factsDropped} summary facts` : '',
+    c.recursionUnconverged > 0 ? `${c.recursionUnconverged} recursion cycles before a fixpoint` : '',
+    c.cycleSearchesCut > 0 ? `${c.cycleSearchesCut} cycle searches` : '',
+    c.candidatesCut > 0 ? `${c.candidatesCut} candidates` : '',
+  ].filter((p) => p.length > 0);
+  return parts.length > 0 ? `; bounds cut ${parts.join(', ')}` : '';
+}
+
 export function renderText(result: AnalysisResult): string {
   const out = result.findings.map(renderFindingText);
   const s = result.stats;
   const n = result.findings.length;
   const skipped = result.skipped.length > 0 ? `, ${result.skipped.length} skipped` : '';
-  out.push(`lockscope: ${n} finding${n === 1 ? '' : 's'}${countByRule(result.findings)} in ${s.files} files${skipped}, ${s.functions} functions, ${s.lockSites} lock sites, ${s.durationMs} ms`);
+  out.push(`lockscope: ${n} finding${n === 1 ? '' : 's'}${countByRule(result.findings)} in ${s.files} files${skipped}, ${s.functions} functions, ${s.lockSites} lock sites, ${s.durationMs} ms${cutText(s.cuts)}`);
   return `${out.join('\n')}\n`;
 }

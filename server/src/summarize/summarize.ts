@@ -140,6 +140,8 @@ export interface Summaries {
   pointerCalls: { resolved: number; total: number };
   /** Every direct lock call with its class and the classes held there (for hover). */
   lockSites: Map<string, { fn: FunctionIR; site: Site; cls: string; api: string; held: Set<string> }>;
+  /** What the bounds cut: path states dropped at a block, facts past a summary's cap, recursions cut before a fixpoint. */
+  cuts: { statesDropped: number; factsDropped: number; recursionUnconverged: number };
 }
 
 const MAX_STATES_PER_BLOCK = 8;
@@ -208,6 +210,7 @@ export function summarize(program: Program, token?: CancellationToken, memo?: Su
   const out: Summaries = {
     byFn: new Map(), orders: [], waitsUnderLock: [], recursions: [], calls: new Map(),
     pointerCalls: { resolved: 0, total: 0 }, lockSites: new Map(),
+    cuts: { statesDropped: 0, factsDropped: 0, recursionUnconverged: 0 },
   };
   const targetsOf = new Map<LockEvent, FunctionIR[]>();
   for (const fn of program.functions) {
@@ -272,8 +275,9 @@ export function summarize(program: Program, token?: CancellationToken, memo?: Su
     }
     // Inside a recursion cycle, iterate until no summary grows (bounded); the last round's facts count.
     const last = new Map<FunctionIR, FunctionOutputs>();
+    let changed = false;
     for (let round = 0; round < (recursive ? 4 : 1); round++) {
-      let changed = false;
+      changed = false;
       for (const fn of scc) {
         const before = out.byFn.get(fn);
         const { summary, outputs } = summarizeFunction(fn, program, out, targetsOf);
@@ -284,6 +288,7 @@ export function summarize(program: Program, token?: CancellationToken, memo?: Su
       }
       if (!changed) break;
     }
+    if (recursive && changed) out.cuts.recursionUnconverged++;
     for (const fn of scc) record(fn, out.byFn.get(fn)!, last.get(fn)!, recursive || !memo ? '' : calleeVersions(fn));
   }
   return out;
@@ -295,9 +300,13 @@ interface FunctionOutputs {
   waitsUnderLock: WaitUnderLockFact[];
   recursions: RecursionFact[];
   lockSites: Array<{ key: string; fn: FunctionIR; site: Site; cls: string; api: string; held: string[] }>;
+  statesDropped: number;
+  factsDropped: number;
 }
 
 function emit(out: Summaries, o: FunctionOutputs): void {
+  out.cuts.statesDropped += o.statesDropped;
+  out.cuts.factsDropped += o.factsDropped;
   out.orders.push(...o.orders);
   out.waitsUnderLock.push(...o.waitsUnderLock);
   out.recursions.push(...o.recursions);
@@ -357,7 +366,7 @@ function summarizeFunction(
   fn: FunctionIR, program: Program, out: Summaries, targetsOf: Map<LockEvent, FunctionIR[]>,
 ): { summary: FunctionSummary; outputs: FunctionOutputs } {
   // Facts are deduplicated within the function; each function's facts are its own (and memoized with it).
-  const outputs: FunctionOutputs = { orders: [], waitsUnderLock: [], recursions: [], lockSites: [] };
+  const outputs: FunctionOutputs = { orders: [], waitsUnderLock: [], recursions: [], lockSites: [], statesDropped: 0, factsDropped: 0 };
   const seen = { seenOrders: new Set<string>(), seenWaits: new Set<string>(), seenRec: new Set<string>() };
   const applied = new Set<string>();
   const acquires = new Map<string, AcqFact>();
@@ -369,7 +378,9 @@ function summarizeFunction(
   const addAcq = (a: AcqFact): void => {
     if ('local' in a.lock && a.lock.local) return; // meaningless to callers
     const key = `${refKey(a.lock)}|${a.mode}|${a.irqOff}|${a.bhOff}|${a.try ?? false}|${a.subclass ?? ''}`;
-    if (!acquires.has(key) && acquires.size < MAX_FACTS) acquires.set(key, a);
+    if (acquires.has(key)) return;
+    if (acquires.size < MAX_FACTS) acquires.set(key, a);
+    else outputs.factsDropped++;
   };
 
   /** A lock acquisition (direct or through a callee) in state s. */
@@ -571,7 +582,11 @@ function summarizeFunction(
       for (const succ of block.succ) {
         const k = stateKey(s);
         const at = statesAt[succ];
-        if (at.has(k) || at.size >= MAX_STATES_PER_BLOCK) continue;
+        if (at.has(k)) continue;
+        if (at.size >= MAX_STATES_PER_BLOCK) {
+          outputs.statesDropped++;
+          continue;
+        }
         at.set(k, cloneState(s));
         work.push(succ);
       }

@@ -408,7 +408,9 @@ export const LINUX_OPS_ROWS: readonly OpsRow[] = [
   ...ops('net_device_ops', ['ndo_start_xmit'], 'softirq', 'dev_hard_start_xmit (__dev_queue_xmit, sch_direct_xmit)',
     ['netdev_queue._xmit_lock'], { bhOff: true }),
   // also reached from softirq (multicast joins from timers), always under the address lock with bh off
-  ...ops('net_device_ops', ['ndo_set_rx_mode'], 'softirq', '__dev_set_rx_mode (dev_set_rx_mode)', ['net_device.addr_list_lock'], { bhOff: true }),
+  // __dev_set_rx_mode() runs under netif_addr_lock_bh(): process context with bottom halves off, not softirq
+  // (lockdep counts softirq usage only in softirq context).
+  ...ops('net_device_ops', ['ndo_set_rx_mode'], 'process', '__dev_set_rx_mode (dev_set_rx_mode)', ['net_device.addr_list_lock'], { bhOff: true }),
   ...ops('net_device_ops', ['ndo_tx_timeout'], 'softirq', 'dev_watchdog (timer)', ['net_device.tx_global_lock'], { bhOff: true }),
   // called under rcu_read_lock from /proc/net/dev and by stacked devices: must not sleep (not expressible yet)
   ...ops('net_device_ops', ['ndo_get_stats64'], 'process', 'dev_get_stats'),

@@ -420,12 +420,23 @@ export async function collectFacts(inputs: readonly string[], opts: CollectOptio
   const items: FileItem[] = walk.files.map((f: SourceEntry) => ({ file: f.file, abs: f.abs }));
   const t1 = performance.now();
   let done = 0;
-  let outcomes: PoolOutcome<FactsResult>[];
+  let outcomes: PoolOutcome<FactsResult>[] = [];
+  const unreadable = new Map<number, string>();
   try {
     // Parse JSON-transferred facts as they arrive, overlapping the workers, and drop the text.
-    outcomes = items.length === 0 ? [] : await pool.run(items, (_i, o) => {
+    outcomes = items.length === 0 ? [] : await pool.run(items, (i, o) => {
       if (o.ok && o.value.kind === 'facts' && o.value.json !== undefined && o.value.facts === undefined) {
-        o.value = { ...o.value, facts: JSON.parse(o.value.json) as FileFacts, json: undefined };
+        try {
+          const parsed = JSON.parse(o.value.json) as FileFacts;
+          if (!parsed || parsed.file !== items[i].file) throw new Error(`facts name ${parsed?.file}`);
+          o.value = { ...o.value, facts: parsed, json: undefined };
+        } catch (err) {
+          // Never trusted, never fatal: the file is reported and the run goes on.
+          unreadable.set(i, `facts unreadable: ${(err as Error).message}`);
+          o.value = { kind: 'skipped', reason: '' };
+          opts.onProgress?.(++done, items.length);
+          return;
+        }
       }
       // Parsing gives every site its own copy of the path: share one string per file.
       if (o.ok && o.value.kind === 'facts' && o.value.facts) internSiteFiles(o.value.facts);
@@ -440,6 +451,11 @@ export async function collectFacts(inputs: readonly string[], opts: CollectOptio
   const cache = { hits: 0, misses: 0, corrupt: 0, writes: 0, writeErrors: 0 };
   outcomes.forEach((o, i) => {
     const file = items[i].file;
+    const broken = unreadable.get(i);
+    if (broken !== undefined) {
+      skipped.push({ file, reason: `internal error: ${broken}` });
+      return;
+    }
     if (!o.ok) {
       skipped.push({ file, reason: o.reason === 'error' ? `internal error: ${o.message}` : `${o.reason}: ${o.message}` });
       return;
@@ -454,7 +470,8 @@ export async function collectFacts(inputs: readonly string[], opts: CollectOptio
     else if (r.cache === 'corrupt') { cache.corrupt++; cache.misses++; }
     if (r.stored === true) cache.writes++;
     else if (r.stored === false) cache.writeErrors++;
-    facts.push(r.facts ?? (JSON.parse(r.json!) as FileFacts));
+    if (r.facts) facts.push(r.facts);
+    else skipped.push({ file, reason: 'internal error: no facts returned' });
   });
   return {
     facts,

@@ -36,21 +36,32 @@ interface Usage {
   acq: AcqFact;
 }
 
+/** Per class, the usages found: one per entry file (the shortest path there), at most MAX_USAGES. */
 interface UsageMarks {
-  usedInHardirq: Map<string, Usage>;
-  usedInSoftirq: Map<string, Usage>;
-  enabledHardirq: Map<string, Usage>;
-  enabledSoftirq: Map<string, Usage>;
+  usedInHardirq: Map<string, Usage[]>;
+  usedInSoftirq: Map<string, Usage[]>;
+  enabledHardirq: Map<string, Usage[]>;
+  enabledSoftirq: Map<string, Usage[]>;
 }
+
+const MAX_USAGES = 64;
+
+const SPINNING: ReadonlySet<LockMode> = new Set<LockMode>(['spin', 'read', 'write', 'recursive']);
 
 export function usageMarks(model: EntryModel, summaries: Summaries): UsageMarks {
   const marks: UsageMarks = {
     usedInHardirq: new Map(), usedInSoftirq: new Map(), enabledHardirq: new Map(), enabledSoftirq: new Map(),
   };
-  const mark = (m: Map<string, Usage>, cls: string, u: Usage): void => {
-    const prev = m.get(cls);
+  const mark = (m: Map<string, Usage[]>, cls: string, u: Usage): void => {
+    const list = m.get(cls) ?? [];
+    const i = list.findIndex((x) => x.entry.fn.file === u.entry.fn.file);
     // Prefer the shortest path: it is the one a reader checks first.
-    if (!prev || prev.acq.chain.len > u.acq.chain.len) m.set(cls, u);
+    if (i >= 0) {
+      if (list[i].acq.chain.len > u.acq.chain.len) list[i] = u;
+    } else if (list.length < MAX_USAGES) {
+      list.push(u);
+    }
+    m.set(cls, list);
   };
   for (const entry of model.entries) {
     const s = summaries.byFn.get(entry.fn);
@@ -61,6 +72,8 @@ export function usageMarks(model: EntryModel, summaries: Summaries): UsageMarks 
       const irqOff = entry.irqOff || acq.irqOff;
       const bhOff = entry.bhOff || acq.bhOff;
       const u = { entry, acq };
+      // Interrupt-safety is about spinning locks: a sleeping lock is never legitimately taken in irq context.
+      if (!SPINNING.has(acq.mode)) continue;
       if (entry.ctx === 'hardirq') {
         if (!acq.try) mark(marks.usedInHardirq, cls, u);
         continue;
@@ -112,6 +125,19 @@ function sameModule(a: string, b: string): boolean {
   return da === db || da.startsWith(`${db}${path.sep}`) || db.startsWith(`${da}${path.sep}`);
 }
 
+/**
+ * Whether two usages of a class can be the same object: a global lock always;
+ * a field lock when both are in one file, or in one driver directory and the
+ * struct is the driver's own. Two drivers' `uart_port.lock`s are one lockdep
+ * class but never one lock.
+ */
+function sameObjectPossible(model: EntryModel, cls: string, a: string, b: string): boolean {
+  if (a === b) return true;
+  if (!cls.includes('.') || cls.includes(':')) return true;
+  const type = cls.slice(0, cls.lastIndexOf('.')).replace(/@.*$/, '');
+  return sameModule(a, b) && model.isLocalType(type, a);
+}
+
 function fnLabel(name: string): string {
   return `${name}()`;
 }
@@ -145,10 +171,13 @@ export function check(
 function waitUnderLock(summaries: Summaries, model: EntryModel, push: (c: Candidate) => void, limits: CheckLimits, cuts: CheckCuts): void {
   let n = 0;
   for (const w of summaries.waitsUnderLock) {
-    // By key class where both sides name one, else by the file of the wait call; the nearest driver's handlers only.
-    const bound = nearest((model.handlersByKind.get(w.wait.what) ?? []).filter((h) => h.what === w.wait.what
-      && (h.key && w.wait.key ? h.key === w.wait.key : h.keyFile === w.wait.file)), w.wait.file, (h) => h.fn.file)
-      .filter((h) => sameModule(h.fn.file, w.wait.file));
+    if (model.coreFiles.has(w.fn.file)) continue;
+    // In the wait's own file by key (or by file where a key is unknown); in another file of the
+    // driver only by a key naming the driver's own object (a core struct's field names every driver's).
+    const sameKey = (h: EntryPoint): boolean => h.key !== undefined && h.key === w.wait.key;
+    const bound = nearest((model.handlersByKind.get(w.wait.what) ?? []).filter((h) =>
+      (h.keyFile === w.wait.file && (sameKey(h) || !h.key || !w.wait.key))
+      || (h.keyLocal && sameKey(h) && sameModule(h.keyFile ?? h.fn.file, w.wait.file))), w.wait.file, (h) => h.fn.file);
     for (const h of bound) {
       const hs = summaries.byFn.get(h.fn);
       const acq = hs?.acquires.find((a) => 'cls' in a.lock && a.lock.cls === w.held.cls && !a.try && conflicts(a.mode, w.held.mode));
@@ -185,6 +214,7 @@ function lockOrderInversion(summaries: Summaries, model: EntryModel, push: (c: C
   const proofs = new Map<string, OrderFact>();
   const adj = new Map<string, Set<string>>();
   for (const o of summaries.orders) {
+    if (model.coreFiles.has(o.fn.file)) continue; // the core's own orders are its business, and modelled coarsely
     const k = `${o.from}\0${o.to}`;
     const prev = proofs.get(k);
     if (!prev || (model.initPhase.has(prev.fn) && !model.initPhase.has(o.fn))) proofs.set(k, o);
@@ -209,6 +239,8 @@ function lockOrderInversion(summaries: Summaries, model: EntryModel, push: (c: C
       seenCycles.add(canon);
       if (++n > limits.maxCandidatesPerRule) { cuts.candidatesCut++; return; }
       const edges = cycle.map((c, i) => proofs.get(`${c}\0${cycle[(i + 1) % cycle.length]}`)!);
+      // At each class the two edges meeting there must be able to hold one object (two drivers' uart_port.lock are two).
+      if (!cycle.every((cls, i) => sameObjectPossible(model, cls, edges[(i + edges.length - 1) % edges.length].fn.file, edges[i].fn.file))) continue;
       const threads = edges.map((e) => threadFor(e.fn, model, [
         acquireOp(e.from, e.fromMode, steps(e.fromChain), { irq: e.fromIrqEffect ?? (e.fromIrq ? 'save' : undefined) }),
         acquireOp(e.to, e.toMode, steps(e.toChain)),
@@ -281,46 +313,59 @@ function rotateToSmallest(cycle: string[]): string[] {
   return [...cycle.slice(best), ...cycle.slice(0, best)];
 }
 
+function pushIrqInversion(
+  push: (c: Candidate) => void, model: EntryModel, cls: string, ctx: 'hardirq' | 'softirq', used: Usage, en: Usage,
+): void {
+  const enabledWord = ctx === 'hardirq' ? 'interrupts' : 'bottom halves';
+  const where = lastStep(en.acq.chain);
+  push({
+    rule: 'irq-inversion',
+    key: `irq-inversion|${ctx}|${cls}|${en.entry.fn.name}|${used.entry.fn.name}`,
+    locks: [cls],
+    functions: [en.entry.fn.name, used.entry.fn.name],
+    message: `${cls} is taken in ${ctx} context by ${fnLabel(used.entry.fn.name)} and with ${enabledWord} enabled by ${fnLabel(where.fn)}; ${ctx === 'hardirq' ? 'an interrupt' : 'a softirq'} on that CPU deadlocks`,
+    primary: where.site,
+    related: [
+      ...stepsToRelated(steps(en.acq.chain), `${cls} taken with ${enabledWord} enabled: `),
+      ...stepsToRelated(steps(used.acq.chain), `${cls} taken in ${ctx} context: `),
+      { ...used.entry.fn.site, message: `${used.entry.fn.name} runs in ${ctx} context: ${used.entry.why}` },
+    ],
+    program: {
+      threads: [{ ...threadFor(en.entry.fn, model, [acquireOp(cls, en.acq.mode, steps(en.acq.chain), { try: en.acq.try }), releaseOp(cls, steps(en.acq.chain))]), ctx: 'process', irqOff: false, bhOff: false }],
+      handlers: [handlerFor(used.entry, [acquireOp(cls, used.acq.mode, steps(used.acq.chain)), releaseOp(cls, steps(used.acq.chain))])],
+    },
+  });
+}
+
 function irqInversion(
   summaries: Summaries, model: EntryModel, marks: UsageMarks, push: (c: Candidate) => void, limits: CheckLimits, cuts: CheckCuts,
 ): void {
   let n = 0;
-  const pairs: Array<[Map<string, Usage>, Map<string, Usage>, 'hardirq' | 'softirq']> = [
+  const pairs: Array<[Map<string, Usage[]>, Map<string, Usage[]>, 'hardirq' | 'softirq']> = [
     [marks.usedInHardirq, marks.enabledHardirq, 'hardirq'],
     [marks.usedInSoftirq, marks.enabledSoftirq, 'softirq'],
   ];
-  // Inconsistent lock state: taken in irq context and elsewhere with that context enabled.
+  // Inconsistent lock state: taken in irq context and elsewhere with that context enabled, on one object.
   for (const [usedIn, enabled, ctx] of pairs) {
-    for (const [cls, used] of usedIn) {
-      const en = enabled.get(cls);
-      if (!en || !conflicts(used.acq.mode, en.acq.mode)) continue;
-      if (++n > limits.maxCandidatesPerRule) { cuts.candidatesCut++; return; }
-      const enabledWord = ctx === 'hardirq' ? 'interrupts' : 'bottom halves';
-      const where = lastStep(en.acq.chain);
-      push({
-        rule: 'irq-inversion',
-        key: `irq-inversion|${ctx}|${cls}|${en.entry.fn.name}|${used.entry.fn.name}`,
-        locks: [cls],
-        functions: [en.entry.fn.name, used.entry.fn.name],
-        message: `${cls} is taken in ${ctx} context by ${fnLabel(used.entry.fn.name)} and with ${enabledWord} enabled by ${fnLabel(where.fn)}; ${ctx === 'hardirq' ? 'an interrupt' : 'a softirq'} on that CPU deadlocks`,
-        primary: where.site,
-        related: [
-          ...stepsToRelated(steps(en.acq.chain), `${cls} taken with ${enabledWord} enabled: `),
-          ...stepsToRelated(steps(used.acq.chain), `${cls} taken in ${ctx} context: `),
-          { ...used.entry.fn.site, message: `${used.entry.fn.name} runs in ${ctx} context: ${used.entry.why}` },
-        ],
-        program: {
-          threads: [{ ...threadFor(en.entry.fn, model, [acquireOp(cls, en.acq.mode, steps(en.acq.chain), { try: en.acq.try }), releaseOp(cls, steps(en.acq.chain))]), ctx: 'process', irqOff: false, bhOff: false }],
-          handlers: [handlerFor(used.entry, [acquireOp(cls, used.acq.mode, steps(used.acq.chain)), releaseOp(cls, steps(used.acq.chain))])],
-        },
-      });
+    for (const [cls, usedList] of usedIn) {
+      const enabledList = enabled.get(cls);
+      if (!enabledList) continue;
+      let pairsForClass = 0;
+      for (const used of usedList) {
+        const en = enabledList.find((e) => conflicts(used.acq.mode, e.acq.mode)
+          && sameObjectPossible(model, cls, used.entry.fn.file, e.entry.fn.file));
+        if (!en || ++pairsForClass > 4) continue;
+        if (++n > limits.maxCandidatesPerRule) { cuts.candidatesCut++; return; }
+        pushIrqInversion(push, model, cls, ctx, used, en);
+      }
     }
   }
   // irq-safe -> irq-unsafe: A is taken in hardirq context, B with interrupts on, and B is taken under A.
   for (const o of summaries.orders) {
-    const safe = marks.usedInHardirq.get(o.from);
-    const unsafe = marks.enabledHardirq.get(o.to);
-    if (!safe || !unsafe || o.from === o.to || marks.usedInHardirq.has(o.to)) continue;
+    if (o.from === o.to || marks.usedInHardirq.has(o.to) || model.coreFiles.has(o.fn.file)) continue;
+    const safe = marks.usedInHardirq.get(o.from)?.find((u) => sameObjectPossible(model, o.from, u.entry.fn.file, o.fn.file));
+    const unsafe = marks.enabledHardirq.get(o.to)?.find((u) => sameObjectPossible(model, o.to, u.entry.fn.file, o.fn.file));
+    if (!safe || !unsafe) continue;
     if (++n > limits.maxCandidatesPerRule) { cuts.candidatesCut++; return; }
     const where = lastStep(unsafe.acq.chain);
     push({

@@ -25,6 +25,12 @@ export interface EntryPoint {
   /** Stable id used by simulator wait ops: `irq:evtchn_interrupt`. */
   handlerId?: string;
   /**
+   * The key names the driver's own object (a global, or a field of a struct the
+   * driver defines): waits in other files of the driver may bind by it. A key in
+   * a core struct (`uart_port.irq`) binds only within the registering file.
+   */
+  keyLocal?: boolean;
+  /**
    * False when the context is a guess: a function bound to an ops field with no
    * context row may run with interrupts or bottom halves off. Such entries add
    * lock orders but are no evidence of "taken with interrupts enabled".
@@ -45,9 +51,20 @@ export interface EntryModel {
   processEntries: Set<FunctionIR>;
   /** Handlers by what waits for them. */
   handlersByKind: Map<WaitKind, EntryPoint[]>;
+  /** Files read from the kernel tree's core for summaries only. */
+  coreFiles: ReadonlySet<string>;
+  /** Whether a struct type is the driver's own, as seen from a file (see Program.isLocalType). */
+  isLocalType: (type: string, fromFile: string) => boolean;
 }
 
 const CTX_ANNOTATION = /^context (hardirq|softirq|process)$/;
+
+/** A global, or a field of a struct defined beside `file`: the driver's own object. */
+function keyIsLocal(program: Program, key: string, file: string): boolean {
+  const dot = key.lastIndexOf('.');
+  if (dot < 0 || key.includes(':')) return true;
+  return program.isLocalType(key.slice(0, dot).replace(/@.*$/, ''), file);
+}
 
 export function findEntries(
   program: Program, summaries: Summaries, api: ApiTable, coreFiles: ReadonlySet<string> = new Set(),
@@ -66,7 +83,7 @@ export function findEntries(
     const e: EntryPoint = {
       fn: target, ctx: ev.ctx, why: `${ev.api}() at ${ev.site.file}:${ev.site.line}`,
       irqOff: ev.ctx === 'hardirq', bhOff: ev.ctx === 'softirq', held: [], what: ev.what, key, keyFile: file,
-      handlerId: `${ev.what}:${target.name}`,
+      handlerId: `${ev.what}:${target.name}`, keyLocal: key !== undefined && keyIsLocal(program, key, file),
     };
     if (handlers.some((h) => h.fn === target && h.ctx === e.ctx && h.what === e.what)) continue;
     handlers.push(e);
@@ -85,7 +102,7 @@ export function findEntries(
       const e: EntryPoint = {
         fn: target, ctx: w.ctx, why: `${w.structType}.${w.field} = ${target.name} at ${b.binding.site.file}:${b.binding.site.line}`,
         irqOff: w.ctx === 'hardirq', bhOff: w.ctx === 'softirq', held: [], what: w.what, key, keyFile: b.binding.site.file,
-        handlerId: `${w.what}:${target.name}`,
+        handlerId: `${w.what}:${target.name}`, keyLocal: key !== undefined && keyIsLocal(program, key, b.binding.site.file),
       };
       handlers.push(e);
       entries.push(e);
@@ -177,5 +194,8 @@ export function findEntries(
     list.push(h);
     handlersByKind.set(h.what, list);
   }
-  return { entries, handlers, initPhase, contexts, callers, processEntries, handlersByKind };
+  return {
+    entries, handlers, initPhase, contexts, callers, processEntries, handlersByKind, coreFiles,
+    isLocalType: (type, fromFile) => program.isLocalType(type, fromFile),
+  };
 }

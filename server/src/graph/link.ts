@@ -135,13 +135,32 @@ export class Program {
     return this.targetsOf(this.byField.get(field) ?? [], fromFile);
   }
 
+  /**
+   * Targets of a call through a field: the caller's own file's first (a driver
+   * calling through its own ops), else the nearest directory's. When that still
+   * leaves more than MAX_DISPATCH drivers' functions, the call is a core's
+   * dispatch to whichever driver owns the object: not resolved, rather than
+   * joining every driver that fills the field.
+   */
   private targetsOf(list: Array<{ fn: string; binding: OpsBinding }>, fromFile: string): FunctionIR[] {
     const fns: FunctionIR[] = [];
     for (const b of list) {
       const fn = this.callee(b.fn, b.binding.site.file);
       if (fn && !fns.includes(fn)) fns.push(fn);
     }
-    return nearest(fns, fromFile, (f) => f.file);
+    const own = fns.filter((f) => f.file === fromFile);
+    if (own.length > 0) return own;
+    const near = nearest(fns, fromFile, (f) => f.file);
+    return near.length > MAX_DISPATCH ? [] : near;
+  }
+
+  /** Whether `type` is a struct the code near `fromFile` defines itself (a driver's own type, not a core one). */
+  isLocalType(type: string, fromFile: string): boolean {
+    const dir = path.dirname(fromFile);
+    const inside = (a: string, b: string): boolean => a === b || a.startsWith(`${b}${path.sep}`);
+    // Defined in the driver's directory (or below, or in a driver-level parent that is not an include/ tree).
+    return (this.structs.get(this.resolveTypedef(type)) ?? [])
+      .some((d) => inside(d.dir, dir) || (inside(dir, d.dir) && !d.dir.split(path.sep).includes('include')));
   }
 
   /** The layout of `name` as seen from `fromFile`, and whether the name is ambiguous across directories. */
@@ -218,6 +237,9 @@ function registrationsIn(f: FileFacts): Array<{ ev: Extract<LockEvent, { kind: '
   }
   return regs;
 }
+
+/** More targets than this for one call through a field: a core dispatching to drivers, left unresolved. */
+const MAX_DISPATCH = 4;
 
 /** The items whose file shares the longest directory prefix with `fromFile` (all of them on a tie). */
 export function nearest<T>(items: readonly T[], fromFile: string, fileOf: (t: T) => string): T[] {

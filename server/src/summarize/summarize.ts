@@ -542,7 +542,11 @@ function summarizeFunction(
             if (!lock) continue;
             const idx = s.held.findIndex((h) => sameLock(h.lock, lock));
             if (idx >= 0) s.held.splice(idx, 1);
-            else released.set(refKey(lock), lock);
+            else {
+              // Released through a helper, held by our caller: dropped for what follows, as a direct unlock is.
+              released.set(refKey(lock), lock);
+              if (!s.dropped.some((d) => sameLock(d, lock))) s.dropped.push(lock);
+            }
           }
           for (const h of cs.exitHeld) {
             const lock = mapRef(h.lock, ev.args, program, fn);

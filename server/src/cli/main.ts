@@ -41,7 +41,10 @@ options:
   --no-tree-summaries        inside a kernel tree, do not summarize the core functions the code calls
   --root DIR                 (patch) the tree the patch applies to (default: .)
   --git REV|A..B             (patch) check commits of the repository at --root
-  --help, --version`;
+  --help, --version
+
+The facts cache lives outside the analysed tree: $LOCKSCOPE_CACHE_DIR, else
+$XDG_CACHE_HOME/lockscope, else ~/.cache/lockscope.`;
 
 class UsageError extends Error {}
 

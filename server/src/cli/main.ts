@@ -8,7 +8,7 @@ import { analyzeFacts, apiTableFor, macroTable, type EngineOptions } from '../en
 import { addTreeSummaries, findKernelRoot } from '../engine/tree';
 import type { FileFacts } from '../extract/ir';
 import type { AnalysisResult, SourceFile } from '../engine/api';
-import { walkSources } from '../engine/files';
+import { sniffContent, walkSources } from '../engine/files';
 import { collectFacts } from '../engine/pool';
 import { extractSource } from '../extract/extract';
 import { ConfigError, loadConfig, type Config } from '../config/config';
@@ -181,6 +181,7 @@ function configFor(args: Args, paths: string[]): Config {
 
 /** Small inputs run in-process; larger ones in the worker pool with the facts cache. */
 const IN_PROCESS_MAX_FILES = 48;
+const IN_PROCESS_MAX_BYTES = 2 * 1024 * 1024;
 
 export interface PathOptions extends EngineOptions {
   jobs?: number;
@@ -207,7 +208,9 @@ export async function analyzePaths(paths: string[], config: Config, opts: PathOp
     } catch { /* the walk or extraction reports unreadable files */ }
   }
   const macros = macroTable(headers, api);
-  const inProcess = files.length <= IN_PROCESS_MAX_FILES && opts.jobs === undefined;
+  // In-process only for a few small files; anything else gets the pool and its per-file time budget.
+  const inProcess = files.length <= IN_PROCESS_MAX_FILES && opts.jobs === undefined
+    && files.reduce((n, f) => n + f.size, 0) <= IN_PROCESS_MAX_BYTES;
   const skipped = [...walk.skipped];
   const texts = new Map<string, string>();
 
@@ -216,13 +219,20 @@ export async function analyzePaths(paths: string[], config: Config, opts: PathOp
     if (!pooled) {
       const out: FileFacts[] = [];
       for (const f of list) {
-        let text: string;
+        let buf: Buffer;
         try {
-          text = fs.readFileSync(f.abs, 'utf8');
+          buf = fs.readFileSync(f.abs);
         } catch (e) {
           skipped.push({ file: f.file, reason: `unreadable (${(e as NodeJS.ErrnoException).code ?? 'error'})` });
           continue;
         }
+        // The same content checks as the pool's workers: binary and generated files are skipped with a reason.
+        const why = sniffContent(buf);
+        if (why) {
+          skipped.push({ file: f.file, reason: why });
+          continue;
+        }
+        const text = buf.toString('utf8');
         texts.set(f.file, text);
         try {
           out.push(await extractSource(f.file, text, { api, macros }));

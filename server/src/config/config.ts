@@ -35,7 +35,13 @@ export interface Config {
   knowledge?: 'full' | 'primitives';
 }
 
-export class ConfigError extends Error {}
+/** A one-line message naming the file and key; quoted input has its control characters escaped. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message.replace(/[\u0000-\u001f\u007f]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t'
+      : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)));
+  }
+}
 
 export function defaultConfig(): Config {
   return {

@@ -30,8 +30,13 @@ function cutText(c: AnalysisResult['stats']['cuts']): string {
   return parts.length > 0 ? `; bounds cut ${parts.join(', ')}` : '';
 }
 
+/** Skipped files are named, a reason each (at most SKIPPED_SHOWN; JSON and SARIF list them all). */
+const SKIPPED_SHOWN = 20;
+
 export function renderText(result: AnalysisResult): string {
   const out = result.findings.map(renderFindingText);
+  for (const sk of result.skipped.slice(0, SKIPPED_SHOWN)) out.push(`${sk.file}: skipped: ${sk.reason}`);
+  if (result.skipped.length > SKIPPED_SHOWN) out.push(`(${result.skipped.length - SKIPPED_SHOWN} more skipped files; --format json lists them all)`);
   const s = result.stats;
   const n = result.findings.length;
   const skipped = result.skipped.length > 0 ? `, ${result.skipped.length} skipped` : '';

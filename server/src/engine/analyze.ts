@@ -125,7 +125,7 @@ export function analyzeFacts(
       lockClasses: new Set([...summaries.lockSites.values()].map((x) => x.cls)).size,
       orderEdges: new Set(summaries.orders.map((o) => `${o.from}\0${o.to}`)).size,
       pointerCalls: summaries.pointerCalls,
-      contexts: contextStats(program, model),
+      contexts: contextStats(program, model, core),
       cuts: { ...summaries.cuts, ...checkCuts },
     },
     skipped,
@@ -147,17 +147,20 @@ function simulateCached(c: Candidate, bounds: SimBounds, opts: EngineOptions): S
 }
 
 /** How many functions run in a non-process context, and what says so (the source of the first such context). */
-function contextStats(program: Program, model: EntryModel): AnalysisResult['stats']['contexts'] {
+function contextStats(program: Program, model: EntryModel, core: ReadonlySet<string>): AnalysisResult['stats']['contexts'] {
   const bySource: Record<string, number> = {};
   let nonProcess = 0;
+  let functions = 0;
   for (const fn of program.functions) {
+    if (core.has(fn.file)) continue;
+    functions++;
     const via = model.contexts.get(fn)?.[0]?.via;
     if (!via) continue;
     nonProcess++;
     const source = via.handlerId ? `registration (${via.what})` : via.why.startsWith('lockscope:') ? 'annotation' : 'ops table';
     bySource[source] = (bySource[source] ?? 0) + 1;
   }
-  return { functions: program.functions.length, nonProcess, bySource };
+  return { functions, nonProcess, bySource };
 }
 
 function compareFindings(a: Finding, b: Finding): number {

@@ -21,6 +21,8 @@ export interface Candidate {
   primary: Site;
   related: RelatedStep[];
   program: SimProgram;
+  /** The longest call chain the proof needs (1: everything in one function). */
+  depth: number;
 }
 
 export interface CheckLimits {
@@ -85,6 +87,11 @@ export function usageMarks(model: EntryModel, summaries: Summaries): UsageMarks 
     }
   }
   return marks;
+}
+
+/** The deepest of the proof's chains. */
+function depthOf(...chains: Array<{ len: number }>): number {
+  return Math.max(1, ...chains.map((c) => c.len));
 }
 
 function stepsToRelated(steps: Step[], prefix: string): RelatedStep[] {
@@ -204,6 +211,7 @@ function waitUnderLock(summaries: Summaries, model: EntryModel, push: (c: Candid
           { ...h.fn.site, message: `${handlerName} runs in ${h.ctx} context: ${h.why}` },
         ],
         program: { threads: [thread], handlers: [handlerFor(h, [acquireOp(w.held.cls, acq.mode, steps(acq.chain)), releaseOp(w.held.cls, steps(acq.chain))])] },
+        depth: depthOf(w.held.chain, w.wait.chain, acq.chain),
       });
     }
   }
@@ -261,6 +269,7 @@ function lockOrderInversion(summaries: Summaries, model: EntryModel, push: (c: C
           ...stepsToRelated(steps(e.toChain), `then ${e.to} taken: `),
         ]),
         program: { threads, handlers: [] },
+        depth: depthOf(...edges.flatMap((e) => [e.fromChain, e.toChain])),
       });
     }
   }
@@ -334,6 +343,7 @@ function pushIrqInversion(
       threads: [{ ...threadFor(en.entry.fn, model, [acquireOp(cls, en.acq.mode, steps(en.acq.chain), { try: en.acq.try }), releaseOp(cls, steps(en.acq.chain))]), ctx: 'process', irqOff: false, bhOff: false }],
       handlers: [handlerFor(used.entry, [acquireOp(cls, used.acq.mode, steps(used.acq.chain)), releaseOp(cls, steps(used.acq.chain))])],
     },
+    depth: depthOf(en.acq.chain, used.acq.chain),
   });
 }
 
@@ -393,6 +403,7 @@ function irqInversion(
         ],
         handlers: [handlerFor(safe.entry, [acquireOp(o.from, safe.acq.mode, steps(safe.acq.chain)), releaseOp(o.from, steps(safe.acq.chain))])],
       },
+      depth: depthOf(o.fromChain, o.toChain, unsafe.acq.chain, safe.acq.chain),
     });
   }
 }
@@ -411,6 +422,7 @@ function recursiveLock(summaries: Summaries, model: EntryModel, push: (c: Candid
         threads: [threadFor(r.fn, model, [acquireOp(r.cls, r.mode, steps(r.first)), acquireOp(r.cls, r.mode, steps(r.second))])],
         handlers: [],
       },
+      depth: depthOf(r.first, r.second),
     });
   }
 }

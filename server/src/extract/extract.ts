@@ -19,7 +19,7 @@ export interface ExtractEnv {
   api: ApiTable;
   /** Function-like macros from the analysed tree that wrap API calls. */
   macros: ReadonlyMap<string, MacroDef>;
-  /** Functions the file itself defines (a definition wins over an API row or a leaf entry). */
+  /** Static functions the file itself defines (such a definition wins over an API row or a leaf entry). */
   definedHere?: ReadonlySet<string>;
 }
 
@@ -76,12 +76,15 @@ export function extractTree(tree: Tree, file: string, text: string, env: Extract
   const root = tree.rootNode;
   const index = new NodeIndex(root);
   facts.errorNodes = countErrors(root);
-  // A function this file defines is that function, even where the API table or the leaf list names it.
+  // A static function this file defines is its own function, even where the API table or the leaf list has
+  // the name (a driver's private phy_read). A non-static definition is the API itself (the core's own file,
+  // mmc_release_host in drivers/mmc/core/core.c): the row still describes it for every caller.
   const defined = new Set<string>();
   for (const def of index.ofType('function_definition')) {
     const fd = def && functionDeclarator(def.childForFieldName('declarator'));
     const n = fd && declaredName(fd.childForFieldName('declarator'));
-    if (n) defined.add(n.name);
+    const isStatic = def.namedChildren.some((c) => c?.type === 'storage_class_specifier' && c.text === 'static');
+    if (n && isStatic) defined.add(n.name);
   }
   if (defined.size > 0) env = { ...env, definedHere: defined };
 

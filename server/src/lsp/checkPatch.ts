@@ -10,6 +10,8 @@ import type { Finding } from '../report/finding';
 import { findingToJson } from '../report/json';
 import { explainMarkdown } from '../report/explain';
 import { checkPatch, type AnalyzeSources, type ReadFile } from '../patch/command';
+import { analyzeSources } from '../engine/analyze';
+import { CancelledError, type CancellationToken } from '../engine/api';
 import { isPatchError } from '../patch/types';
 import type { CheckPatchArgs, CheckPatchResult, PatchFinding } from '../protocol/messages';
 import { toExplain, toLoc, type FileMap, type MarkdownRenderer } from './toProto';
@@ -20,6 +22,8 @@ export interface CheckPatchOptions {
   markdown?: MarkdownRenderer;
   /** The engine's analyzeSources; tests may pass another. */
   analyze?: AnalyzeSources;
+  /** The request's cancellation: the analyses poll it. */
+  token?: CancellationToken;
 }
 
 const WORKING_TREE = 'working tree';
@@ -82,7 +86,19 @@ export async function runCheckPatch(arg: unknown, opts: CheckPatchOptions = {}):
     } else if (typeof a.patchText === 'string') text = a.patchText;
     else return failed(source, 'no patch given: pass patchText or workingTree');
 
-    const checked = await checkPatch({ patch: text, source, root, applied: workingTree }, opts.analyze);
+    const base = opts.analyze ?? (analyzeSources as AnalyzeSources);
+    const token = opts.token;
+    // The engine runs synchronously between its stages: before each analysis, let
+    // the connection read a $/cancelRequest so the token can say so.
+    const analyze: AnalyzeSources = token
+      ? async (files, o) => {
+          // two turns of the loop: the second one after a poll phase, where the connection reads
+          for (let i = 0; i < 2; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+          if (token.isCancellationRequested) throw new CancelledError();
+          return base(files, { ...o, token });
+        }
+      : base;
+    const checked = await checkPatch({ patch: text, source, root, applied: workingTree }, analyze);
     if (isPatchError(checked)) return failed(source, checked.message);
     const { delta, versions } = checked;
     const markdown = opts.markdown ?? explainMarkdown;

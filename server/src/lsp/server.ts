@@ -1,19 +1,25 @@
 // The lockscope language server: glue between an LSP connection and the
 // engine. It owns the open documents (text + tree, kept by incremental
 // edits), the background index of the workspace, and the last analysis; it
-// analyses nothing itself. Every handler catches its own errors.
+// analyses nothing itself. Every handler catches its own errors: a failing
+// request is answered with a JSON-RPC error (InternalError, or InvalidParams
+// for bad arguments), a cancelled one with RequestCancelled (-32800).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   CodeActionKind,
   DidChangeConfigurationNotification,
+  ErrorCodes,
+  LSPErrorCodes,
+  ResponseError,
   TextDocumentSyncKind,
   type CodeAction,
   type CodeActionParams,
   type CodeLens,
   type CodeLensParams,
   type Connection,
+  type CancellationToken as LspToken,
   type Diagnostic,
   type Hover,
   type HoverParams,
@@ -118,10 +124,10 @@ export class LockscopeServer {
     connection.onDidCloseTextDocument((p) => this.guard('didClose', () => this.didClose(p.textDocument.uri)));
     connection.onDidChangeConfiguration((p) => this.guard('config', () => this.reloadSettings(p.settings?.lockscope)));
     connection.onDidChangeWatchedFiles((p) => this.guard('watched', () => this.watched(p.changes.map((c) => ({ uri: c.uri, type: c.type })))));
-    connection.onHover((p) => this.safe('hover', null, () => this.hover(p)));
-    connection.onCodeAction((p) => this.safe('codeAction', [], () => this.codeActions(p)));
-    connection.onCodeLens((p) => this.safe('codeLens', [], () => this.codeLenses(p)));
-    connection.onExecuteCommand((p) => this.safe('executeCommand', null, () => this.execute(p.command, p.arguments ?? [])));
+    connection.onHover((p, token) => this.safe('hover', token, () => this.hover(p)));
+    connection.onCodeAction((p, token) => this.safe('codeAction', token, () => this.codeActions(p)));
+    connection.onCodeLens((p, token) => this.safe('codeLens', token, () => this.codeLenses(p)));
+    connection.onExecuteCommand((p, token) => this.safe('executeCommand', token, () => this.execute(p.command, p.arguments ?? [], token)));
     connection.onShutdown(() => {
       this.indexToken && (this.indexToken.isCancellationRequested = true);
       this.token && (this.token.isCancellationRequested = true);
@@ -646,22 +652,35 @@ export class LockscopeServer {
     }));
   }
 
-  private async execute(command: string, args: unknown[]): Promise<ExplainResult | LockGraphResult | CheckPatchResult | null> {
-    if (command === EXPLAIN_COMMAND) return this.explain(args[0] as ExplainArgs | string | undefined);
-    if (command === CHECK_PATCH_COMMAND) return runCheckPatch(args[0], { root: this.root, markdown: this.markdown });
+  private async execute(command: string, args: unknown[], token?: LspToken): Promise<ExplainResult | LockGraphResult | CheckPatchResult | null> {
+    if (!Array.isArray(args)) throw new ResponseError(ErrorCodes.InvalidParams, `lockscope: ${command}: arguments must be an array`);
+    if (command === EXPLAIN_COMMAND) return this.explain(args[0] as ExplainArgs | string | undefined, token);
+    if (command === CHECK_PATCH_COMMAND) return runCheckPatch(args[0], { root: this.root, markdown: this.markdown, token });
     if (command === LOCK_GRAPH_COMMAND) {
-      await this.whenIdleOrNow();
+      await this.whenIdleOrNow(token);
       return toLockGraph(this.result ?? { edges: [], lockSites: [], findings: [] }, this.files);
     }
-    return null;
+    throw new ResponseError(ErrorCodes.InvalidParams, `lockscope: unknown command ${JSON.stringify(command)}`);
   }
 
-  private async whenIdleOrNow(): Promise<void> {
-    if (!this.result) await this.whenIdle();
+  /** Waits for the first analysis when there is none yet; a cancelled request stops waiting (RequestCancelled). */
+  private async whenIdleOrNow(token?: LspToken): Promise<void> {
+    if (!this.result) {
+      if (!token) await this.whenIdle();
+      else {
+        let sub: { dispose(): void } | undefined;
+        await Promise.race([this.whenIdle(), new Promise<void>((resolve) => (sub = token.onCancellationRequested(() => resolve())))]);
+        sub?.dispose();
+      }
+    }
+    if (token?.isCancellationRequested) throw cancelled();
   }
 
-  async explain(arg: ExplainArgs | string | undefined): Promise<ExplainResult | null> {
-    await this.whenIdleOrNow();
+  async explain(arg: ExplainArgs | string | undefined, token?: LspToken): Promise<ExplainResult | null> {
+    if (!validExplainArg(arg)) {
+      throw new ResponseError(ErrorCodes.InvalidParams, 'lockscope: explain takes a finding id, {findingId} or {uri, line}');
+    }
+    await this.whenIdleOrNow(token);
     let f: Finding | undefined;
     if (typeof arg === 'string') f = this.findingsById.get(arg);
     else if (arg && 'findingId' in arg) f = this.findingsById.get(arg.findingId);
@@ -689,12 +708,31 @@ export class LockscopeServer {
     }
   }
 
-  private async safe<T>(what: string, fallback: T, fn: () => T | Promise<T>): Promise<T> {
+  /** Runs a request: its failure is answered as an error (and logged), never thrown out of the connection. */
+  private async safe<T>(what: string, token: LspToken | undefined, fn: () => T | Promise<T>): Promise<T> {
+    if (token?.isCancellationRequested) throw cancelled();
+    let r: T;
     try {
-      return await fn();
+      r = await fn();
     } catch (e) {
-      this.log(`lockscope: ${what} failed: ${(e as Error).stack ?? e}`);
-      return fallback;
+      if (e instanceof ResponseError) throw e;
+      if (e instanceof CancelledError || token?.isCancellationRequested) throw cancelled();
+      this.log(`lockscope: ${what} failed: ${(e as Error)?.stack ?? e}`);
+      throw new ResponseError(ErrorCodes.InternalError, `lockscope: ${what} failed: ${String((e as Error)?.message ?? e).split('\n')[0]}`);
     }
+    if (token?.isCancellationRequested) throw cancelled();
+    return r;
   }
+}
+
+function cancelled(): ResponseError<void> {
+  return new ResponseError(LSPErrorCodes.RequestCancelled, 'request cancelled');
+}
+
+function validExplainArg(arg: unknown): arg is ExplainArgs | string {
+  if (typeof arg === 'string') return true;
+  if (!arg || typeof arg !== 'object') return false;
+  const a = arg as Record<string, unknown>;
+  if ('findingId' in a) return typeof a.findingId === 'string';
+  return typeof a.uri === 'string' && typeof a.line === 'number' && Number.isInteger(a.line) && a.line >= 0;
 }

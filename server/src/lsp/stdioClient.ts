@@ -77,6 +77,11 @@ export class StdioLspClient {
     this.conn.listen();
   }
 
+  /** The server process's id (for RSS sampling in the soak). */
+  get pid(): number | undefined {
+    return this.proc.pid;
+  }
+
   async initialize(): Promise<{ capabilities: Record<string, unknown> }> {
     const rootUri = uriOf(this.opts.root);
     const res = await this.conn.sendRequest<{ capabilities: Record<string, unknown> }>('initialize', {

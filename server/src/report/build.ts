@@ -11,21 +11,31 @@ export function findingId(key: string): string {
   return createHash('sha1').update(key).digest('hex').slice(0, 16);
 }
 
+/**
+ * A proof through more nested calls than this is not reported by default: deep
+ * chains are where branch correlation the summaries cannot see (first get /
+ * last put, flags set far away) makes a path infeasible. Shown with --all.
+ */
+export const MAX_REPORTED_DEPTH = 8;
+
 export function toFinding(c: Candidate, result: SimResult | undefined, config: Config): Finding {
   const setting = config.rules[c.rule];
-  const confirmed = result?.kind === 'deadlock';
+  const tooDeep = c.depth > MAX_REPORTED_DEPTH;
+  const confirmed = result?.kind === 'deadlock' && !tooDeep;
   const f: Finding = {
     id: findingId(c.key),
     rule: c.rule,
-    severity: setting && setting !== 'off' ? setting : confirmed || !result ? 'error' : 'warning',
+    severity: setting && setting !== 'off' ? setting : (confirmed || !result) && !tooDeep ? 'error' : 'warning',
     message: c.message,
     locks: c.locks,
     functions: c.functions,
     location: c.primary,
     related: c.related,
-    confirmed: confirmed || !result,
+    confirmed: (confirmed || !result) && !tooDeep,
   };
   if (result?.kind === 'deadlock') f.witness = result.witness;
+  if (tooDeep) f.reason = `the path needs ${c.depth} nested calls (more than ${MAX_REPORTED_DEPTH}): too deep to trust without the branch conditions on it`;
+  else if (result?.kind === 'deadlock') { /* confirmed */ }
   else if (result) f.reason = result.kind === 'safe' ? `simulator found no deadlocking interleaving: ${result.reason}` : `simulator stopped at its bound: ${result.reason}`;
   else f.reason = 'not simulated (--no-simulate)';
   return f;

@@ -32,7 +32,7 @@ export function describeFacts(facts: FileFacts[], config: Config): unknown {
         switch (ev.kind) {
           case 'acquire':
           case 'release': {
-            const ref = ev.cls ? { cls: ev.cls } : program.lockRef(ev.lock, fn);
+            const ref = ev.cls ? program.rowLockRef(ev.cls, ev.lock, fn) : program.lockRef(ev.lock, fn);
             const cls = ref && 'cls' in ref ? ref.cls : ref ? `(parameter ${ref.param} of ${fn.name})` : undefined;
             return { kind: ev.kind, at: where, api: ev.api, lock: ev.lock.text, cls, namedBy: api.byName.get(ev.api)?.project ?? ev.api, mode: 'mode' in ev ? ev.mode : undefined, irq: ev.irq, try: ev.kind === 'acquire' ? ev.try : undefined };
           }

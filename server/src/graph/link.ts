@@ -154,6 +154,35 @@ export class Program {
     return near.length > MAX_DISPATCH ? [] : near;
   }
 
+  /**
+   * `ioc->tm_cmds.mutex` and `ioc->config_cmds.mutex`: one struct type embedded
+   * twice in a parent is two locks (lockdep sees two init sites), so the class
+   * names the parent's member: `MPT3SAS_ADAPTER.tm_cmds.mutex`.
+   */
+  private siblingMember(p: AccessPath, fn: FunctionIR, container: string): string | undefined {
+    if (p.fields.length < 2) return undefined;
+    const parent = this.typeOfPath({ ...p, fields: p.fields.slice(0, -2) }, fn);
+    const fields = parent ? this.struct(parent, fn.file)?.fields : undefined;
+    const member = fields?.get(p.fields[p.fields.length - 2]);
+    if (!parent || !fields || !member || member.pointer) return undefined;
+    let same = 0;
+    for (const f of fields.values()) if (!f.pointer && this.resolveTypedef(f.type) === container) same++;
+    return same > 1 ? `${parent}.${member.name}.${p.fields[p.fields.length - 1]}` : undefined;
+  }
+
+  /**
+   * The class a table row's call takes. A row naming a bare type (`srcu_struct`,
+   * `seqcount_t`) means "the argument is the lock": each object its own class
+   * (every SRCU domain in one class made false cycles). Otherwise the row's class.
+   */
+  rowLockRef(cls: string, p: AccessPath, fn: FunctionIR): LockRef {
+    if (!cls.includes('.') && (p.base || p.fields.length > 0)) {
+      const ref = this.lockRef(p, fn);
+      if (ref && 'cls' in ref && !ref.local) return ref;
+    }
+    return { cls };
+  }
+
   /** Whether `type` is a struct the code near `fromFile` defines itself (a driver's own type, not a core one). */
   isLocalType(type: string, fromFile: string): boolean {
     const dir = path.dirname(fromFile);
@@ -216,7 +245,8 @@ export class Program {
     if (container) {
       // Two drivers' `struct foo` are two classes, as lockdep keys them by definition.
       const qualifier = this.struct(container, fn.file)?.qualifier;
-      return { cls: qualifier ? `${container}.${field}@${qualifier}` : `${container}.${field}`, inst };
+      const base = qualifier ? `${container}.${field}@${qualifier}` : `${container}.${field}`;
+      return { cls: this.siblingMember(p, fn, container) ?? base, inst };
     }
     // Unknown container type: name it by the path so that it matches only itself.
     return { cls: `${fn.name}:${p.text.replace(/^&\s*/, '')}`, inst, local: true };

@@ -428,7 +428,7 @@ function summarizeFunction(
   };
 
   const resolve = (ev: { lock: import('../extract/ir').AccessPath; cls?: string }): LockRef | undefined =>
-    ev.cls ? { cls: ev.cls } : program.lockRef(ev.lock, fn);
+    ev.cls ? program.rowLockRef(ev.cls, ev.lock, fn) : program.lockRef(ev.lock, fn);
 
   /** Apply one event; false when the path is infeasible (contradicts a parameter test). */
   const step = (s: State, ev: LockEvent): boolean => {

@@ -228,6 +228,9 @@ export function summarize(program: Program, token?: CancellationToken, memo?: Su
           const type = program.typeOfPath(ev.viaField.object, fn);
           targets = type ? program.boundTargets(type, ev.viaField.field, fn.file) : program.boundByField(ev.viaField.field, fn.file);
           if (targets.length > 0) out.pointerCalls.resolved++;
+          // A function reaching itself through an ops field is a stacked layer (misc_open ->
+          // new_fops->open, an mdio mux -> its parent bus): another object, never a recursion.
+          targets = targets.filter((t) => t !== fn);
         } else {
           const t = program.callee(ev.callee, fn.file);
           targets = t ? [t] : [];

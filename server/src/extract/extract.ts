@@ -771,11 +771,14 @@ class FunctionBuilder {
     this.jump(isDo ? bodyB : head);
     // Condition block: evaluated before each iteration (after the body for do-while).
     this.cur = head;
-    const { onTrue, onFalse } = this.condition(node.childForFieldName('condition'));
+    const condNode = node.childForFieldName('condition');
+    // `do { } while (0)` (every statement macro) runs once; `while (1)` leaves only by break or return.
+    const constant = constantTruth(condNode);
+    const { onTrue, onFalse } = this.condition(condNode);
     const toBody = this.newBlock();
     const toAfter = this.newBlock();
-    this.jump(toBody);
-    this.jump(toAfter);
+    if (constant !== false) this.jump(toBody);
+    if (constant !== true) this.jump(toAfter);
     this.cur = toBody;
     for (const ev of onTrue) this.emit(ev);
     this.jump(bodyB);
@@ -1134,3 +1137,14 @@ function conditionPolarity(call: SyntaxNode, cond: SyntaxNode): boolean | undefi
 }
 
 export type { FileFacts, FunctionIR, StructDef, OpsBinding };
+
+/** The value of a loop condition that is a literal (`0`, `1`, `true`, `false`), else undefined. */
+function constantTruth(cond: SyntaxNode | null): boolean | undefined {
+  let n = cond;
+  while (n && n.type === 'parenthesized_expression' && n.namedChildCount === 1) n = n.namedChild(0);
+  if (!n) return undefined;
+  if (n.type === 'true') return true;
+  if (n.type === 'false') return false;
+  if (n.type === 'number_literal' && /^(0[xX])?[0-9a-fA-F]+[uUlL]*$/.test(n.text)) return !/^(0[xX])?0+[uUlL]*$/.test(n.text);
+  return undefined;
+}

@@ -47,8 +47,9 @@ export function expandMacro(macro: MacroDef, args: string[]): Expansion | undefi
   const byName = new Map<string, string>();
   named.forEach((p, i) => byName.set(p, args[i]));
   if (variadic) byName.set('__VA_ARGS__', args.slice(named.length).join(', '));
-  // Token-wise substitution; `#x` and `a##b` are rare in lock wrappers and left as they are.
-  const expanded = macro.body.replace(IDENT, (id) => byName.get(id) ?? id);
+  // Token-wise substitution, then `a##b` pastes (LOCK_TAKE(x) -> mutex_lock(&x##_mutex));
+  // `#x` stringification is left as it is (it never names a lock).
+  const expanded = macro.body.replace(IDENT, (id) => byName.get(id) ?? id).replace(/\s*##\s*/g, '');
   const tree = parseCSync(`void __lockscope_macro(void) { ${expanded}; }`);
   const fn = tree.rootNode.namedChildren.find((c) => c?.type === 'function_definition');
   const body = fn?.childForFieldName('body');

@@ -56,3 +56,24 @@ test('explain of a line on the path (not the primary line) finds the finding', a
   assert.equal(code, 0);
   assert.match(out, /^lockscope: wait-under-lock \[confirmed\] server\/test\/fixtures\/wait-under-lock\/evtchn_unbind\.c:41/);
 });
+
+test('a proof through a pointer target guessed by field name is held back, and --all says why', async () => {
+  const file = 'server/test/fixtures/recursive-lock/untyped_pointer_call.c';
+  const run = async (args: string[]): Promise<string> => {
+    let out = '';
+    const cwd = process.cwd();
+    process.chdir(REPO);
+    try {
+      await main(['check', ...args, file], { stdout: (s) => { out += s; }, stderr: () => {} });
+    } finally {
+      process.chdir(cwd);
+    }
+    return out;
+  };
+  const byDefault = await run([]);
+  assert.doesNotMatch(byDefault, /hk_recover\(\) takes/);
+  assert.match(byDefault, /hk_recover_typed\(\) takes untyped_pointer_call\.c:hk_lock while already holding it/);
+  const all = await run(['--all']);
+  assert.match(all, /untyped_pointer_call\.c:32:8: warning: recursive-lock: hk_recover\(\) takes untyped_pointer_call\.c:hk_lock while already holding it \(through hk_reset\(\)\) \[unconfirmed\]/);
+  assert.match(all, /note: the path calls through a function pointer matched by field name only \(hk_recover\(\) at line 32: calls hk_reset\(\) through ->reset\): the object's type is unknown/);
+});

@@ -9,7 +9,7 @@ import type { EntryModel, EntryPoint } from '../graph/entries';
 import { nearest } from '../graph/link';
 import { stronglyConnected } from '../graph/scc';
 import * as path from 'node:path';
-import { conflicts, lastStep, refKey, steps, type AcqFact, type OrderFact, type Step, type Summaries } from '../summarize/summarize';
+import { conflicts, guessedStep, lastStep, refKey, steps, type AcqFact, type Chain, type OrderFact, type Step, type Summaries } from '../summarize/summarize';
 
 export interface Candidate {
   rule: RuleId;
@@ -23,6 +23,8 @@ export interface Candidate {
   program: SimProgram;
   /** The longest call chain the proof needs (1: everything in one function). */
   depth: number;
+  /** Why the proof is too weak to report by default (a guessed pointer target), if it is. */
+  doubt?: string;
 }
 
 export interface CheckLimits {
@@ -87,6 +89,19 @@ export function usageMarks(model: EntryModel, summaries: Summaries): UsageMarks 
     }
   }
   return marks;
+}
+
+/**
+ * A proof that calls through a function pointer matched by field name only
+ * (the object's type is unknown: `->open` could be any ops table's) stands on a
+ * guess; it is kept for --all, not reported by default.
+ */
+function doubtOf(...chains: Chain[]): string | undefined {
+  for (const c of chains) {
+    const g = guessedStep(c);
+    if (g) return `the path calls through a function pointer matched by field name only (${g.fn}() at line ${g.site.line}: ${g.note.replace(/ \(matched by field name\)$/, '')}): the object's type is unknown`;
+  }
+  return undefined;
 }
 
 /** The deepest of the proof's chains. */
@@ -212,6 +227,7 @@ function waitUnderLock(summaries: Summaries, model: EntryModel, push: (c: Candid
         ],
         program: { threads: [thread], handlers: [handlerFor(h, [acquireOp(w.held.cls, acq.mode, steps(acq.chain)), releaseOp(w.held.cls, steps(acq.chain))])] },
         depth: depthOf(w.held.chain, w.wait.chain, acq.chain),
+        doubt: doubtOf(w.held.chain, w.wait.chain, acq.chain),
       });
     }
   }
@@ -270,6 +286,7 @@ function lockOrderInversion(summaries: Summaries, model: EntryModel, push: (c: C
         ]),
         program: { threads, handlers: [] },
         depth: depthOf(...edges.flatMap((e) => [e.fromChain, e.toChain])),
+        doubt: doubtOf(...edges.flatMap((e) => [e.fromChain, e.toChain])),
       });
     }
   }
@@ -344,6 +361,7 @@ function pushIrqInversion(
       handlers: [handlerFor(used.entry, [acquireOp(cls, used.acq.mode, steps(used.acq.chain)), releaseOp(cls, steps(used.acq.chain))])],
     },
     depth: depthOf(en.acq.chain, used.acq.chain),
+    doubt: doubtOf(en.acq.chain, used.acq.chain),
   });
 }
 
@@ -404,6 +422,7 @@ function irqInversion(
         handlers: [handlerFor(safe.entry, [acquireOp(o.from, safe.acq.mode, steps(safe.acq.chain)), releaseOp(o.from, steps(safe.acq.chain))])],
       },
       depth: depthOf(o.fromChain, o.toChain, unsafe.acq.chain, safe.acq.chain),
+      doubt: doubtOf(o.fromChain, o.toChain, unsafe.acq.chain, safe.acq.chain),
     });
   }
 }
@@ -423,6 +442,7 @@ function recursiveLock(summaries: Summaries, model: EntryModel, push: (c: Candid
         handlers: [],
       },
       depth: depthOf(r.first, r.second),
+      doubt: doubtOf(r.first, r.second),
     });
   }
 }

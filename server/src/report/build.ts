@@ -20,21 +20,24 @@ export const MAX_REPORTED_DEPTH = 8;
 
 export function toFinding(c: Candidate, result: SimResult | undefined, config: Config): Finding {
   const setting = config.rules[c.rule];
-  const tooDeep = c.depth > MAX_REPORTED_DEPTH;
-  const confirmed = result?.kind === 'deadlock' && !tooDeep;
+  // A proof too deep or standing on a guessed pointer target is shown with --all only.
+  const doubt = c.depth > MAX_REPORTED_DEPTH
+    ? `the path needs ${c.depth} nested calls (more than ${MAX_REPORTED_DEPTH}): too deep to trust without the branch conditions on it`
+    : c.doubt;
+  const confirmed = result?.kind === 'deadlock' && !doubt;
   const f: Finding = {
     id: findingId(c.key),
     rule: c.rule,
-    severity: setting && setting !== 'off' ? setting : (confirmed || !result) && !tooDeep ? 'error' : 'warning',
+    severity: setting && setting !== 'off' ? setting : (confirmed || !result) && !doubt ? 'error' : 'warning',
     message: c.message,
     locks: c.locks,
     functions: c.functions,
     location: c.primary,
     related: c.related,
-    confirmed: (confirmed || !result) && !tooDeep,
+    confirmed: (confirmed || !result) && !doubt,
   };
   if (result?.kind === 'deadlock') f.witness = result.witness;
-  if (tooDeep) f.reason = `the path needs ${c.depth} nested calls (more than ${MAX_REPORTED_DEPTH}): too deep to trust without the branch conditions on it`;
+  if (doubt) f.reason = doubt;
   else if (result?.kind === 'deadlock') { /* confirmed */ }
   else if (result) f.reason = result.kind === 'safe' ? `simulator found no deadlocking interleaving: ${result.reason}` : `simulator stopped at its bound: ${result.reason}`;
   else f.reason = 'not simulated (--no-simulate)';

@@ -8,7 +8,11 @@ export function renderFindingText(f: Finding): string {
   const lines = [`${f.location.file}:${f.location.line}:${f.location.column}: ${f.severity}: ${f.rule}: ${f.message}${tag}`];
   for (const r of f.related) lines.push(`  ${r.file}:${r.line}:${r.column}: note: ${r.message.trim()}`);
   if (!f.confirmed && f.reason) lines.push(`  note: ${f.reason}`);
-  if (f.witness) lines.push(`  note: deadlock confirmed on ${new Set(f.witness.map((s) => s.cpu)).size} CPU(s); run \`lockscope explain ${f.location.file}:${f.location.line}\` for the scenario`);
+  if (f.witness) {
+    const cpus = new Set(f.witness.map((s) => s.cpu)).size;
+    const found = f.confirmed ? `deadlock confirmed on ${cpus} CPU(s)` : `the simulator found a deadlocking interleaving on ${cpus} CPU(s) for this path`;
+    lines.push(`  note: ${found}; run \`lockscope explain ${f.location.file}:${f.location.line}\` for the scenario`);
+  }
   return lines.join('\n');
 }
 

@@ -15,6 +15,8 @@ export interface Step {
   fn: string;
   site: Site;
   note: string;
+  /** A call through a function pointer whose target was matched by field name only (the object's type is unknown). */
+  guessed?: true;
 }
 
 /**
@@ -202,8 +204,14 @@ function cloneState(s: State): State {
   return { held: [...s.held], dropped: [...s.dropped], assumed: [...s.assumed], vals: [...s.vals], irqOff: s.irqOff, saved: [...s.saved], bhDepth: s.bhDepth };
 }
 
-function chainOf(fn: string, site: Site, note: string, rest?: Chain): Chain {
-  return { step: { fn, site, note }, next: rest, len: 1 + (rest?.len ?? 0) };
+function chainOf(fn: string, site: Site, note: string, rest?: Chain, guessed?: boolean): Chain {
+  return { step: guessed ? { fn, site, note, guessed: true } : { fn, site, note }, next: rest, len: 1 + (rest?.len ?? 0) };
+}
+
+/** The first call of the chain whose pointer target was a guess by field name, if any. */
+export function guessedStep(c: Chain): Step | undefined {
+  for (let x: Chain | undefined = c; x; x = x.next) if (x.step.guessed) return x.step;
+  return undefined;
 }
 
 export function summarize(program: Program, token?: CancellationToken, memo?: SummaryMemo): Summaries {
@@ -213,6 +221,7 @@ export function summarize(program: Program, token?: CancellationToken, memo?: Su
     cuts: { statesDropped: 0, factsDropped: 0, recursionUnconverged: 0 },
   };
   const targetsOf = new Map<LockEvent, FunctionIR[]>();
+  const guessed = new Set<LockEvent>();
   for (const fn of program.functions) {
     const set = new Set<FunctionIR>();
     for (const b of fn.blocks) {
@@ -228,6 +237,7 @@ export function summarize(program: Program, token?: CancellationToken, memo?: Su
           const type = program.typeOfPath(ev.viaField.object, fn);
           targets = type ? program.boundTargets(type, ev.viaField.field, fn.file) : program.boundByField(ev.viaField.field, fn.file);
           if (targets.length > 0) out.pointerCalls.resolved++;
+          if (!type && targets.length > 0) guessed.add(ev);
           // A function reaching itself through an ops field is a stacked layer (misc_open ->
           // new_fops->open, an mdio mux -> its parent bus): another object, never a recursion.
           targets = targets.filter((t) => t !== fn);
@@ -272,7 +282,7 @@ export function summarize(program: Program, token?: CancellationToken, memo?: Su
         versions.set(fn, prev.version);
         continue;
       }
-      const { summary, outputs } = summarizeFunction(fn, program, out, targetsOf);
+      const { summary, outputs } = summarizeFunction(fn, program, out, targetsOf, guessed);
       record(fn, summary, outputs, used);
       continue;
     }
@@ -283,7 +293,7 @@ export function summarize(program: Program, token?: CancellationToken, memo?: Su
       changed = false;
       for (const fn of scc) {
         const before = out.byFn.get(fn);
-        const { summary, outputs } = summarizeFunction(fn, program, out, targetsOf);
+        const { summary, outputs } = summarizeFunction(fn, program, out, targetsOf, guessed);
         out.byFn.set(fn, summary);
         last.set(fn, outputs);
         if (!before || before.acquires.length !== summary.acquires.length || before.waits.length !== summary.waits.length
@@ -366,7 +376,7 @@ function signatureOf(s: FunctionSummary): string {
 }
 
 function summarizeFunction(
-  fn: FunctionIR, program: Program, out: Summaries, targetsOf: Map<LockEvent, FunctionIR[]>,
+  fn: FunctionIR, program: Program, out: Summaries, targetsOf: Map<LockEvent, FunctionIR[]>, guessed: ReadonlySet<LockEvent>,
 ): { summary: FunctionSummary; outputs: FunctionOutputs } {
   // Facts are deduplicated within the function; each function's facts are its own (and memoized with it).
   const outputs: FunctionOutputs = { orders: [], waitsUnderLock: [], recursions: [], lockSites: [], statesDropped: 0, factsDropped: 0 };
@@ -502,7 +512,8 @@ function summarizeFunction(
           callees.add(t.name);
           const cs = out.byFn.get(t);
           if (!cs) continue; // not yet summarized: a recursion edge, picked up in the next round
-          const via = ev.viaField ? `calls ${t.name}() through ->${ev.viaField.field}` : `calls ${t.name}()`;
+          const guess = guessed.has(ev);
+          const via = ev.viaField ? `calls ${t.name}() through ->${ev.viaField.field}${guess ? ' (matched by field name)' : ''}` : `calls ${t.name}()`;
           // The callee's parameter tests in the caller's terms: decided by the call's
           // arguments, or carried over when the argument is the caller's own parameter.
           const translate = (when?: ParamTest[]): ParamTest[] | undefined | false => {
@@ -532,13 +543,13 @@ function summarizeFunction(
             const view = withoutDropped(s, a.dropped, ev.args, program, fn);
             acquire(view, {
               ...a, dropped: undefined, when, lock: { ...lock, inst }, irqOff: s.irqOff || a.irqOff, bhOff: s.bhDepth > 0 || a.bhOff,
-              chain: chainOf(fn.name, ev.site, via, a.chain),
+              chain: chainOf(fn.name, ev.site, via, a.chain, guess),
             }, inst);
           }
           for (const w of repeat ? [] : cs.waits) {
             const when = translate(w.when);
             if (when === false) continue;
-            wait(withoutDropped(s, w.dropped, ev.args, program, fn), { ...w, dropped: undefined, when, chain: chainOf(fn.name, ev.site, via, w.chain) });
+            wait(withoutDropped(s, w.dropped, ev.args, program, fn), { ...w, dropped: undefined, when, chain: chainOf(fn.name, ev.site, via, w.chain, guess) });
           }
           for (const r of cs.exitReleased) {
             const lock = mapRef(r, ev.args, program, fn);
@@ -553,7 +564,7 @@ function summarizeFunction(
           }
           for (const h of cs.exitHeld) {
             const lock = mapRef(h.lock, ev.args, program, fn);
-            if (lock) s.held.push({ ...h, lock, chain: chainOf(fn.name, ev.site, via, h.chain) });
+            if (lock) s.held.push({ ...h, lock, chain: chainOf(fn.name, ev.site, via, h.chain, guess) });
           }
         }
         return true;

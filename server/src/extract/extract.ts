@@ -442,7 +442,7 @@ class FunctionBuilder {
     IDENTIFIER.lastIndex = 0;
     for (let m = IDENTIFIER.exec(text); m; m = IDENTIFIER.exec(text)) {
       const id = m[0];
-      if (this.env.api.byName.has(id) || this.env.macros.has(id) || id === 'guard' || id === 'scoped_guard') return true;
+      if (this.env.api.byName.has(id) || (this.env.macros.has(id) && !this.env.macros.get(id)!.constant) || id === 'guard' || id === 'scoped_guard') return true;
     }
     if (this.params.length === 0 || !text.includes('if')) return false;
     const names = this.params.map((p) => p.name).filter((n) => /^\w+$/.test(n)).join('|');
@@ -914,7 +914,7 @@ class FunctionBuilder {
       return;
     }
     const macro = this.env.macros.get(name);
-    if (macro && this.macroDepth < 4) {
+    if (macro && !macro.constant && this.macroDepth < 4) {
       this.expandMacroCall(macro, node, args);
       return;
     }
@@ -925,7 +925,8 @@ class FunctionBuilder {
     let anyLiteral = false;
     let anyFlags = false;
     args.forEach((a, i) => {
-      const lit = literalTruth(a.text);
+      const constant = this.env.macros.get(a.text);
+      const lit = literalTruth(constant?.constant ? constant.body : a.text);
       if (lit !== undefined) {
         literals[i] = lit;
         anyLiteral = true;

@@ -119,6 +119,8 @@ export interface MacroDef {
   params: string[];
   body: string;
   site: Site;
+  /** An object-like macro naming a truth value (`#define CAN_NOT_SLEEP false`): an argument that decides a callee's branch. */
+  constant?: boolean;
 }
 
 /** `.field = fn` in an initializer of `struct structType`, or `x->field = fn;`. */

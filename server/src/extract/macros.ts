@@ -30,8 +30,16 @@ export function scanMacros(file: string, text: string, api: ApiTable): MacroDef[
     const params = m[2].split(',').map((p) => p.trim()).filter((p) => p.length > 0);
     out.push({ name: m[1], params, body, site: { file, line, column: 1 } });
   }
+  TRUTH_DEFINE.lastIndex = 0;
+  for (let m = TRUTH_DEFINE.exec(text); m; m = TRUTH_DEFINE.exec(text)) {
+    const line = text.slice(0, m.index).split('\n').length;
+    out.push({ name: m[1], params: [], body: m[2], site: { file, line, column: 1 }, constant: true });
+  }
   return out;
 }
+
+/** `#define CAN_SLEEP true`, `#define NO_WAIT (0)`: object-like macros whose value is a truth value. */
+const TRUTH_DEFINE = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)[ \t]+\(?[ \t]*(true|false|0|1)[ \t]*\)?[ \t]*(?:\/\*.*\*\/[ \t]*|\/\/.*)?$/gm;
 
 export interface Expansion {
   tree: Tree;

@@ -42,6 +42,8 @@ export function describeFacts(facts: FileFacts[], config: Config): unknown {
           case 'call': return { kind: ev.kind, at: where, callee: ev.callee, via: ev.viaField ? `->${ev.viaField.field}` : undefined };
           case 'assume': return { kind: ev.kind, at: where, param: ev.param, truthy: ev.truthy, mask: ev.mask };
           case 'set': return { kind: ev.kind, at: where, name: ev.name, value: ev.value };
+          case 'test': return { kind: ev.kind, at: where, condition: ev.key, truthy: ev.truthy };
+          case 'forget': return { kind: ev.kind, at: where, name: ev.ident };
         }
       }),
     })),

@@ -296,10 +296,10 @@ function fileScopeDefine(
 class NodeIndex {
   /** Every node type any stage of extraction looks for; fetched in one walk of the tree. */
   static readonly TYPES = [
-    'call_expression', 'assignment_expression', 'init_declarator', 'declaration',
-    'struct_specifier', 'union_specifier', 'function_definition',
+    'call_expression', 'assignment_expression', 'update_expression', 'init_declarator', 'declaration',
+    'struct_specifier', 'union_specifier', 'function_definition', 'if_statement',
   ]; // not 'ERROR': web-tree-sitter 0.27 returns nothing at all when it is in the list
-  private static readonly IN_EXPRESSIONS = new Set(['call_expression', 'assignment_expression', 'init_declarator']);
+  private static readonly IN_EXPRESSIONS = new Set(['call_expression', 'assignment_expression', 'update_expression', 'init_declarator']);
   private readonly nodes: SyntaxNode[];
   private readonly types: string[];
   private readonly starts: number[];
@@ -340,6 +340,7 @@ class NodeIndex {
 }
 
 const DECLARATIONS = new Set(['declaration']);
+const IF_STATEMENTS = new Set(['if_statement']);
 const LEAF_CALLS: ReadonlySet<string> = new Set(LINUX_LEAF_CALLS);
 const ALL_CAPS = /^[A-Z][A-Z0-9_]*$/;
 const IDENTIFIER = /[A-Za-z_]\w*/g;
@@ -363,6 +364,8 @@ class FunctionBuilder {
   private readonly labels = new Map<string, number>();
   private readonly params: Array<{ name: string; type?: string }> = [];
   private readonly locals = new Map<string, string | undefined>();
+  /** Identifiers read by the function's side-effect-free if-conditions: assigning one forgets what the path knew of them. */
+  private guardIdents: ReadonlySet<string> = new Set();
   private readonly gaps: Gap[] = [];
   private readonly guardScopes: GuardScope[] = [];
   private readonly annotations: string[] = [];
@@ -409,8 +412,12 @@ class FunctionBuilder {
     const initOnly = /\b__(?:init|exit|ref|devinit|initdata)\b/.test(headText);
     this.readAnnotations(headText);
 
-    if (this.needsControlFlow(body)) this.statement(body);
-    else this.expression(body); // its calls in order, in one block
+    if (this.needsControlFlow(body)) {
+      this.guardIdents = guardConditionIdents(this.index.within(body, IF_STATEMENTS));
+      this.statement(body);
+    } else {
+      this.expression(body); // its calls in order, in one block
+    }
     this.jump(this.exit);
 
     const returnDeclarator = this.def.childForFieldName('declarator');
@@ -680,12 +687,18 @@ class FunctionBuilder {
   private ifStatement(node: SyntaxNode): void {
     const cond = node.childForFieldName('condition');
     const { onTrue, onFalse } = this.condition(cond);
+    // A side-effect-free condition (no parameter test) is remembered on each branch, so that
+    // `if (rev4) spin_lock(..); ...; if (rev4) spin_unlock(..);` pairs up; kept only when it guards a lock.
+    const pure = onTrue.length === 0 && onFalse.length === 0 ? pureCondition(cond) : undefined;
+    const firstBlock = this.blocks.length;
     const head = this.cur;
     const join = this.newBlock();
     const thenB = this.newBlock();
     this.cur = head;
     this.jump(thenB);
     this.cur = thenB;
+    const site = cond ? this.site(cond) : undefined;
+    if (pure && site) this.emit({ kind: 'test', key: pure.key, truthy: pure.truthy, idents: pure.idents, site });
     for (const ev of onTrue) this.emit(ev);
     this.statement(node.childForFieldName('consequence'));
     this.jump(join);
@@ -694,10 +707,20 @@ class FunctionBuilder {
     this.cur = head;
     this.jump(elseB);
     this.cur = elseB;
+    if (pure && site) this.emit({ kind: 'test', key: pure.key, truthy: !pure.truthy, idents: pure.idents, site });
     for (const ev of onFalse) this.emit(ev);
     if (alt) this.statement(alt.type === 'else_clause' ? alt.namedChild(0) : alt);
     this.jump(join);
     this.cur = join;
+    if (pure) {
+      let guards = false;
+      for (let b = firstBlock; b < this.blocks.length && !guards; b++) {
+        guards = this.blocks[b].events.some((ev) => ev.kind === 'acquire' || ev.kind === 'release');
+      }
+      if (!guards) {
+        for (const b of [thenB, elseB]) this.blocks[b].events = this.blocks[b].events.filter((ev) => ev.kind !== 'test');
+      }
+    }
   }
 
   /**
@@ -849,11 +872,24 @@ class FunctionBuilder {
         case 'assignment_expression':
           this.assignmentBinding(n);
           this.literalSet(n.childForFieldName('left'), n.childForFieldName('right'));
+          this.forgetAssigned(n.childForFieldName('left'));
+          break;
+        case 'update_expression':
+          this.forgetAssigned(n.childForFieldName('argument'));
           break;
         case 'init_declarator':
           this.literalSet(n.childForFieldName('declarator'), n.childForFieldName('value'));
           break;
       }
+    }
+  }
+
+  /** `x = ..`, `p->f = ..`, `x++` where a guarding condition reads `x` / `f`: what the path knew of it is stale. */
+  private forgetAssigned(left: SyntaxNode | null): void {
+    if (!left || this.guardIdents.size === 0) return;
+    IDENTIFIER.lastIndex = 0;
+    for (let m = IDENTIFIER.exec(left.text); m; m = IDENTIFIER.exec(left.text)) {
+      if (this.guardIdents.has(m[0])) this.emit({ kind: 'forget', ident: m[0], site: this.site(left) });
     }
   }
 
@@ -1148,4 +1184,49 @@ function constantTruth(cond: SyntaxNode | null): boolean | undefined {
   if (n.type === 'false') return false;
   if (n.type === 'number_literal' && /^(0[xX])?[0-9a-fA-F]+[uUlL]*$/.test(n.text)) return !/^(0[xX])?0+[uUlL]*$/.test(n.text);
   return undefined;
+}
+
+/** Node types a condition may consist of and still have no side effect. */
+const PURE_TYPES: ReadonlySet<string> = new Set([
+  'identifier', 'field_identifier', 'field_expression', 'number_literal', 'char_literal', 'true', 'false', 'null',
+  'parenthesized_expression', 'unary_expression', 'binary_expression', 'pointer_expression', 'subscript_expression',
+]);
+
+/**
+ * A condition without calls, assignments or increments: its text (whitespace
+ * dropped, leading `!` folded into the polarity) and the identifiers it reads.
+ */
+function pureCondition(cond: SyntaxNode | null): { key: string; truthy: boolean; idents: string[] } | undefined {
+  let node = cond;
+  let truthy = true;
+  for (let depth = 0; node && depth < 16; depth++) {
+    if (node.type === 'parenthesized_expression' && node.namedChildCount === 1) node = node.namedChild(0);
+    else if (node.type === 'unary_expression' && node.childForFieldName('operator')?.text === '!') {
+      truthy = !truthy;
+      node = node.childForFieldName('argument');
+    } else break;
+  }
+  if (!node || node.text.length > 200) return undefined;
+  const idents = new Set<string>();
+  const stack: SyntaxNode[] = [node];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (!PURE_TYPES.has(n.type)) return undefined;
+    if (n.type === 'pointer_expression' && n.childForFieldName('operator')?.text === '&') return undefined;
+    if (n.type === 'identifier' || n.type === 'field_identifier') idents.add(n.text);
+    for (const c of n.namedChildren) if (c) stack.push(c);
+  }
+  // A bare constant (`if (1)`, `if (DEBUG)`) decides nothing about locks worth remembering.
+  if (idents.size === 0) return undefined;
+  return { key: node.text.replace(/\s+/g, ''), truthy, idents: [...idents] };
+}
+
+/** Identifiers read by the side-effect-free conditions of these if-statements. */
+function guardConditionIdents(ifs: readonly SyntaxNode[]): Set<string> {
+  const out = new Set<string>();
+  for (const stmt of ifs) {
+    const pure = pureCondition(stmt.childForFieldName('condition'));
+    if (pure) for (const id of pure.idents) out.add(id);
+  }
+  return out;
 }

@@ -49,6 +49,14 @@ export type LockEvent =
   | { kind: 'assume'; param: number; truthy: boolean; mask?: string; site: Site }
   /** A local flag set to a literal: `locked = true;` (feeds conditional locking in callees). */
   | { kind: 'set'; name: string; value: boolean; site: Site }
+  /**
+   * On this branch, a side-effect-free condition that guards a lock or unlock
+   * held (or not): `if (hba->sli_rev == REV4)`. The same test later on the
+   * path must agree, until one of `idents` is assigned.
+   */
+  | { kind: 'test'; key: string; truthy: boolean; idents: string[]; site: Site }
+  /** An assignment to a variable that some guarding condition reads: what was known of those conditions is gone. */
+  | { kind: 'forget'; ident: string; site: Site }
   | {
       kind: 'call'; callee: string; args: AccessPath[]; site: Site;
       /** Arguments that are literal constants (`true`, `0`, `NULL`), by index, for conditional locking. */

@@ -164,10 +164,12 @@ interface State extends IrqState {
   assumed: ParamTest[];
   /** Local flags set to literals on this path. */
   vals: Array<[string, boolean]>;
+  /** Guarding conditions decided on this path: [condition text, truth, identifiers it reads]. */
+  tests: Array<[string, boolean, string[]]>;
 }
 
 function stateKey(s: State): string {
-  return `${s.irqOff ? 1 : 0}${s.bhDepth}${s.saved.map((b) => (b ? 1 : 0)).join('')}|${s.held.map((h) => refKey(h.lock) + h.mode).join(',')}|${s.dropped.map(refKey).join(',')}|${s.assumed.map(([p, t, m]) => `${p}${t ? '+' : '-'}${m ?? ''}`).join('')}|${s.vals.map(([n, v]) => `${n}${v ? '+' : '-'}`).join('')}`;
+  return `${s.irqOff ? 1 : 0}${s.bhDepth}${s.saved.map((b) => (b ? 1 : 0)).join('')}|${s.held.map((h) => refKey(h.lock) + h.mode).join(',')}|${s.dropped.map(refKey).join(',')}|${s.assumed.map(([p, t, m]) => `${p}${t ? '+' : '-'}${m ?? ''}`).join('')}|${s.vals.map(([n, v]) => `${n}${v ? '+' : '-'}`).join('')}|${s.tests.map(([k, t]) => `${k}${t ? '+' : '-'}`).join(';')}`;
 }
 
 export function refKey(r: LockRef): string {
@@ -201,7 +203,7 @@ function applyIrq(s: IrqState, effect: string): void {
 }
 
 function cloneState(s: State): State {
-  return { held: [...s.held], dropped: [...s.dropped], assumed: [...s.assumed], vals: [...s.vals], irqOff: s.irqOff, saved: [...s.saved], bhDepth: s.bhDepth };
+  return { held: [...s.held], dropped: [...s.dropped], assumed: [...s.assumed], vals: [...s.vals], tests: [...s.tests], irqOff: s.irqOff, saved: [...s.saved], bhDepth: s.bhDepth };
 }
 
 function chainOf(fn: string, site: Site, note: string, rest?: Chain, guessed?: boolean): Chain {
@@ -452,6 +454,15 @@ function summarizeFunction(
         if (s.assumed.length < 8) s.assumed.push([ev.param, ev.truthy, ev.mask]);
         return true;
       }
+      case 'test': {
+        const prior = s.tests.find(([k]) => k === ev.key);
+        if (prior) return prior[1] === ev.truthy;
+        if (s.tests.length < 8) s.tests.push([ev.key, ev.truthy, ev.idents]);
+        return true;
+      }
+      case 'forget':
+        if (s.tests.length > 0) s.tests = s.tests.filter(([, , ids]) => !ids.includes(ev.ident));
+        return true;
       case 'set': {
         s.vals = s.vals.filter(([n]) => n !== ev.name);
         if (s.vals.length < 8) s.vals.push([ev.name, ev.value]);
@@ -576,7 +587,7 @@ function summarizeFunction(
   // one branch and released on the same branch is not "maybe held" afterwards.
   const statesAt: Array<Map<string, State>> = fn.blocks.map(() => new Map());
   const work: number[] = [0];
-  const init: State = { held: [], dropped: [], assumed: [], vals: [], irqOff: false, saved: [], bhDepth: 0 };
+  const init: State = { held: [], dropped: [], assumed: [], vals: [], tests: [], irqOff: false, saved: [], bhDepth: 0 };
   statesAt[0].set(stateKey(init), init);
   const processed: Array<Set<string>> = fn.blocks.map(() => new Set());
   // Enough for every block under every state bound; a pathological function is cut, and says so.

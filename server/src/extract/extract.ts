@@ -633,9 +633,38 @@ class FunctionBuilder {
         this.popGuardScope();
         continue;
       }
+      const iterator = macroLoopHead(c);
+      const loopBody = children[i + 1];
+      if (iterator && loopBody) {
+        this.macroLoop(iterator, loopBody);
+        i++;
+        continue;
+      }
       this.statement(c);
     }
     while (this.guardScopes.length > depth) this.popGuardScope();
+  }
+
+  /**
+   * `list_for_each_entry(pos, head, member) { ... }` parses as a call missing
+   * its `;` followed by a block: a loop, so that `continue` and `break` in the
+   * block go to this loop's head and end, not to an enclosing loop's.
+   */
+  private macroLoop(call: SyntaxNode, body: SyntaxNode): void {
+    const head = this.newBlock();
+    const after = this.newBlock();
+    const bodyB = this.newBlock();
+    this.jump(head);
+    this.cur = head;
+    for (const a of call.childForFieldName('arguments')?.namedChildren ?? []) if (a) this.expression(a);
+    this.jump(bodyB);
+    this.jump(after);
+    this.cur = bodyB;
+    this.jumpTargets.push({ breakTo: after, continueTo: head, guardDepth: this.guardScopes.length });
+    this.statement(body);
+    this.jumpTargets.pop();
+    this.jump(head);
+    this.cur = after;
   }
 
   private popGuardScope(): void {
@@ -1229,4 +1258,13 @@ function guardConditionIdents(ifs: readonly SyntaxNode[]): Set<string> {
     if (pure) for (const id of pure.idents) out.add(id);
   }
   return out;
+}
+
+/** The iterator call of a `*for_each*` macro loop statement (its `;` missing: a body follows), else undefined. */
+function macroLoopHead(stmt: SyntaxNode): SyntaxNode | undefined {
+  if (stmt.type !== 'expression_statement' || stmt.text.trimEnd().endsWith(';')) return undefined;
+  const call = stmt.namedChild(0);
+  if (call?.type !== 'call_expression') return undefined;
+  const name = call.childForFieldName('function');
+  return name?.type === 'identifier' && /for_each|foreach/i.test(name.text) ? call : undefined;
 }

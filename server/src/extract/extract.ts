@@ -933,8 +933,9 @@ class FunctionBuilder {
   private assignmentBinding(node: SyntaxNode): void {
     const left = node.childForFieldName('left');
     const right = node.childForFieldName('right');
-    if (left?.type !== 'field_expression' || !right || right.type !== 'identifier') return;
-    const fn = right.text;
+    // `t->function = fn;` and `t.function = &fn;` alike.
+    const fn = left?.type === 'field_expression' && right ? functionNameOf(right) : undefined;
+    if (!fn || !left || !right) return;
     if (this.locals.has(fn) || this.params.some((p) => p.name === fn) || this.fileGlobals.has(fn)) return;
     const object = left.childForFieldName('argument');
     const field = left.childForFieldName('field')?.text;

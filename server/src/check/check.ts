@@ -190,6 +190,26 @@ export function check(
   return out;
 }
 
+/** Waits whose key is the handler's own object (a work_struct, a timer): its field name identifies it. */
+const OBJECT_KEYED: ReadonlySet<string> = new Set(['work', 'timer', 'hrtimer', 'tasklet']);
+
+function fieldsOf(text: string): string[] {
+  return [...text.matchAll(/(?:\.|->)\s*([A-Za-z_]\w*)/g)].map((m) => m[1]);
+}
+
+/**
+ * With the key's class unknown, `flush_work(&hba->gate.ungate_work)` still
+ * cannot be waiting for the work registered as `&hba->eh_work`: one key's last
+ * field must appear in the other (`&x->dwork.work` is `&x->dwork`'s).
+ */
+function sameObjectField(what: string, handlerKey: string | undefined, waitKey: string): boolean {
+  if (!OBJECT_KEYED.has(what) || !handlerKey) return true;
+  const hf = fieldsOf(handlerKey);
+  const wf = fieldsOf(waitKey);
+  if (hf.length === 0 || wf.length === 0) return true;
+  return hf.includes(wf[wf.length - 1]) || wf.includes(hf[hf.length - 1]);
+}
+
 function waitUnderLock(summaries: Summaries, model: EntryModel, push: (c: Candidate) => void, limits: CheckLimits, cuts: CheckCuts): void {
   let n = 0;
   for (const w of summaries.waitsUnderLock) {
@@ -198,7 +218,7 @@ function waitUnderLock(summaries: Summaries, model: EntryModel, push: (c: Candid
     // driver only by a key naming the driver's own object (a core struct's field names every driver's).
     const sameKey = (h: EntryPoint): boolean => h.key !== undefined && h.key === w.wait.key;
     const bound = nearest((model.handlersByKind.get(w.wait.what) ?? []).filter((h) =>
-      (h.keyFile === w.wait.file && (sameKey(h) || !h.key || !w.wait.key))
+      (h.keyFile === w.wait.file && (sameKey(h) || ((!h.key || !w.wait.key) && sameObjectField(w.wait.what, h.keyText, w.wait.keyText))))
       || (h.keyLocal && sameKey(h) && sameModule(h.keyFile ?? h.fn.file, w.wait.file))), w.wait.file, (h) => h.fn.file);
     for (const h of bound) {
       const hs = summaries.byFn.get(h.fn);

@@ -22,6 +22,8 @@ export interface EntryPoint {
   what?: WaitKind;
   key?: string;
   keyFile?: string;
+  /** The key as written at the registration (`&hba->eh_work`): its field names tell works apart when the class is unknown. */
+  keyText?: string;
   /** Stable id used by simulator wait ops: `irq:evtchn_interrupt`. */
   handlerId?: string;
   /**
@@ -82,7 +84,7 @@ export function findEntries(
     const key = keyRef && 'cls' in keyRef && !(fn && keyRef.cls.startsWith(`${fn.name}:`)) ? keyRef.cls : undefined;
     const e: EntryPoint = {
       fn: target, ctx: ev.ctx, why: `${ev.api}() at ${ev.site.file}:${ev.site.line}`,
-      irqOff: ev.ctx === 'hardirq', bhOff: ev.ctx === 'softirq', held: [], what: ev.what, key, keyFile: file,
+      irqOff: ev.ctx === 'hardirq', bhOff: ev.ctx === 'softirq', held: [], what: ev.what, key, keyFile: file, keyText: ev.key.text,
       handlerId: `${ev.what}:${target.name}`, keyLocal: key !== undefined && keyIsLocal(program, key, file),
     };
     if (handlers.some((h) => h.fn === target && h.ctx === e.ctx && h.what === e.what)) continue;
@@ -102,6 +104,7 @@ export function findEntries(
       const e: EntryPoint = {
         fn: target, ctx: w.ctx, why: `${w.structType}.${w.field} = ${target.name} at ${b.binding.site.file}:${b.binding.site.line}`,
         irqOff: w.ctx === 'hardirq', bhOff: w.ctx === 'softirq', held: [], what: w.what, key, keyFile: b.binding.site.file,
+        keyText: b.binding.object?.text,
         handlerId: `${w.what}:${target.name}`, keyLocal: key !== undefined && keyIsLocal(program, key, b.binding.site.file),
       };
       handlers.push(e);

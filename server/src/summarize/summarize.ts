@@ -224,6 +224,7 @@ export function summarize(program: Program, token?: CancellationToken, memo?: Su
   };
   const targetsOf = new Map<LockEvent, FunctionIR[]>();
   const guessed = new Set<LockEvent>();
+  const pointerEvents: Array<[FunctionIR, LockEvent]> = [];
   for (const fn of program.functions) {
     const set = new Set<FunctionIR>();
     for (const b of fn.blocks) {
@@ -243,6 +244,7 @@ export function summarize(program: Program, token?: CancellationToken, memo?: Su
           // A function reaching itself through an ops field is a stacked layer (misc_open ->
           // new_fops->open, an mdio mux -> its parent bus): another object, never a recursion.
           targets = targets.filter((t) => t !== fn);
+          if (targets.length > 0) pointerEvents.push([fn, ev]);
         } else {
           const t = program.callee(ev.callee, fn.file);
           targets = t ? [t] : [];
@@ -253,6 +255,7 @@ export function summarize(program: Program, token?: CancellationToken, memo?: Su
     }
     out.calls.set(fn, set);
   }
+  cutPointerCycles(program, out.calls, targetsOf, pointerEvents);
 
   const versions = new Map<FunctionIR, number>();
   const keys = functionKeys(program.functions);
@@ -307,6 +310,39 @@ export function summarize(program: Program, token?: CancellationToken, memo?: Su
     for (const fn of scc) record(fn, out.byFn.get(fn)!, last.get(fn)!, recursive || !memo ? '' : calleeVersions(fn));
   }
   return out;
+}
+
+/**
+ * A call through a function pointer that closes a call cycle (mt76's register
+ * remap wrapper calling the saved original ->rmw, which the analysis cannot
+ * tell from the wrapper itself) goes to another layer's object, not back
+ * into this one: such targets are dropped, direct recursion is kept.
+ */
+function cutPointerCycles(
+  program: Program, calls: Map<FunctionIR, Set<FunctionIR>>, targetsOf: Map<LockEvent, FunctionIR[]>,
+  pointerEvents: ReadonlyArray<[FunctionIR, LockEvent]>,
+): void {
+  if (pointerEvents.length === 0) return;
+  const component = new Map<FunctionIR, number>();
+  stronglyConnected(program.functions, (fn) => calls.get(fn) ?? []).forEach((members, i) => {
+    if (members.length > 1) for (const m of members) component.set(m, i);
+  });
+  const touched = new Set<FunctionIR>();
+  for (const [fn, ev] of pointerEvents) {
+    const c = component.get(fn);
+    if (c === undefined) continue;
+    const targets = targetsOf.get(ev) ?? [];
+    const kept = targets.filter((t) => component.get(t) !== c);
+    if (kept.length === targets.length) continue;
+    targetsOf.set(ev, kept);
+    touched.add(fn);
+  }
+  // Rebuild the callee sets of the functions whose pointer calls lost targets.
+  for (const fn of touched) {
+    const set = new Set<FunctionIR>();
+    for (const b of fn.blocks) for (const ev of b.events) if (ev.kind === 'call') for (const t of targetsOf.get(ev) ?? []) set.add(t);
+    calls.set(fn, set);
+  }
 }
 
 /** What summarizing one function found besides its summary (kept with it in the memo). */

@@ -107,7 +107,11 @@ export class Program {
     if (!list) return undefined;
     const local = list.find((f) => f.file === fromFile);
     if (local) return local;
-    return nearest(list.filter((f) => !f.isStatic || f.file.endsWith('.h')), fromFile, (f) => f.file)[0];
+    const visible = list.filter((f) => !f.isStatic || f.file.endsWith('.h'));
+    // A header's static inline beside an extern definition is the `#else` stub of a
+    // config option (`static inline irqreturn_t musb_g_ep0_irq(..) { return 0; }`): the .c one is the code.
+    const defined = visible.filter((f) => !f.file.endsWith('.h'));
+    return nearest(defined.length > 0 && defined.length < visible.length ? defined : visible, fromFile, (f) => f.file)[0];
   }
 
   isCore(fn: FunctionIR): boolean {

@@ -77,3 +77,30 @@ test('a proof through a pointer target guessed by field name is held back, and -
   assert.match(all, /untyped_pointer_call\.c:32:8: warning: recursive-lock: hk_recover\(\) takes untyped_pointer_call\.c:hk_lock while already holding it \(through hk_reset\(\)\) \[unconfirmed\]/);
   assert.match(all, /note: the path calls through a function pointer matched by field name only \(hk_recover\(\) at line 32: calls hk_reset\(\) through ->reset\): the object's type is unknown/);
 });
+
+test('facts FILE DIR: contexts come from the whole directory; a directory alone is refused with a message', async () => {
+  const dir = 'server/test/fixtures/irq-inversion/config_stub';
+  const run = async (args: string[]): Promise<{ code: number; out: string; err: string }> => {
+    let out = '';
+    let err = '';
+    const cwd = process.cwd();
+    process.chdir(REPO);
+    try {
+      const code = await main(['facts', ...args], { stdout: (s) => { out += s; }, stderr: (s) => { err += s; } });
+      return { code, out, err };
+    } finally {
+      process.chdir(cwd);
+    }
+  };
+  const withDir = await run([`${dir}/udc_ep0.c`, dir]);
+  assert.equal(withDir.code, 0, withDir.err);
+  const facts = JSON.parse(withDir.out) as { functions: Array<{ name: string; file: string; contexts: Array<{ context: string; why: string }> }> };
+  assert.deepEqual(facts.functions.map((f) => f.name).sort(), ['udc_ep0_irq', 'udc_giveback']);
+  const ep0 = facts.functions.find((f) => f.name === 'udc_ep0_irq')!;
+  assert.deepEqual(ep0.contexts.map((c) => c.context), ['hardirq']);
+  assert.match(ep0.contexts[0].why, /called from udc_isr\(\) \(request_irq\(\) at .*udc_core\.c:16\)/);
+  const alone = await run([dir]);
+  assert.equal(alone.code, 2);
+  assert.equal(alone.out, '');
+  assert.match(alone.err, /^lockscope: .*config_stub: a directory; facts takes one C file/);
+});

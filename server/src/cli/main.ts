@@ -25,7 +25,7 @@ const USAGE = `usage: lockscope <command> [options]
 commands:
   check [PATH...]            analyse C files and directories (default: .)
   explain FILE:LINE [PATH...] explain the finding at FILE:LINE, CPU by CPU
-  facts FILE                 print what extraction saw in FILE
+  facts FILE [PATH...]       print what extraction saw in FILE, with contexts from PATHs
   patch [FILE|-]             which deadlocks a patch introduces or fixes
   lsp --stdio                run the language server for any LSP editor
 
@@ -309,16 +309,34 @@ async function runExplain(args: Args, io: IO): Promise<number> {
 }
 
 async function runFacts(args: Args, io: IO): Promise<number> {
-  const [file] = args.positional;
+  const [file, ...context] = args.positional;
   if (!file) throw new UsageError('facts takes a C file');
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) {
+    throw new InputError(`${file}: a directory; facts takes one C file (directories after it give the callers and registrations for its contexts)`);
+  }
   const config = configFor(args, [path.dirname(file)]);
   const walk = walkSources([file], { maxBytes: config.maxFileBytes });
   if (walk.errors.length > 0) throw new InputError(walk.errors.map((e) => `${e.file}: ${e.message}`).join('; '));
   if (walk.files.length === 0) throw new InputError(`${file}: ${walk.skipped[0]?.reason ?? 'not analysed'}`);
-  const text = fs.readFileSync(file, 'utf8');
   const api = apiTableFor(config);
-  const facts = await extractSource(file, text, { api, macros: new Map() });
-  io.stdout(`${JSON.stringify(describeFacts([facts], config), null, 2)}\n`);
+  // The file's functions get their contexts from the whole of the given paths: callers, registrations, ops tables.
+  const others = context.length > 0 ? walkSources(context, { maxBytes: config.maxFileBytes }) : undefined;
+  if (others && others.errors.length > 0) throw new InputError(others.errors.map((e) => `${e.file}: ${e.message}`).join('; '));
+  const target = walk.files[0];
+  const sources: SourceFile[] = [];
+  for (const f of [target, ...(others?.files ?? []).filter((o) => path.resolve(o.abs) !== path.resolve(target.abs))]) {
+    try {
+      const buf = fs.readFileSync(f.abs);
+      if (f !== target && sniffContent(buf)) continue;
+      sources.push({ file: f.file, text: buf.toString('utf8') });
+    } catch (e) {
+      if (f === target) throw new InputError(`${f.file}: unreadable (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  const macros = macroTable(sources.filter((f) => f.file.endsWith('.h')), api);
+  const facts: FileFacts[] = [];
+  for (const f of sources) facts.push(await extractSource(f.file, f.text, { api, macros }));
+  io.stdout(`${JSON.stringify(describeFacts(facts, config, target.file), null, 2)}\n`);
   return 0;
 }
 

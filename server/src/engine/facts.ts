@@ -8,16 +8,17 @@ import { findEntries } from '../graph/entries';
 import { summarize } from '../summarize/summarize';
 import { apiTableFor } from './analyze';
 
-export function describeFacts(facts: FileFacts[], config: Config): unknown {
+/** `only`: describe that file's functions (the other facts give callers, registrations and contexts). */
+export function describeFacts(facts: FileFacts[], config: Config, only?: string): unknown {
   const api = apiTableFor(config);
   const program = new Program(facts);
   const summaries = summarize(program);
   const model = findEntries(program, summaries, api);
-  const sites = [...summaries.lockSites.values()];
+  const sites = [...summaries.lockSites.values()].filter((l) => !only || l.site.file === only);
   return {
     version: 1,
-    files: facts.map((f) => ({ file: f.file, hash: f.hash, lockSites: f.lockSites, errorNodes: f.errorNodes, gaps: f.gaps.length })),
-    functions: program.functions.map((fn) => ({
+    files: facts.filter((f) => !only || f.file === only).map((f) => ({ file: f.file, hash: f.hash, lockSites: f.lockSites, errorNodes: f.errorNodes, gaps: f.gaps.length })),
+    functions: program.functions.filter((fn) => !only || fn.file === only).map((fn) => ({
       name: fn.name,
       file: fn.file,
       line: fn.site.line,
@@ -48,7 +49,9 @@ export function describeFacts(facts: FileFacts[], config: Config): unknown {
       }),
     })),
     classes: [...new Set(sites.map((s) => s.cls))].sort(),
-    bindings: [...program.bindings.entries()].map(([key, list]) => ({ field: key, functions: list.map((b) => b.fn), row: api.ops.has(key) })),
+    bindings: [...program.bindings.entries()]
+      .map(([key, list]) => ({ field: key, functions: list.filter((b) => !only || b.binding.site.file === only).map((b) => b.fn), row: api.ops.has(key) }))
+      .filter((b) => b.functions.length > 0),
     pointerCalls: summaries.pointerCalls,
   };
 }

@@ -404,7 +404,14 @@ class FunctionBuilder {
       const type = typeName(decl.childForFieldName('type'));
       for (const d of decl.childrenForFieldName('declarator')) {
         const n = d && declaredName(d);
-        if (n) this.locals.set(n.name, type);
+        if (!n) continue;
+        this.locals.set(n.name, type);
+        // `static const struct mt76_driver_ops drv_ops = { .rx_check = f, ... };` inside a probe binds like a global.
+        if (n.value?.type === 'initializer_list' && type) {
+          const before = this.facts.bindings.length;
+          collectInitializerBindings(n.value, type, this.file, this.facts);
+          for (let i = before; i < this.facts.bindings.length; i++) this.facts.bindings[i].variable = n.name;
+        }
       }
     }
     // From the source, not the tree: annotations such as __init were blanked for the parser.

@@ -117,7 +117,7 @@ test(`a recursion cycle of 1,000 functions over 4 files: the lock taken 500 call
   assert.ok(deep, 'rb -> (rec_0 .. rec_500) -> ra against ra -> rb');
   assert.ok(deep.witness && deep.witness.length > 0, 'the simulator found the interleaving');
   assert.equal(deep.confirmed, false);
-  assert.match(deep.reason ?? '', /^the path needs \d+ nested calls \(more than 8\)/);
+  assert.match(deep.reason ?? '', /^the path needs \d+ nested calls \(more than 5\)/);
 });
 
 // ---------------------------------------------------------------------------

@@ -25,9 +25,12 @@ export function scanMacros(file: string, text: string, api: ApiTable): MacroDef[
         break;
       }
     }
+    const params = m[2].split(',').map((p) => p.trim()).filter((p) => p.length > 0);
+    // A macro that calls one of its parameters (`CALL_RXH(rxh)` -> `res = rxh(rx)`) hides the calls
+    // it is given: expanded, the handlers it runs keep their caller.
+    if (!interesting) interesting = params.some((p) => /^[A-Za-z_]\w*$/.test(p) && new RegExp(`\\b${p}\\s*\\(`).test(body));
     if (!interesting || api.byName.has(m[1])) continue;
     const line = text.slice(0, m.index).split('\n').length;
-    const params = m[2].split(',').map((p) => p.trim()).filter((p) => p.length > 0);
     out.push({ name: m[1], params, body, site: { file, line, column: 1 } });
   }
   TRUTH_DEFINE.lastIndex = 0;

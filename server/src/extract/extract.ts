@@ -11,7 +11,7 @@ import type {
   StructField,
 } from './ir';
 import { containerType, declaredName, functionDeclarator, siteOf, typeName } from './syntax-util';
-import { expandMacro, scanMacros } from './macros';
+import { expandMacro, guardMacroName, scanMacros } from './macros';
 import { guardKey } from '../kernel-api/load';
 import { LINUX_LEAF_CALLS } from '../kernel-api/linux';
 
@@ -699,23 +699,47 @@ class FunctionBuilder {
   private guard(kind: string, lockArg: SyntaxNode | null, call: SyntaxNode): void {
     const row = this.env.api.byName.get(guardKey(kind));
     if (row?.op !== 'guard') {
-      this.gaps.push({ site: this.site(call), what: `unknown guard class ${flatText(kind, 60)}` });
+      const defined = this.env.macros.get(guardMacroName(kind));
+      if (defined) this.definedGuard(kind, defined, lockArg, call);
+      else this.gaps.push({ site: this.site(call), what: `unknown guard class ${flatText(kind, 60)}` });
       return;
     }
     const acquire = this.env.api.byName.get(row.acquire);
     const site = this.site(call);
     const api = `guard(${kind})`;
-    if (acquire?.op === 'acquire' && lockArg) {
-      const lock = this.path(lockArg);
-      this.emit({ kind: 'acquire', lock, mode: acquire.mode, irq: acquire.irq, api, site });
+    // A guard of a fixed class (`guard(cpus_read_lock)()`, `guard(wiphy)(w)`) names its lock by the row.
+    if (acquire?.op === 'acquire' && (lockArg || acquire.cls)) {
+      const lock = lockArg ? this.path(lockArg) : NO_PATH;
+      this.emit({ kind: 'acquire', lock, mode: acquire.mode, irq: acquire.irq, api, site, cls: acquire.cls });
       this.facts.lockSites++;
       const irq = acquire.irq === 'off' ? 'on' : acquire.irq === 'save' ? 'restore' : acquire.irq === 'bh-off' ? 'bh-on' : undefined;
-      this.guardScopes[this.guardScopes.length - 1].releases.push({ kind: 'release', lock, mode: acquire.mode, irq, api, site });
+      this.guardScopes[this.guardScopes.length - 1].releases.push({ kind: 'release', lock, mode: acquire.mode, irq, api, site, cls: acquire.cls });
     } else if (acquire?.op === 'irq') {
       this.emit({ kind: 'irq', effect: acquire.effect, api, site });
       const undo = acquire.effect === 'save' ? 'restore' : 'on';
       this.guardScopes[this.guardScopes.length - 1].releases.push({ kind: 'irq', effect: undo, api, site });
     }
+  }
+
+  /**
+   * `guard(mvm)(mvm)` for a `DEFINE_GUARD(mvm, struct iwl_mvm *, mutex_lock(&_T->mutex), mutex_unlock(&_T->mutex))`
+   * of the analysed files: the lock expression now, the unlock expression at the end of the scope.
+   */
+  private definedGuard(kind: string, lockMacro: MacroDef, lockArg: SyntaxNode | null, call: SyntaxNode): void {
+    const args = lockArg ? [lockArg] : [];
+    if (lockMacro.params.length !== args.length) return;
+    this.expandMacroCall(lockMacro, call, args);
+    const unlockMacro = this.env.macros.get(guardMacroName(kind, true));
+    if (!unlockMacro) return;
+    // Expand the unlock into a scratch block and keep its events for the scope's end.
+    const saved = this.cur;
+    const scratch = this.newBlock();
+    this.cur = scratch;
+    this.expandMacroCall(unlockMacro, call, args);
+    const releases = this.blocks[scratch].events;
+    this.blocks[scratch].events = [];
+    this.cur = saved;
+    this.guardScopes[this.guardScopes.length - 1].releases.push(...releases);
   }
 
   private readonly jumpTargets: JumpTargets[] = [];

@@ -12,8 +12,8 @@ const IDENT = /[A-Za-z_]\w*/g;
 const LOCKISH = /lock|irq|guard|mutex|sem|bh/i;
 
 export function scanMacros(file: string, text: string, api: ApiTable): MacroDef[] {
-  if (!text.includes('#define') && !text.includes('# define')) return [];
-  const out: MacroDef[] = [];
+  const out: MacroDef[] = scanGuardDefinitions(file, text);
+  if (!text.includes('#define') && !text.includes('# define')) return out;
   DEFINE.lastIndex = 0;
   for (let m = DEFINE.exec(text); m; m = DEFINE.exec(text)) {
     const body = m[3].replace(/\\\r?\n/g, ' ').trim();
@@ -69,4 +69,58 @@ export function expandMacro(macro: MacroDef, args: string[]): Expansion | undefi
     return undefined;
   }
   return { tree, body };
+}
+
+/** The macro table's names for a guard class defined in the analysed files: its lock and its unlock expression. */
+export function guardMacroName(kind: string, unlock = false): string {
+  return `${unlock ? 'guard-unlock' : 'guard-lock'}@${kind}`;
+}
+
+const GUARD_DEFINE = /\bDEFINE_(GUARD|LOCK_GUARD_0|LOCK_GUARD_1)\s*\(/g;
+
+/**
+ * `DEFINE_GUARD(name, type, lock, unlock)`, `DEFINE_LOCK_GUARD_1(name, type, lock, unlock)` (its `_T->lock`
+ * is the argument) and `DEFINE_LOCK_GUARD_0(name, lock, unlock)`: each becomes a pair of one-parameter
+ * macros (`_T`) that guard(name)(x) expands.
+ */
+function scanGuardDefinitions(file: string, text: string): MacroDef[] {
+  if (!text.includes('DEFINE_')) return [];
+  const out: MacroDef[] = [];
+  GUARD_DEFINE.lastIndex = 0;
+  for (let m = GUARD_DEFINE.exec(text); m; m = GUARD_DEFINE.exec(text)) {
+    const args = splitArguments(text, m.index + m[0].length);
+    if (!args) continue;
+    const kind = m[1];
+    const [name, lock, unlock] = kind === 'LOCK_GUARD_0' ? [args[0], args[1], args[2]] : [args[0], args[2], args[3]];
+    if (!name || !/^\w+$/.test(name) || !lock || !unlock) continue;
+    const params = kind === 'LOCK_GUARD_0' ? [] : ['_T'];
+    const arg = (e: string): string => (kind === 'LOCK_GUARD_1' ? e.replace(/_T\s*->\s*lock\b/g, '_T') : e);
+    const line = text.slice(0, m.index).split('\n').length;
+    const site = { file, line, column: 1 };
+    out.push({ name: guardMacroName(name), params, body: arg(lock), site });
+    out.push({ name: guardMacroName(name, true), params, body: arg(unlock), site });
+  }
+  return out;
+}
+
+/** The top-level comma-separated arguments of a parenthesized list starting at `from` (after its `(`). */
+function splitArguments(text: string, from: number): string[] | undefined {
+  const args: string[] = [];
+  let depth = 0;
+  let start = from;
+  for (let i = from; i < text.length && i - from < 2000; i++) {
+    const c = text[i];
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') {
+      if (depth === 0) {
+        args.push(text.slice(start, i).replace(/\\\r?\n/g, ' ').trim());
+        return args;
+      }
+      depth--;
+    } else if (c === ',' && depth === 0) {
+      args.push(text.slice(start, i).replace(/\\\r?\n/g, ' ').trim());
+      start = i + 1;
+    }
+  }
+  return undefined;
 }

@@ -161,6 +161,12 @@ const guards: ApiRow[] = [
   ['read_lock_irqsave', 'read_lock_irqsave'], ['write_lock', 'write_lock'], ['write_lock_irq', 'write_lock_irq'],
   ['write_lock_irqsave', 'write_lock_irqsave'], ['mutex', 'mutex_lock'], ['rwsem_read', 'down_read'],
   ['rwsem_write', 'down_write'], ['irq', 'local_irq_disable'], ['irqsave', 'local_irq_save'],
+  ['read_lock_bh', 'read_lock_bh'],
+  ['write_lock_bh', 'write_lock_bh'], ['mutex_intr', 'mutex_lock_interruptible'],
+  // Guard classes the core headers define over subsystem lock functions (the most used in drivers/, sound/, net/).
+  ['wiphy', 'wiphy_lock'], ['device', 'device_lock'], ['srcu', 'srcu_read_lock'],
+  ['pcm_stream_lock', 'snd_pcm_stream_lock'], ['pcm_stream_lock_irq', 'snd_pcm_stream_lock_irq'],
+  ['pcm_stream_lock_irqsave', 'snd_pcm_stream_lock_irqsave'], ['cpus_read_lock', 'cpus_read_lock'], ['console_lock', 'console_lock'],
 ].map(([fn, acquire]): ApiRow => ({ fn, op: 'guard', acquire, project: P }));
 
 export const LINUX_API: readonly ApiRow[] = [...locks, ...irqs, ...waits, ...registrations, ...guards];

@@ -60,7 +60,8 @@ export class Program {
         if (!structType) continue;
         const key = `${this.resolveTypedef(structType)}.${b.field}`;
         const list = this.bindings.get(key) ?? [];
-        if (!list.some((x) => x.fn === b.fn)) list.push({ fn: b.fn, binding: b });
+        // Two drivers' static functions of one name are two targets: deduplicate by name within a file only.
+        if (!list.some((x) => x.fn === b.fn && x.binding.site.file === b.site.file)) list.push({ fn: b.fn, binding: b });
         this.bindings.set(key, list);
       }
     }

@@ -345,6 +345,11 @@ function cutPointerCycles(
   }
 }
 
+/** A subclass argument that is not a constant (a number or an ALL-CAPS name such as SINGLE_DEPTH_NESTING). */
+function variableSubclass(subclass: string | undefined): boolean {
+  return subclass !== undefined && !/^(?:\d+|[A-Z][A-Z0-9_]*)$/.test(subclass.trim());
+}
+
 /** What summarizing one function found besides its summary (kept with it in the memo). */
 interface FunctionOutputs {
   orders: OrderFact[];
@@ -442,7 +447,10 @@ function summarizeFunction(
       const from = clsOf(h.lock);
       if (sameLock(h.lock, a.lock)) {
         // Re-taking a held lock: a self-deadlock unless recursive, read-read, a trylock, or a distinct subclass.
-        const recursiveOk = a.mode === 'recursive' || !conflicts(h.mode, a.mode) || a.try || (a.subclass ?? '') !== (h.subclass ?? '');
+        // A subclass computed at run time (`spin_lock_nested(&s->lock, depth)` in a loop over a group) differs per
+        // acquisition, as lockdep sees it; only two equal constant subclasses are the same nesting level.
+        const recursiveOk = a.mode === 'recursive' || !conflicts(h.mode, a.mode) || a.try || (a.subclass ?? '') !== (h.subclass ?? '')
+          || variableSubclass(a.subclass);
         // Same class is not enough (two devices' locks share a class): require the same instance.
         const sameInstance = inst !== undefined && inst === (h.lock as { inst?: string }).inst;
         if (!recursiveOk && to && sameInstance) {

@@ -17,6 +17,7 @@ import * as path from 'node:path';
 import { CancellationTokenSource, ResponseError } from 'vscode-jsonrpc/node';
 import { StdioLspClient, uriOf, type Diagnostic } from '../src/lsp/stdioClient';
 import { syntheticDriver } from './lsp-latency';
+import { mulberry32 } from './prng';
 
 const REPO = path.resolve(__dirname, '../../..');
 const EXPLAIN = 'lockscope.server.explain';
@@ -98,16 +99,6 @@ export interface SoakReport {
 // ---------------------------------------------------------------------------
 // deterministic randomness
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Rng {
   private readonly next: () => number;

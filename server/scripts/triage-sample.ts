@@ -13,6 +13,7 @@
 // printed locations relative to DIR (the tree the run analysed).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { mulberry32 } from './prng';
 
 interface JsonFinding {
   id: string;
@@ -30,17 +31,6 @@ interface JsonResult {
   skipped?: Array<{ file: string; reason: string }>;
 }
 
-/** mulberry32: a 32-bit seeded PRNG, uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Per-rule sample sizes: proportional, largest remainder, at least one per non-empty rule, capped by the rule's count. */
 export function allocate(counts: Map<string, number>, size: number): Map<string, number> {

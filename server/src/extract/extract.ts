@@ -420,7 +420,7 @@ class FunctionBuilder {
     this.readAnnotations(headText);
 
     if (this.needsControlFlow(body)) {
-      this.guardIdents = guardConditionIdents(this.index.within(body, IF_STATEMENTS));
+      this.guardIdents = guardConditionIdents(this.index.within(body, IF_STATEMENTS), (text) => this.namesLockApi(text));
       this.statement(body);
     } else {
       this.expression(body); // its calls in order, in one block
@@ -451,13 +451,19 @@ class FunctionBuilder {
    * order of its calls is all a summary uses, and walking every statement
    * across the wasm boundary would cost more than parsing the file.
    */
-  private needsControlFlow(body: SyntaxNode): boolean {
-    const text = body.text;
+  /** Whether the text names a lock API, a wrapper macro or a guard. */
+  private namesLockApi(text: string): boolean {
     IDENTIFIER.lastIndex = 0;
     for (let m = IDENTIFIER.exec(text); m; m = IDENTIFIER.exec(text)) {
       const id = m[0];
       if (this.env.api.byName.has(id) || (this.env.macros.has(id) && !this.env.macros.get(id)!.constant) || id === 'guard' || id === 'scoped_guard') return true;
     }
+    return false;
+  }
+
+  private needsControlFlow(body: SyntaxNode): boolean {
+    const text = body.text;
+    if (this.namesLockApi(text)) return true;
     if (this.params.length === 0 || !text.includes('if')) return false;
     const names = this.params.map((p) => p.name).filter((n) => /^\w+$/.test(n)).join('|');
     return names.length > 0 && new RegExp(`\\bif\\s*\\(\\s*!?\\s*\\(?\\s*(?:${names})\\b`).test(text);
@@ -947,10 +953,8 @@ class FunctionBuilder {
   /** `x = ..`, `p->f = ..`, `x++` where a guarding condition reads `x` / `f`: what the path knew of it is stale. */
   private forgetAssigned(left: SyntaxNode | null): void {
     if (!left || this.guardIdents.size === 0) return;
-    IDENTIFIER.lastIndex = 0;
-    for (let m = IDENTIFIER.exec(left.text); m; m = IDENTIFIER.exec(left.text)) {
-      if (this.guardIdents.has(m[0])) this.emit({ kind: 'forget', ident: m[0], site: this.site(left) });
-    }
+    const name = assignedName(left);
+    if (name && this.guardIdents.has(name)) this.emit({ kind: 'forget', ident: name, site: this.site(left) });
   }
 
   /** `locked = true;` / `bool locked = false;` for a local: a `set` event. */
@@ -1282,10 +1286,25 @@ function pureCondition(cond: SyntaxNode | null): { key: string; truthy: boolean;
   return { key: node.text.replace(/\s+/g, ''), truthy, idents: [...idents] };
 }
 
-/** Identifiers read by the side-effect-free conditions of these if-statements. */
-function guardConditionIdents(ifs: readonly SyntaxNode[]): Set<string> {
+/** What an assignment changes: the variable, or the last field (`p->a.f = ..` changes f). */
+function assignedName(left: SyntaxNode): string | undefined {
+  let n: SyntaxNode | null = left;
+  for (let depth = 0; n && depth < 8; depth++) {
+    if (n.type === 'identifier') return n.text;
+    if (n.type === 'field_expression') return n.childForFieldName('field')?.text;
+    if (n.type === 'parenthesized_expression') n = n.namedChild(0);
+    else if (n.type === 'subscript_expression' || n.type === 'pointer_expression') n = n.childForFieldName('argument');
+    else return undefined;
+  }
+  return undefined;
+}
+
+/** Identifiers read by the side-effect-free conditions of these if-statements, where a branch may lock or unlock. */
+function guardConditionIdents(ifs: readonly SyntaxNode[], locksIn: (text: string) => boolean): Set<string> {
   const out = new Set<string>();
   for (const stmt of ifs) {
+    const branches = `${stmt.childForFieldName('consequence')?.text ?? ''}\n${stmt.childForFieldName('alternative')?.text ?? ''}`;
+    if (branches.length > 4000 || !locksIn(branches)) continue;
     const pure = pureCondition(stmt.childForFieldName('condition'));
     if (pure) for (const id of pure.idents) out.add(id);
   }

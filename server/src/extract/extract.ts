@@ -427,13 +427,15 @@ class FunctionBuilder {
     }
     this.jump(this.exit);
 
+    const isStatic = this.def.namedChildren.some((c) => c?.type === 'storage_class_specifier' && c.text === 'static');
     const returnDeclarator = this.def.childForFieldName('declarator');
     const returnType = typeName(this.def.childForFieldName('type'));
     return {
       name: this.name,
       file: this.file,
       site: siteOf(nameNode.node, this.file),
-      isStatic: this.def.namedChildren.some((c) => c?.type === 'storage_class_specifier' && c.text === 'static'),
+      isStatic,
+      unreferenced: isStatic && !PASTED_NAME.test(this.name) && identifierCount(this.source, this.name) <= 1 ? true : undefined,
       initOnly: initOnly || this.annotations.includes('init-only'),
       annotations: this.annotations,
       params: this.params,
@@ -1318,4 +1320,20 @@ function macroLoopHead(stmt: SyntaxNode): SyntaxNode | undefined {
   if (call?.type !== 'call_expression') return undefined;
   const name = call.childForFieldName('function');
   return name?.type === 'identifier' && /for_each|foreach/i.test(name.text) ? call : undefined;
+}
+
+/** Names that attribute macros paste together (DEVICE_ATTR_RW(foo) -> foo_show, DEFINE_SHOW_ATTRIBUTE(foo) -> foo_open). */
+const PASTED_NAME = /_(?:show|store|open|read|write|get|set|fops)$/;
+
+/** Occurrences of each identifier in a source text, counted once per text (the last one asked about). */
+let identifierCounts: { source: string; counts: Map<string, number> } | undefined;
+
+function identifierCount(source: string, name: string): number {
+  if (identifierCounts?.source !== source) {
+    const counts = new Map<string, number>();
+    IDENTIFIER.lastIndex = 0;
+    for (let m = IDENTIFIER.exec(source); m; m = IDENTIFIER.exec(source)) counts.set(m[0], (counts.get(m[0]) ?? 0) + 1);
+    identifierCounts = { source, counts };
+  }
+  return identifierCounts.counts.get(name) ?? 0;
 }

@@ -84,6 +84,8 @@ export interface FunctionIR {
   file: string;
   site: Site;
   isStatic: boolean;
+  /** Static, and its name appears nowhere else in its file: dead code (a leftover, or under a disabled #ifdef). */
+  unreferenced?: true;
   /** __init / __exit, or listed as init-only: runs alone, before or after the rest. */
   initOnly: boolean;
   /** Annotation comments (`lockscope: init-only`, `lockscope: context hardirq` ...). */

@@ -145,7 +145,8 @@ export function findEntries(
       entries.push({ fn, ctx, why: 'lockscope: context annotation', irqOff: ctx === 'hardirq', bhOff: ctx === 'softirq', held: [] });
       continue;
     }
-    if (!called.has(fn) && !handlerFns.has(fn)) {
+    // A static function nothing names is dead code (compiled out, or a leftover): not an entry point.
+    if (!called.has(fn) && !handlerFns.has(fn) && !fn.unreferenced) {
       const field = boundWithoutRow.get(fn.name);
       if (field) {
         entries.push({ fn, ctx: 'process', why: `bound to ${field} (no context row: interrupt state unknown)`, irqOff: false, bhOff: false, held: [], irqStateKnown: false });

@@ -449,8 +449,9 @@ function summarizeFunction(
         // Re-taking a held lock: a self-deadlock unless recursive, read-read, a trylock, or a distinct subclass.
         // A subclass computed at run time (`spin_lock_nested(&s->lock, depth)` in a loop over a group) differs per
         // acquisition, as lockdep sees it; only two equal constant subclasses are the same nesting level.
-        const recursiveOk = a.mode === 'recursive' || !conflicts(h.mode, a.mode) || a.try || (a.subclass ?? '') !== (h.subclass ?? '')
-          || variableSubclass(a.subclass);
+        // A semaphore may count (sema_init(&s, n)): taking it twice is not by itself a self-deadlock.
+        const recursiveOk = a.mode === 'recursive' || a.mode === 'sem' || !conflicts(h.mode, a.mode) || a.try
+          || (a.subclass ?? '') !== (h.subclass ?? '') || variableSubclass(a.subclass);
         // Same class is not enough (two devices' locks share a class): require the same instance.
         const sameInstance = inst !== undefined && inst === (h.lock as { inst?: string }).inst;
         if (!recursiveOk && to && sameInstance) {

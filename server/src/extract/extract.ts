@@ -750,6 +750,31 @@ class FunctionBuilder {
     this.guardScopes[this.guardScopes.length - 1].releases.push(...releases);
   }
 
+  /**
+   * The functions a handler argument names: `fn`, `&fn`, `msi ? fn_msi : fn_intx`,
+   * or a local variable given functions in this body (`poll = bnx2_poll;` ... `netif_napi_add(.., poll)`).
+   */
+  private handlerNames(node: SyntaxNode): string[] {
+    if (node.type === 'conditional_expression') {
+      return ['consequence', 'alternative'].flatMap((f) => {
+        const c = node.childForFieldName(f);
+        return c ? this.handlerNames(c) : [];
+      });
+    }
+    const name = functionNameOf(node);
+    if (!name) return [];
+    if (!this.locals.has(name) && !this.params.some((p) => p.name === name)) return [name];
+    if (this.params.some((p) => p.name === name)) return [];
+    const body = this.def.childForFieldName('body')?.text ?? '';
+    const out: string[] = [];
+    const assigned = new RegExp(`\\b${name}\\s*=\\s*&?\\s*([A-Za-z_]\\w*)\\s*;`, 'g');
+    for (let m = assigned.exec(body); m && out.length < 8; m = assigned.exec(body)) {
+      const fn = m[1];
+      if (!this.locals.has(fn) && !this.params.some((p) => p.name === fn) && fn !== 'NULL' && !out.includes(fn)) out.push(fn);
+    }
+    return out;
+  }
+
   private readonly jumpTargets: JumpTargets[] = [];
 
   private ifStatement(node: SyntaxNode): void {
@@ -1083,13 +1108,13 @@ class FunctionBuilder {
         return;
       case 'register': {
         const handlerNode = args[row.handlerArg];
-        const handler = handlerNode ? functionNameOf(handlerNode) : undefined;
         const key = arg(row.key);
-        if (handler) this.emit({ kind: 'register', what: row.what, ctx: row.ctx, handler, key, api: row.fn, site });
+        for (const handler of handlerNode ? this.handlerNames(handlerNode) : []) {
+          this.emit({ kind: 'register', what: row.what, ctx: row.ctx, handler, key, api: row.fn, site });
+        }
         const threadNode = row.threadArg !== undefined ? args[row.threadArg] : undefined;
-        const thread = threadNode ? functionNameOf(threadNode) : undefined;
-        if (thread && row.threadCtx) {
-          this.emit({ kind: 'register', what: row.what, ctx: row.threadCtx, handler: thread, key, api: row.fn, site });
+        for (const thread of threadNode && row.threadCtx ? this.handlerNames(threadNode) : []) {
+          this.emit({ kind: 'register', what: row.what, ctx: row.threadCtx!, handler: thread, key, api: row.fn, site });
         }
         return;
       }

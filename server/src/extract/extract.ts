@@ -4,7 +4,7 @@
 // handlers (registrations, ops-table initializers). ERROR nodes are walked
 // through, never a reason to drop a function.
 import { createHash } from 'node:crypto';
-import { parseC, type SyntaxNode, type Tree } from '../syntax/parser';
+import { parseC, parseCSync, type SyntaxNode, type Tree } from '../syntax/parser';
 import type { ApiRow, ApiTable } from '../kernel-api/types';
 import type {
   AccessPath, Block, FileFacts, FunctionIR, Gap, GlobalDef, LockEvent, MacroDef, OpsBinding, Site, StructDef,
@@ -13,7 +13,7 @@ import type {
 import { containerType, declaredName, functionDeclarator, siteOf, typeName } from './syntax-util';
 import { expandMacro, guardMacroName, scanMacros } from './macros';
 import { guardKey } from '../kernel-api/load';
-import { LINUX_LEAF_CALLS } from '../kernel-api/linux';
+import { LINUX_FUNCTION_DEFINERS, LINUX_LEAF_CALLS } from '../kernel-api/linux';
 
 export interface ExtractEnv {
   api: ApiTable;
@@ -97,7 +97,36 @@ export function extractTree(tree: Tree, file: string, text: string, env: Extract
     if (!top) continue;
     visitTopLevel(top, file, facts, fileGlobals, env, index, text);
   }
+  expandFunctionDefiners(text, file, facts, fileGlobals, env);
   return facts;
+}
+
+const DEFINER_CALL = new RegExp(`^[ \\t]*(${Object.keys(LINUX_FUNCTION_DEFINERS).join('|')})[ \\t]*\\([ \\t]*([A-Za-z_]\\w*)[ \\t]*\\)`, 'gm');
+
+/**
+ * `DEF_SCSI_QCMD(fas216_queue_command)` at file scope (tree-sitter folds it into
+ * the next function's head): the function it defines, extracted from the core's
+ * body for it, its events placed at the invocation.
+ */
+function expandFunctionDefiners(
+  source: string, file: string, facts: FileFacts, fileGlobals: Map<string, GlobalDef>, env: ExtractEnv,
+): void {
+  if (!source.includes('DEF_')) return;
+  DEFINER_CALL.lastIndex = 0;
+  for (let m = DEFINER_CALL.exec(source); m; m = DEFINER_CALL.exec(source)) {
+    const body = LINUX_FUNCTION_DEFINERS[m[1]].split('$1').join(m[2]);
+    const line = source.slice(0, m.index).split('\n').length;
+    const site: Site = { file, line, column: 1, endLine: line, endColumn: m[0].length + 1 };
+    const tree = parseCSync(body);
+    try {
+      const def = tree.rootNode.namedChildren.find((c) => c?.type === 'function_definition');
+      if (!def) continue;
+      const fn = new FunctionBuilder(def, file, facts, fileGlobals, env, new NodeIndex(tree.rootNode), body, site).build();
+      if (fn) facts.functions.push({ ...fn, site });
+    } finally {
+      tree.delete();
+    }
+  }
 }
 
 function visitTopLevel(
@@ -383,6 +412,8 @@ class FunctionBuilder {
     private readonly env: ExtractEnv,
     private index: NodeIndex,
     private readonly source: string,
+    /** Every event at this site: the function comes from a macro invoked there. */
+    private siteOverride?: Site,
   ) {
     this.exit = this.newBlock();
   }
@@ -502,7 +533,6 @@ class FunctionBuilder {
   }
 
   /** While a macro expansion is walked, every event is at the macro call. */
-  private siteOverride: Site | undefined;
 
   private site(node: SyntaxNode): Site {
     return this.siteOverride ?? siteOf(node, this.file);

@@ -197,6 +197,26 @@ export const LINUX_WAITABLE_FIELDS: readonly WaitableFieldRow[] = [
  * Broadcom drivers) and never contribute to a summary. A driver's own
  * definition of one of these names still counts (the file defines it).
  */
+/**
+ * Core macros that define a function at file scope, with the body the core's
+ * header gives them (`$1` is the macro's argument). Expanded where a driver
+ * invokes them, so the defined function and what it holds around its callee
+ * are seen: `DEF_SCSI_QCMD(foo)` is `foo()` calling `foo_lck()` under the
+ * host lock with interrupts off.
+ */
+export const LINUX_FUNCTION_DEFINERS: Readonly<Record<string, string>> = {
+  DEF_SCSI_QCMD: `int $1(struct Scsi_Host *shost, struct scsi_cmnd *cmd)
+{
+	unsigned long irq_flags;
+	int rc;
+
+	spin_lock_irqsave(shost->host_lock, irq_flags);
+	rc = $1_lck(cmd);
+	spin_unlock_irqrestore(shost->host_lock, irq_flags);
+	return rc;
+}`,
+};
+
 export const LINUX_LEAF_CALLS: readonly string[] = [
   // printing
   'printk', 'pr_err', 'pr_warn', 'pr_info', 'pr_debug', 'pr_notice', 'pr_crit', 'pr_alert', 'pr_emerg', 'pr_cont',

@@ -1025,12 +1025,13 @@ class FunctionBuilder {
   private assignmentBinding(node: SyntaxNode): void {
     const left = node.childForFieldName('left');
     const right = node.childForFieldName('right');
-    // `t->function = fn;` and `t.function = &fn;` alike.
-    const fn = left?.type === 'field_expression' && right ? functionNameOf(right) : undefined;
-    if (!fn || !left || !right) return;
+    // `t->function = fn;`, `t.function = &fn;` and a handler table's slot `x->handler[i] = fn;` alike.
+    const target = left?.type === 'subscript_expression' ? left.childForFieldName('argument') : left;
+    const fn = target?.type === 'field_expression' && right ? functionNameOf(right) : undefined;
+    if (!fn || !target || !right) return;
     if (this.locals.has(fn) || this.params.some((p) => p.name === fn) || this.fileGlobals.has(fn)) return;
-    const object = left.childForFieldName('argument');
-    const field = left.childForFieldName('field')?.text;
+    const object = target.childForFieldName('argument');
+    const field = target.childForFieldName('field')?.text;
     if (!object || !field) return;
     this.facts.bindings.push({ structType: '', object: this.path(object), field, fn, site: this.site(right) });
   }
@@ -1052,9 +1053,11 @@ class FunctionBuilder {
     // Calls inside the arguments were already visited: the index yields them first.
     if (!fnNode) return;
     if (fnNode.type !== 'identifier') {
-      if (fnNode.type === 'field_expression') {
-        const object = fnNode.childForFieldName('argument');
-        const field = fnNode.childForFieldName('field')?.text;
+      // `x->ops->f(..)`, `(*x->f)(..)`, and a table of handlers `x->handler[type](..)`.
+      const callee = fieldCallee(fnNode);
+      if (callee) {
+        const object = callee.childForFieldName('argument');
+        const field = callee.childForFieldName('field')?.text;
         if (object && field) {
           this.emit({
             kind: 'call', callee: `(*${field})`, args: args.map((a) => this.path(a)), site: this.site(node),
@@ -1391,4 +1394,17 @@ function identifierCount(source: string, name: string): number {
     identifierCounts = { source, counts };
   }
   return identifierCounts.counts.get(name) ?? 0;
+}
+
+/** The field a call goes through: `x->f(..)`, `(*x->f)(..)`, `x->f[i](..)`; undefined for other callees. */
+function fieldCallee(fnNode: SyntaxNode): SyntaxNode | undefined {
+  let n: SyntaxNode | null = fnNode;
+  for (let depth = 0; n && depth < 4; depth++) {
+    if (n.type === 'field_expression') return n;
+    if (n.type === 'parenthesized_expression') n = n.namedChild(0);
+    else if (n.type === 'pointer_expression' && n.childForFieldName('operator')?.text === '*') n = n.childForFieldName('argument');
+    else if (n.type === 'subscript_expression') n = n.childForFieldName('argument');
+    else return undefined;
+  }
+  return undefined;
 }

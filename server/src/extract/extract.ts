@@ -797,7 +797,8 @@ class FunctionBuilder {
     if (this.params.some((p) => p.name === name)) return [];
     const body = this.def.childForFieldName('body')?.text ?? '';
     const out: string[] = [];
-    const assigned = new RegExp(`\\b${name}\\s*=\\s*&?\\s*([A-Za-z_]\\w*)\\s*;`, 'g');
+    // `poll = fn;` and the declaration `int (*poll)(struct napi_struct *, int) = fn;`
+    const assigned = new RegExp(`\\b${name}\\b[^;=]*?=\\s*&?\\s*([A-Za-z_]\\w*)\\s*;`, 'g');
     for (let m = assigned.exec(body); m && out.length < 8; m = assigned.exec(body)) {
       const fn = m[1];
       if (!this.locals.has(fn) && !this.params.some((p) => p.name === fn) && fn !== 'NULL' && !out.includes(fn)) out.push(fn);
@@ -1371,13 +1372,19 @@ function guardConditionIdents(ifs: readonly SyntaxNode[], locksIn: (text: string
   return out;
 }
 
-/** The iterator call of a `*for_each*` macro loop statement (its `;` missing: a body follows), else undefined. */
+/**
+ * The iterator call of a macro loop statement: a call missing its `;` and
+ * followed by a block (`skb_queue_walk_safe(q, skb, tmp) { .. }` is no C but a
+ * loop macro's), or a `*for_each*` one followed by a single statement.
+ */
 function macroLoopHead(stmt: SyntaxNode): SyntaxNode | undefined {
   if (stmt.type !== 'expression_statement' || stmt.text.trimEnd().endsWith(';')) return undefined;
   const call = stmt.namedChild(0);
   if (call?.type !== 'call_expression') return undefined;
   const name = call.childForFieldName('function');
-  return name?.type === 'identifier' && /for_each|foreach/i.test(name.text) ? call : undefined;
+  if (name?.type !== 'identifier') return undefined;
+  if (/for_each|foreach/i.test(name.text)) return call;
+  return stmt.nextNamedSibling?.type === 'compound_statement' ? call : undefined;
 }
 
 /** Names that attribute macros paste together (DEVICE_ATTR_RW(foo) -> foo_show, DEFINE_SHOW_ATTRIBUTE(foo) -> foo_open). */

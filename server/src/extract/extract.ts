@@ -11,7 +11,7 @@ import type {
   StructField,
 } from './ir';
 import { containerType, declaredName, functionDeclarator, siteOf, typeName } from './syntax-util';
-import { expandMacro, guardMacroName, scanMacros } from './macros';
+import { expandMacro, guardMacroName, lineAt, scanMacros } from './macros';
 import { guardKey } from '../kernel-api/load';
 import { LINUX_FUNCTION_DEFINERS, LINUX_LEAF_CALLS } from '../kernel-api/linux';
 
@@ -83,8 +83,7 @@ export function extractTree(tree: Tree, file: string, text: string, env: Extract
   for (const def of index.ofType('function_definition')) {
     const fd = def && functionDeclarator(def.childForFieldName('declarator'));
     const n = fd && declaredName(fd.childForFieldName('declarator'));
-    const isStatic = def.namedChildren.some((c) => c?.type === 'storage_class_specifier' && c.text === 'static');
-    if (n && isStatic) defined.add(n.name);
+    if (n && isStaticNode(def)) defined.add(n.name);
   }
   if (defined.size > 0) env = { ...env, definedHere: defined };
 
@@ -115,7 +114,7 @@ function expandFunctionDefiners(
   DEFINER_CALL.lastIndex = 0;
   for (let m = DEFINER_CALL.exec(source); m; m = DEFINER_CALL.exec(source)) {
     const body = LINUX_FUNCTION_DEFINERS[m[1]].split('$1').join(m[2]);
-    const line = source.slice(0, m.index).split('\n').length;
+    const line = lineAt(source, m.index);
     const site: Site = { file, line, column: 1, endLine: line, endColumn: m[0].length + 1 };
     const tree = parseCSync(body);
     try {
@@ -230,7 +229,7 @@ function collectGlobalDeclaration(
   decl: SyntaxNode, file: string, facts: FileFacts, fileGlobals: Map<string, GlobalDef>, env: ExtractEnv,
 ): void {
   const typeNode = decl.childForFieldName('type');
-  const isStatic = decl.namedChildren.some((c) => c?.type === 'storage_class_specifier' && c.text === 'static');
+  const isStatic = isStaticNode(decl);
   if (typeNode?.type === 'type_identifier' && /^(DEFINE|DECLARE)_/.test(typeNode.text)) {
     fileScopeDefine(decl, file, facts, fileGlobals, env);
     return;
@@ -244,12 +243,15 @@ function collectGlobalDeclaration(
     const g: GlobalDef = { name: n.name, type: type ?? '?', isStatic, site: siteOf(n.node, file) };
     facts.globals.push(g);
     fileGlobals.set(g.name, g);
-    if (n.value?.type === 'initializer_list' && type) {
-      const before = facts.bindings.length;
-      collectInitializerBindings(n.value, type, file, facts);
-      for (let i = before; i < facts.bindings.length; i++) facts.bindings[i].variable = n.name;
-    }
+    if (n.value?.type === 'initializer_list' && type) collectVariableBindings(n.name, n.value, type, file, facts);
   }
+}
+
+/** The bindings of a variable's initializer (`static const struct foo_ops ops = { .f = fn }`), named by the variable. */
+function collectVariableBindings(variable: string, list: SyntaxNode, structType: string, file: string, facts: FileFacts): void {
+  const before = facts.bindings.length;
+  collectInitializerBindings(list, structType, file, facts);
+  for (let i = before; i < facts.bindings.length; i++) facts.bindings[i].variable = variable;
 }
 
 /** `.field = fn` inside an initializer of `struct type`, recursing into nested lists. */
@@ -412,7 +414,7 @@ class FunctionBuilder {
     private readonly env: ExtractEnv,
     private index: NodeIndex,
     private readonly source: string,
-    /** Every event at this site: the function comes from a macro invoked there. */
+    /** Every event at this site: the function comes from a macro invoked there (also set while a macro expansion is walked). */
     private siteOverride?: Site,
   ) {
     this.exit = this.newBlock();
@@ -438,11 +440,7 @@ class FunctionBuilder {
         if (!n) continue;
         this.locals.set(n.name, type);
         // `static const struct mt76_driver_ops drv_ops = { .rx_check = f, ... };` inside a probe binds like a global.
-        if (n.value?.type === 'initializer_list' && type) {
-          const before = this.facts.bindings.length;
-          collectInitializerBindings(n.value, type, this.file, this.facts);
-          for (let i = before; i < this.facts.bindings.length; i++) this.facts.bindings[i].variable = n.name;
-        }
+        if (n.value?.type === 'initializer_list' && type) collectVariableBindings(n.name, n.value, type, this.file, this.facts);
       }
     }
     // From the source, not the tree: annotations such as __init were blanked for the parser.
@@ -458,7 +456,7 @@ class FunctionBuilder {
     }
     this.jump(this.exit);
 
-    const isStatic = this.def.namedChildren.some((c) => c?.type === 'storage_class_specifier' && c.text === 'static');
+    const isStatic = isStaticNode(this.def);
     const returnDeclarator = this.def.childForFieldName('declarator');
     const returnType = typeName(this.def.childForFieldName('type'));
     return {
@@ -477,13 +475,6 @@ class FunctionBuilder {
     };
   }
 
-  /**
-   * Whether the body's control flow can matter: it names something the API
-   * table or a macro knows (a lock, wait, registration, guard), or a branch
-   * tests a parameter (conditional locking through a flag). Otherwise the
-   * order of its calls is all a summary uses, and walking every statement
-   * across the wasm boundary would cost more than parsing the file.
-   */
   /** Whether the text names a lock API, a wrapper macro or a guard. */
   private namesLockApi(text: string): boolean {
     IDENTIFIER.lastIndex = 0;
@@ -494,6 +485,13 @@ class FunctionBuilder {
     return false;
   }
 
+  /**
+   * Whether the body's control flow can matter: it names something the API
+   * table or a macro knows (a lock, wait, registration, guard), or a branch
+   * tests a parameter (conditional locking through a flag). Otherwise the
+   * order of its calls is all a summary uses, and walking every statement
+   * across the wasm boundary would cost more than parsing the file.
+   */
   private needsControlFlow(body: SyntaxNode): boolean {
     const text = body.text;
     if (this.namesLockApi(text)) return true;
@@ -531,8 +529,6 @@ class FunctionBuilder {
   private startDetached(): void {
     this.cur = this.newBlock();
   }
-
-  /** While a macro expansion is walked, every event is at the macro call. */
 
   private site(node: SyntaxNode): Site {
     return this.siteOverride ?? siteOf(node, this.file);
@@ -780,6 +776,11 @@ class FunctionBuilder {
     this.guardScopes[this.guardScopes.length - 1].releases.push(...releases);
   }
 
+  /** A local or a parameter of this function (not a function name). */
+  private isVariable(name: string): boolean {
+    return this.locals.has(name) || this.params.some((p) => p.name === name);
+  }
+
   /**
    * The functions a handler argument names: `fn`, `&fn`, `msi ? fn_msi : fn_intx`,
    * or a local variable given functions in this body (`poll = bnx2_poll;` ... `netif_napi_add(.., poll)`).
@@ -793,15 +794,15 @@ class FunctionBuilder {
     }
     const name = functionNameOf(node);
     if (!name) return [];
-    if (!this.locals.has(name) && !this.params.some((p) => p.name === name)) return [name];
-    if (this.params.some((p) => p.name === name)) return [];
+    if (!this.isVariable(name)) return [name];
+    if (!this.locals.has(name)) return []; // a parameter: the caller's choice
     const body = this.def.childForFieldName('body')?.text ?? '';
     const out: string[] = [];
     // `poll = fn;` and the declaration `int (*poll)(struct napi_struct *, int) = fn;`
     const assigned = new RegExp(`\\b${name}\\b[^;=]*?=\\s*&?\\s*([A-Za-z_]\\w*)\\s*;`, 'g');
     for (let m = assigned.exec(body); m && out.length < 8; m = assigned.exec(body)) {
       const fn = m[1];
-      if (!this.locals.has(fn) && !this.params.some((p) => p.name === fn) && fn !== 'NULL' && !out.includes(fn)) out.push(fn);
+      if (!this.isVariable(fn) && fn !== 'NULL' && !out.includes(fn)) out.push(fn);
     }
     return out;
   }
@@ -1030,7 +1031,7 @@ class FunctionBuilder {
     const target = left?.type === 'subscript_expression' ? left.childForFieldName('argument') : left;
     const fn = target?.type === 'field_expression' && right ? functionNameOf(right) : undefined;
     if (!fn || !target || !right) return;
-    if (this.locals.has(fn) || this.params.some((p) => p.name === fn) || this.fileGlobals.has(fn)) return;
+    if (this.isVariable(fn) || this.fileGlobals.has(fn)) return;
     const object = target.childForFieldName('argument');
     const field = target.childForFieldName('field')?.text;
     if (!object || !field) return;
@@ -1414,4 +1415,9 @@ function fieldCallee(fnNode: SyntaxNode): SyntaxNode | undefined {
     else return undefined;
   }
   return undefined;
+}
+
+/** Whether a definition or declaration carries `static`. */
+function isStaticNode(node: SyntaxNode): boolean {
+  return node.namedChildren.some((c) => c?.type === 'storage_class_specifier' && c.text === 'static');
 }

@@ -30,15 +30,20 @@ export function scanMacros(file: string, text: string, api: ApiTable): MacroDef[
     // it is given: expanded, the handlers it runs keep their caller.
     if (!interesting) interesting = params.some((p) => /^[A-Za-z_]\w*$/.test(p) && new RegExp(`\\b${p}\\s*\\(`).test(body));
     if (!interesting || api.byName.has(m[1])) continue;
-    const line = text.slice(0, m.index).split('\n').length;
+    const line = lineAt(text, m.index);
     out.push({ name: m[1], params, body, site: { file, line, column: 1 } });
   }
   TRUTH_DEFINE.lastIndex = 0;
   for (let m = TRUTH_DEFINE.exec(text); m; m = TRUTH_DEFINE.exec(text)) {
-    const line = text.slice(0, m.index).split('\n').length;
+    const line = lineAt(text, m.index);
     out.push({ name: m[1], params: [], body: m[2], site: { file, line, column: 1 }, constant: true });
   }
   return out;
+}
+
+/** The 1-based line of a character offset. */
+export function lineAt(text: string, index: number): number {
+  return text.slice(0, index).split('\n').length;
 }
 
 /** `#define CAN_SLEEP true`, `#define NO_WAIT (0)`: object-like macros whose value is a truth value. */
@@ -95,7 +100,7 @@ function scanGuardDefinitions(file: string, text: string): MacroDef[] {
     if (!name || !/^\w+$/.test(name) || !lock || !unlock) continue;
     const params = kind === 'LOCK_GUARD_0' ? [] : ['_T'];
     const arg = (e: string): string => (kind === 'LOCK_GUARD_1' ? e.replace(/_T\s*->\s*lock\b/g, '_T') : e);
-    const line = text.slice(0, m.index).split('\n').length;
+    const line = lineAt(text, m.index);
     const site = { file, line, column: 1 };
     out.push({ name: guardMacroName(name), params, body: arg(lock), site });
     out.push({ name: guardMacroName(name, true), params, body: arg(unlock), site });

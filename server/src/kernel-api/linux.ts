@@ -189,15 +189,6 @@ export const LINUX_WAITABLE_FIELDS: readonly WaitableFieldRow[] = [
 ];
 
 /**
- * Leaf helpers: functions and macros that take no lock that matters for lock
- * order and wait for no other context (printing, bit and endian helpers, MMIO
- * accessors, string and memory helpers, error-pointer helpers, list
- * manipulation, delays). Extraction records no call event for them: they were
- * most of all call events in drivers/ (measured over the Intel, Mellanox and
- * Broadcom drivers) and never contribute to a summary. A driver's own
- * definition of one of these names still counts (the file defines it).
- */
-/**
  * Core macros that define a function at file scope, with the body the core's
  * header gives them (`$1` is the macro's argument). Expanded where a driver
  * invokes them, so the defined function and what it holds around its callee
@@ -217,6 +208,15 @@ export const LINUX_FUNCTION_DEFINERS: Readonly<Record<string, string>> = {
 }`,
 };
 
+/**
+ * Leaf helpers: functions and macros that take no lock that matters for lock
+ * order and wait for no other context (printing, bit and endian helpers, MMIO
+ * accessors, string and memory helpers, error-pointer helpers, list
+ * manipulation, delays). Extraction records no call event for them: they were
+ * most of all call events in drivers/ (measured over the Intel, Mellanox and
+ * Broadcom drivers) and never contribute to a summary. A driver's own
+ * definition of one of these names still counts (the file defines it).
+ */
 export const LINUX_LEAF_CALLS: readonly string[] = [
   // printing
   'printk', 'pr_err', 'pr_warn', 'pr_info', 'pr_debug', 'pr_notice', 'pr_crit', 'pr_alert', 'pr_emerg', 'pr_cont',

@@ -104,9 +104,9 @@ function doubtOf(...chains: Chain[]): string | undefined {
   return undefined;
 }
 
-/** The deepest of the proof's chains. */
-function depthOf(...chains: Array<{ len: number }>): number {
-  return Math.max(1, ...chains.map((c) => c.len));
+/** What the report needs to know of a proof's chains: the deepest one, and any doubt about them. */
+function proofStrength(...chains: Chain[]): Pick<Candidate, 'depth' | 'doubt'> {
+  return { depth: Math.max(1, ...chains.map((c) => c.len)), doubt: doubtOf(...chains) };
 }
 
 function stepsToRelated(steps: Step[], prefix: string): RelatedStep[] {
@@ -246,8 +246,7 @@ function waitUnderLock(summaries: Summaries, model: EntryModel, push: (c: Candid
           { ...h.fn.site, message: `${handlerName} runs in ${h.ctx} context: ${h.why}` },
         ],
         program: { threads: [thread], handlers: [handlerFor(h, [acquireOp(w.held.cls, acq.mode, steps(acq.chain)), releaseOp(w.held.cls, steps(acq.chain))])] },
-        depth: depthOf(w.held.chain, w.wait.chain, acq.chain),
-        doubt: doubtOf(w.held.chain, w.wait.chain, acq.chain),
+        ...proofStrength(w.held.chain, w.wait.chain, acq.chain),
       });
     }
   }
@@ -305,8 +304,7 @@ function lockOrderInversion(summaries: Summaries, model: EntryModel, push: (c: C
           ...stepsToRelated(steps(e.toChain), `then ${e.to} taken: `),
         ]),
         program: { threads, handlers: [] },
-        depth: depthOf(...edges.flatMap((e) => [e.fromChain, e.toChain])),
-        doubt: doubtOf(...edges.flatMap((e) => [e.fromChain, e.toChain])),
+        ...proofStrength(...edges.flatMap((e) => [e.fromChain, e.toChain])),
       });
     }
   }
@@ -380,8 +378,7 @@ function pushIrqInversion(
       threads: [{ ...threadFor(en.entry.fn, model, [acquireOp(cls, en.acq.mode, steps(en.acq.chain), { try: en.acq.try }), releaseOp(cls, steps(en.acq.chain))]), ctx: 'process', irqOff: false, bhOff: false }],
       handlers: [handlerFor(used.entry, [acquireOp(cls, used.acq.mode, steps(used.acq.chain)), releaseOp(cls, steps(used.acq.chain))])],
     },
-    depth: depthOf(en.acq.chain, used.acq.chain),
-    doubt: doubtOf(en.acq.chain, used.acq.chain),
+    ...proofStrength(en.acq.chain, used.acq.chain),
   });
 }
 
@@ -441,8 +438,7 @@ function irqInversion(
         ],
         handlers: [handlerFor(safe.entry, [acquireOp(o.from, safe.acq.mode, steps(safe.acq.chain)), releaseOp(o.from, steps(safe.acq.chain))])],
       },
-      depth: depthOf(o.fromChain, o.toChain, unsafe.acq.chain, safe.acq.chain),
-      doubt: doubtOf(o.fromChain, o.toChain, unsafe.acq.chain, safe.acq.chain),
+      ...proofStrength(o.fromChain, o.toChain, unsafe.acq.chain, safe.acq.chain),
     });
   }
 }
@@ -461,8 +457,7 @@ function recursiveLock(summaries: Summaries, model: EntryModel, push: (c: Candid
         threads: [threadFor(r.fn, model, [acquireOp(r.cls, r.mode, steps(r.first)), acquireOp(r.cls, r.mode, steps(r.second))])],
         handlers: [],
       },
-      depth: depthOf(r.first, r.second),
-      doubt: doubtOf(r.first, r.second),
+      ...proofStrength(r.first, r.second),
     });
   }
 }

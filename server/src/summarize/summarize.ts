@@ -564,11 +564,11 @@ function summarizeFunction(
         return true;
       case 'call': {
         const targets = targetsOf.get(ev) ?? [];
+        const guess = guessed.has(ev);
         for (const t of targets) {
           callees.add(t.name);
           const cs = out.byFn.get(t);
           if (!cs) continue; // not yet summarized: a recursion edge, picked up in the next round
-          const guess = guessed.has(ev);
           const via = ev.viaField ? `calls ${t.name}() through ->${ev.viaField.field}${guess ? ' (matched by field name)' : ''}` : `calls ${t.name}()`;
           // The callee's parameter tests in the caller's terms: decided by the call's
           // arguments, or carried over when the argument is the caller's own parameter.

@@ -8,7 +8,7 @@ import { analyzeFacts, apiTableFor, macroTable, type EngineOptions } from '../en
 import { addTreeSummaries, findKernelRoot } from '../engine/tree';
 import type { FileFacts } from '../extract/ir';
 import type { AnalysisResult, SourceFile } from '../engine/api';
-import { sniffContent, walkSources } from '../engine/files';
+import { readSource, walkSources } from '../engine/files';
 import { collectFacts } from '../engine/pool';
 import { extractSource } from '../extract/extract';
 import { ConfigError, loadConfig, type Config } from '../config/config';
@@ -219,20 +219,18 @@ export async function analyzePaths(paths: string[], config: Config, opts: PathOp
     if (!pooled) {
       const out: FileFacts[] = [];
       for (const f of list) {
-        let buf: Buffer;
+        let source: ReturnType<typeof readSource>;
         try {
-          buf = fs.readFileSync(f.abs);
+          source = readSource(f.abs);
         } catch (e) {
           skipped.push({ file: f.file, reason: `unreadable (${(e as NodeJS.ErrnoException).code ?? 'error'})` });
           continue;
         }
-        // The same content checks as the pool's workers: binary and generated files are skipped with a reason.
-        const why = sniffContent(buf);
-        if (why) {
-          skipped.push({ file: f.file, reason: why });
+        if ('skipped' in source) {
+          skipped.push({ file: f.file, reason: source.skipped });
           continue;
         }
-        const text = buf.toString('utf8');
+        const { text } = source;
         texts.set(f.file, text);
         try {
           out.push(await extractSource(f.file, text, { api, macros }));
@@ -324,14 +322,16 @@ async function runFacts(args: Args, io: IO): Promise<number> {
   if (others && others.errors.length > 0) throw new InputError(others.errors.map((e) => `${e.file}: ${e.message}`).join('; '));
   const target = walk.files[0];
   const sources: SourceFile[] = [];
-  for (const f of [target, ...(others?.files ?? []).filter((o) => path.resolve(o.abs) !== path.resolve(target.abs))]) {
+  try {
+    sources.push({ file: target.file, text: fs.readFileSync(target.abs, 'utf8') });
+  } catch (e) {
+    throw new InputError(`${target.file}: unreadable (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  for (const f of (others?.files ?? []).filter((o) => path.resolve(o.abs) !== path.resolve(target.abs))) {
     try {
-      const buf = fs.readFileSync(f.abs);
-      if (f !== target && sniffContent(buf)) continue;
-      sources.push({ file: f.file, text: buf.toString('utf8') });
-    } catch (e) {
-      if (f === target) throw new InputError(`${f.file}: unreadable (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-    }
+      const source = readSource(f.abs);
+      if ('text' in source) sources.push({ file: f.file, text: source.text });
+    } catch { /* an unreadable context file only gives fewer contexts */ }
   }
   const macros = macroTable(sources.filter((f) => f.file.endsWith('.h')), api);
   const facts: FileFacts[] = [];

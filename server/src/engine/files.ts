@@ -218,6 +218,16 @@ export function sniffContent(buf: Uint8Array): string | undefined {
   return undefined;
 }
 
+/**
+ * A source file read once and checked as the pool's workers check it: its text,
+ * or why it is skipped (binary, generated). Throws when the file is unreadable.
+ */
+export function readSource(abs: string): { text: string; bytes: number } | { skipped: string } {
+  const buf = fs.readFileSync(abs);
+  const why = sniffContent(buf);
+  return why ? { skipped: why } : { text: buf.toString('utf8'), bytes: buf.length };
+}
+
 /** Same as sniffContent, for text already decoded. */
 export function sniffText(text: string): string | undefined {
   return sniffContent(Buffer.from(text.slice(0, SNIFF_BYTES), 'utf8'));

@@ -12,7 +12,6 @@
 // Tasks are named by module path + export, so a worker can load them by
 // itself: the export is a factory `(init) => (item) => result` run once per
 // worker. This file is also the worker's entry point (see the bottom).
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
@@ -20,7 +19,7 @@ import type { SkippedFile } from './api';
 import type { FileFacts, MacroDef } from '../extract/ir';
 import type { ApiRow, OpsRow } from '../kernel-api/types';
 import { engineVersion, FactsCache, fingerprintOf, pruneCache, type CacheStats, type LookupStatus } from './cache';
-import { sniffContent, walkSources, type InputError, type SourceEntry, type WalkOptions } from './files';
+import { readSource, walkSources, type InputError, type SourceEntry, type WalkOptions } from './files';
 
 export const DEFAULT_BUDGET_MS = 10_000;
 
@@ -259,14 +258,13 @@ export const floorTask: TaskFactory<FileItem, FloorResult> = async () => {
   const { getParser } = require('../syntax/parser') as typeof import('../syntax/parser');
   const parser = await getParser();
   return (item) => {
-    const buf = fs.readFileSync(item.abs);
-    const why = sniffContent(buf);
-    if (why) return { kind: 'skipped', reason: why };
-    const tree = parser.parse(buf.toString('utf8'));
+    const source = readSource(item.abs);
+    if ('skipped' in source) return { kind: 'skipped', reason: source.skipped };
+    const tree = parser.parse(source.text);
     if (!tree) throw new Error('tree-sitter returned no tree');
     try {
       const root = tree.rootNode;
-      return { kind: 'parsed', bytes: buf.length, nodes: root.descendantCount, hasError: root.hasError };
+      return { kind: 'parsed', bytes: source.bytes, nodes: root.descendantCount, hasError: root.hasError };
     } finally {
       tree.delete();
     }
@@ -316,10 +314,9 @@ export const factsTask: TaskFactory<FileItem, FactsResult> = async (rawInit) => 
   const cache = init.cache ? new FactsCache(init.cache) : undefined;
   const asJson = init.transfer !== 'clone';
   return async (item): Promise<FactsResult> => {
-    const buf = fs.readFileSync(item.abs);
-    const why = sniffContent(buf);
-    if (why) return { kind: 'skipped', reason: why };
-    const text = buf.toString('utf8');
+    const source = readSource(item.abs);
+    if ('skipped' in source) return { kind: 'skipped', reason: source.skipped };
+    const { text } = source;
     // FileFacts.hash is what extraction writes there: the cache is keyed by the same hash.
     const hash = extractMod.contentHash(text);
     if (cache) {

@@ -226,6 +226,20 @@ test('a configuration string that looks like a command in an identifier field is
   assert.equal(fs.existsSync(MARKER), false, 'no command in the configuration ran');
 });
 
+test('a key or identifier with line breaks and control characters is quoted, escaped, in a one-line message', async () => {
+  const dir = path.join(work, 'newlinecfg');
+  fs.mkdirSync(dir);
+  fs.writeFileSync(path.join(dir, 'a.c'), DRIVER);
+  const key = path.join(dir, 'key.json');
+  fs.writeFileSync(key, JSON.stringify({ '\nly\u001b[31m': 1 }));
+  const r1 = await run(['check', dir, '--config', key]);
+  assertOneLineError(r1, /unknown key "\\nly\\u001b\[31m" \(known: /);
+  const ident = path.join(dir, 'ident.json');
+  fs.writeFileSync(ident, JSON.stringify({ initOnly: ['probe\r\nfake: line'] }));
+  const r2 = await run(['check', dir, '--config', ident]);
+  assertOneLineError(r2, /initOnly\[0\]: "probe\\r\\nfake: line" is not a C identifier/);
+});
+
 test('bad input: exit 2, one line on stderr, no stack trace', async () => {
   const dir = path.join(work, 'bad');
   fs.mkdirSync(dir);

@@ -63,7 +63,7 @@ class Reader {
   object(v: Json, where: string, keys: readonly string[]): Record<string, Json> {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) this.fail(where, 'expected an object');
     for (const k of Object.keys(v)) {
-      if (!keys.includes(k)) this.fail(where, `unknown key "${clip(k)}" (known: ${keys.join(', ')})`);
+      if (!keys.includes(k)) this.fail(where, `unknown key ${clip(k)} (known: ${keys.join(', ')})`);
     }
     return v as Record<string, Json>;
   }
@@ -82,7 +82,7 @@ class Reader {
 
   identifier(v: Json, where: string): string {
     const s = this.string(v, where);
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(s)) this.fail(where, `"${clip(s)}" is not a C identifier`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(s)) this.fail(where, `${clip(s)} is not a C identifier`);
     return s;
   }
 
@@ -106,8 +106,9 @@ class Reader {
   }
 }
 
+/** A user's string quoted for a one-line message: cut at 40 characters, control characters escaped. */
 function clip(s: string): string {
-  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
+  return JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s);
 }
 
 const MODES = ['spin', 'read', 'write', 'mutex', 'rwsem-read', 'rwsem-write', 'sem', 'recursive'] as const;

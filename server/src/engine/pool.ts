@@ -255,7 +255,7 @@ export type FloorResult =
  */
 export const floorTask: TaskFactory<FileItem, FloorResult> = async () => {
   // Loaded lazily so that the main thread never initialises web-tree-sitter.
-  const { getParser } = require('../syntax/parser') as typeof import('../syntax/parser');
+  const { getParser, ParseBudgetError } = require('../syntax/parser') as typeof import('../syntax/parser');
   const parser = await getParser();
   return (item) => {
     const source = readSource(item.abs);
@@ -305,7 +305,7 @@ export const factsTask: TaskFactory<FileItem, FactsResult> = async (rawInit) => 
   // Loaded here, in the worker, so that the main thread never loads the parser.
   const extractMod = require('../extract/extract') as typeof import('../extract/extract');
   const { buildApiTable } = require('../kernel-api/load') as typeof import('../kernel-api/load');
-  const { getParser } = require('../syntax/parser') as typeof import('../syntax/parser');
+  const { getParser, ParseBudgetError } = require('../syntax/parser') as typeof import('../syntax/parser');
   await getParser();
   const env: import('../extract/extract').ExtractEnv = {
     api: buildApiTable(init.env.rows, init.env.opsRows),
@@ -314,6 +314,14 @@ export const factsTask: TaskFactory<FileItem, FactsResult> = async (rawInit) => 
   const cache = init.cache ? new FactsCache(init.cache) : undefined;
   const asJson = init.transfer !== 'clone';
   return async (item): Promise<FactsResult> => {
+    try {
+      return await factsOf(item);
+    } catch (e) {
+      if (e instanceof ParseBudgetError) return { kind: 'skipped', reason: e.message };
+      throw e;
+    }
+  };
+  async function factsOf(item: FileItem): Promise<FactsResult> {
     const source = readSource(item.abs);
     if ('skipped' in source) return { kind: 'skipped', reason: source.skipped };
     const { text } = source;
@@ -335,7 +343,7 @@ export const factsTask: TaskFactory<FileItem, FactsResult> = async (rawInit) => 
     }
     const facts = await extractMod.extractSource(item.file, text, env);
     return asJson ? { kind: 'facts', json: JSON.stringify(facts), cache: 'off' } : { kind: 'facts', facts, cache: 'off' };
-  };
+  }
 };
 
 /** Point every site of the facts at the facts' own file string (one copy per file, not one per site). */

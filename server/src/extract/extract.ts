@@ -4,7 +4,7 @@
 // handlers (registrations, ops-table initializers). ERROR nodes are walked
 // through, never a reason to drop a function.
 import { createHash } from 'node:crypto';
-import { parseC, parseCSync, type SyntaxNode, type Tree } from '../syntax/parser';
+import { ParseBudgetError, parseC, parseCSync, type SyntaxNode, type Tree } from '../syntax/parser';
 import type { ApiRow, ApiTable } from '../kernel-api/types';
 import type {
   AccessPath, Block, FileFacts, FunctionIR, Gap, GlobalDef, LockEvent, MacroDef, OpsBinding, Site, StructDef,
@@ -42,6 +42,11 @@ function flatText(text: string, max: number): string {
 
 export function contentHash(text: string): string {
   return createHash('sha1').update(text).digest('hex');
+}
+
+/** Why a file's extraction failed, as its skip reason: a parse over budget is not an internal error. */
+export function extractionFailure(e: unknown): string {
+  return e instanceof ParseBudgetError ? e.message : `internal error in extraction: ${(e as Error).message}`;
 }
 
 export async function extractSource(file: string, text: string, env: ExtractEnv): Promise<FileFacts> {

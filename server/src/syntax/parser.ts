@@ -40,13 +40,29 @@ export function getParser(): Promise<Parser> {
 }
 
 /**
- * Parse C text. A previous tree (already edited with Tree.edit) lets
- * tree-sitter reuse unchanged subtrees, as the language server does.
+ * Longest one file's parse may take. Intact kernel files parse in
+ * milliseconds, but tree-sitter's error recovery is super-linear on some
+ * mangled C (an 18 KB fuzz case: 4.6 s; a million nested calls: a minute).
  */
-export async function parseC(text: string, previous?: Tree): Promise<Tree> {
+export const PARSE_BUDGET_MS = 5_000;
+
+/** A parse stopped at its time budget: the file is skipped with this reason, never an internal error. */
+export class ParseBudgetError extends Error {
+  constructor(budgetMs: number) {
+    super(`time budget: parsing exceeded ${budgetMs} ms (tree-sitter's error recovery on this text)`);
+  }
+}
+
+/** Parse C text, stopping at the budget (`ParseBudgetError`). */
+export async function parseC(text: string, budgetMs = PARSE_BUDGET_MS): Promise<Tree> {
   const parser = await getParser();
-  const tree = parser.parse(blankAnnotations(text), previous ?? null);
-  if (!tree) throw new Error('tree-sitter returned no tree');
+  const deadline = performance.now() + budgetMs;
+  // tree-sitter calls this every so often; true cancels the parse.
+  const tree = parser.parse(blankAnnotations(text), null, { progressCallback: () => performance.now() > deadline });
+  if (!tree) {
+    parser.reset();
+    throw new ParseBudgetError(budgetMs);
+  }
   return tree;
 }
 

@@ -10,7 +10,7 @@ import type { FileFacts } from '../extract/ir';
 import type { AnalysisResult, SourceFile } from '../engine/api';
 import { readSource, walkSources } from '../engine/files';
 import { collectFacts } from '../engine/pool';
-import { extractSource } from '../extract/extract';
+import { extractSource, extractionFailure } from '../extract/extract';
 import { ConfigError, loadConfig, type Config } from '../config/config';
 import { renderJson } from '../report/json';
 import { renderText } from '../report/text';
@@ -118,6 +118,19 @@ const processIO: IO = {
   stdout: (s) => process.stdout.write(s),
   stderr: (s) => process.stderr.write(s),
 };
+
+/** `LOCKSCOPE_TRACE=1`: each stage's end on stderr with its wall time, heap and RSS (where a big run spends). */
+function stageTrace(io: IO): PathOptions['trace'] {
+  if (!process.env.LOCKSCOPE_TRACE) return undefined;
+  let last = Date.now();
+  return (stage, info) => {
+    const now = Date.now();
+    const mem = process.memoryUsage();
+    const counts = info ? Object.entries(info).map(([k, v]) => ` ${k}=${v}`).join('') : '';
+    io.stderr(`lockscope: ${stage} ${((now - last) / 1000).toFixed(1)} s, heap ${Math.round(mem.heapUsed / 2 ** 20)} MB, rss ${Math.round(mem.rss / 2 ** 20)} MB${counts}\n`);
+    last = now;
+  };
+}
 
 export async function main(argv: string[], io: IO = processIO): Promise<number> {
   let args: Args;
@@ -235,7 +248,7 @@ export async function analyzePaths(paths: string[], config: Config, opts: PathOp
         try {
           out.push(await extractSource(f.file, text, { api, macros }));
         } catch (e) {
-          skipped.push({ file: f.file, reason: `internal error in extraction: ${(e as Error).message}` });
+          skipped.push({ file: f.file, reason: extractionFailure(e) });
         }
       }
       return out;
@@ -251,6 +264,7 @@ export async function analyzePaths(paths: string[], config: Config, opts: PathOp
   };
 
   const facts = await extract(files, !inProcess);
+  opts.trace?.('extract', { files: facts.length, skipped: skipped.length });
   let coreFiles: Set<string> | undefined;
   const root = opts.treeSummaries === false ? undefined : findKernelRoot(paths);
   if (root) {
@@ -260,6 +274,7 @@ export async function analyzePaths(paths: string[], config: Config, opts: PathOp
     });
     coreFiles = tree.coreFiles;
     opts.onTree?.({ root, added: tree.added, lookedUp: tree.lookedUp, ms: tree.ms });
+    opts.trace?.('tree summaries', { added: tree.added });
   }
   const textOf = (file: string): string | undefined => {
     const t = texts.get(file);
@@ -278,7 +293,7 @@ async function runCheck(args: Args, io: IO): Promise<number> {
   const config = configFor(args, paths);
   const result = await analyzePaths(paths, config, {
     all: args.all, showSuppressed: args.showSuppressed, simulate: args.simulate, jobs: args.jobs, cache: args.cache,
-    treeSummaries: args.treeSummaries && !args.primitivesOnly,
+    treeSummaries: args.treeSummaries && !args.primitivesOnly, trace: stageTrace(io),
   });
   io.stdout(args.format === 'json' ? renderJson(result) : args.format === 'sarif' ? renderSarif(result, VERSION) : renderText(result));
   return result.findings.some((f) => !f.suppressed) ? 1 : 0;

@@ -2,14 +2,14 @@
 // -> simulate -> report. Extraction is per file (and cacheable, and may run
 // in workers); everything after it sees the whole program.
 import type { FileFacts } from '../extract/ir';
-import { extractSource, type ExtractEnv } from '../extract/extract';
+import { extractSource, extractionFailure, type ExtractEnv } from '../extract/extract';
 import { scanMacros } from '../extract/macros';
-import { BUILTIN_OPS, BUILTIN_ROWS, PRIMITIVE_OPS, PRIMITIVE_ROWS, buildApiTable } from '../kernel-api/load';
+import { BUILTIN_OPS, BUILTIN_ROWS, PRIMITIVE_OPS, PRIMITIVE_ROWS, buildApiTable, maySleep } from '../kernel-api/load';
 import type { ApiTable, Context } from '../kernel-api/types';
 import { defaultConfig, type Config } from '../config/config';
 import { Program } from '../graph/link';
 import { findEntries, type EntryModel } from '../graph/entries';
-import { lastStep, summarize, type Summaries, type SummaryMemo } from '../summarize/summarize';
+import { lastStep, resolveCalls, summarize, type Summaries, type SummaryMemo } from '../summarize/summarize';
 import { check, type Candidate } from '../check/check';
 import { simulate } from '../simulate/index';
 import { DEFAULT_BOUNDS, type SimBounds, type SimResult } from '../simulate/types';
@@ -56,7 +56,7 @@ export async function analyzeSources(files: SourceFile[], opts: EngineOptions = 
     try {
       facts.push(await extractSource(f.file, f.text, env));
     } catch (e) {
-      skipped.push({ file: f.file, reason: `internal error in extraction: ${(e as Error).message}` });
+      skipped.push({ file: f.file, reason: extractionFailure(e) });
     }
   }
   const texts = new Map(files.map((f) => [f.file, f.text]));
@@ -74,11 +74,19 @@ export function analyzeFacts(
   if (initOnly.size > 0) for (const f of facts) for (const fn of f.functions) if (initOnly.has(fn.name)) fn.initOnly = true;
 
   const core = opts.coreFiles ?? new Set<string>();
+  const trace = opts.trace ?? (() => {});
   const program = new Program(facts, core);
-  const summaries = summarize(program, opts.token, opts.summaryMemo);
-  const model = findEntries(program, summaries, api, core);
+  trace('link', { functions: program.functions.length });
+  const graph = resolveCalls(program);
+  const model = findEntries(program, graph.calls, api, core);
+  trace('entries', { entries: model.entries.length });
+  // Only the entries' summaries are read after summarizing (check, lock-site contexts).
+  const retain = new Set(model.entries.map((e) => e.fn));
+  const summaries = summarize(program, { token: opts.token, memo: opts.summaryMemo, graph, retain });
+  trace('summarize', { kept: summaries.byFn.size, orders: summaries.orders.length, waitsUnderLock: summaries.waitsUnderLock.length, recursions: summaries.recursions.length, lockSites: summaries.lockSites.size });
   const checkCuts = { cycleSearchesCut: 0, candidatesCut: 0 };
-  const candidates = check(summaries, model, undefined, checkCuts);
+  const candidates = check(summaries, model, undefined, checkCuts, (name) => maySleep(api, name));
+  trace('check', { candidates: candidates.length });
 
   const bounds: SimBounds = { ...DEFAULT_BOUNDS, ...config.simulator, ...opts.bounds };
   const simStart = Date.now();
@@ -111,7 +119,9 @@ export function analyzeFacts(
     findings.push(finding);
   }
   const simulateMs = Date.now() - simStart;
+  dropSleepsShownAsWaits(findings);
   findings.sort(compareFindings);
+  trace('simulate', { findings: findings.length });
 
   return {
     findings,
@@ -161,6 +171,18 @@ function contextStats(program: Program, model: EntryModel, core: ReadonlySet<str
     bySource[source] = (bySource[source] ?? 0) + 1;
   }
   return { functions, nonProcess, bySource };
+}
+
+/**
+ * A sleeping wait under a spinning lock that the waited-for handler also takes
+ * is one bug seen by two rules; the wait-under-lock finding says more (the
+ * handler, both CPUs), so the sleep-in-atomic one at its site is not repeated.
+ */
+function dropSleepsShownAsWaits(findings: Finding[]): void {
+  const at = (f: Finding): string => `${f.location.file}:${f.location.line}:${f.location.column}|${f.locks[0]}`;
+  const waits = new Set(findings.filter((f) => f.rule === 'wait-under-lock').map(at));
+  if (waits.size === 0) return;
+  for (let i = findings.length - 1; i >= 0; i--) if (findings[i].rule === 'sleep-in-atomic' && waits.has(at(findings[i]))) findings.splice(i, 1);
 }
 
 function compareFindings(a: Finding, b: Finding): number {

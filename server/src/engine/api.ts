@@ -32,6 +32,8 @@ export interface AnalyzeOptions {
   /** Keep suppressed findings, marked (`--show-suppressed`). */
   showSuppressed?: boolean;
   token?: CancellationToken;
+  /** Told when each stage ends (`LOCKSCOPE_TRACE=1` prints these): its name, and what it counted. */
+  trace?: (stage: string, info?: Record<string, number>) => void;
 }
 
 /** A file the engine did not analyse, with why (too large, binary, not C ...). */

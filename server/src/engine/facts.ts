@@ -13,7 +13,7 @@ export function describeFacts(facts: FileFacts[], config: Config, only?: string)
   const api = apiTableFor(config);
   const program = new Program(facts);
   const summaries = summarize(program);
-  const model = findEntries(program, summaries, api);
+  const model = findEntries(program, summaries.calls, api);
   const sites = [...summaries.lockSites.values()].filter((l) => !only || l.site.file === only);
   return {
     version: 1,

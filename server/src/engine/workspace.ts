@@ -7,7 +7,7 @@
 import type { Tree } from '../syntax/parser';
 import { getParser } from '../syntax/parser';
 import type { FileFacts, MacroDef } from '../extract/ir';
-import { contentHash, extractSource, extractTree, type ExtractEnv } from '../extract/extract';
+import { contentHash, extractSource, extractionFailure, extractTree, type ExtractEnv } from '../extract/extract';
 import { scanMacros } from '../extract/macros';
 import { defaultConfig, type Config } from '../config/config';
 import type { ApiTable } from '../kernel-api/types';
@@ -98,7 +98,7 @@ export class Workspace {
           entry.error = undefined;
         } catch (e) {
           entry.facts = undefined;
-          entry.error = `internal error in extraction: ${(e as Error).message}`;
+          entry.error = extractionFailure(e);
         }
       }
       if (entry.facts) facts.push(entry.facts);
@@ -120,7 +120,7 @@ export class Workspace {
       entry.macroGen = this.macroGen;
     } catch (e) {
       entry.facts = undefined;
-      entry.error = `internal error in extraction: ${(e as Error).message}`;
+      entry.error = extractionFailure(e);
     }
   }
 

@@ -7,7 +7,6 @@ import type { FunctionIR } from '../extract/ir';
 import type { ApiTable, Context, WaitKind } from '../kernel-api/types';
 import { LINUX_WAITABLE_FIELDS } from '../kernel-api/linux';
 import type { Program } from './link';
-import type { Summaries } from '../summarize/summarize';
 
 export interface EntryPoint {
   fn: FunctionIR;
@@ -69,7 +68,7 @@ function keyIsLocal(program: Program, key: string, file: string): boolean {
 }
 
 export function findEntries(
-  program: Program, summaries: Summaries, api: ApiTable, coreFiles: ReadonlySet<string> = new Set(),
+  program: Program, calls: ReadonlyMap<FunctionIR, ReadonlySet<FunctionIR>>, api: ApiTable, coreFiles: ReadonlySet<string> = new Set(),
 ): EntryModel {
   const entries: EntryPoint[] = [];
   const handlers: EntryPoint[] = [];
@@ -136,7 +135,7 @@ export function findEntries(
   }
 
   const called = new Set<FunctionIR>();
-  for (const set of summaries.calls.values()) for (const t of set) called.add(t);
+  for (const set of calls.values()) for (const t of set) called.add(t);
   for (const fn of program.functions) {
     if (coreFiles.has(fn.file)) continue; // core code runs when analysed code calls it
     const annotated = fn.annotations.map((a) => CTX_ANNOTATION.exec(a)).find((m) => m);
@@ -164,7 +163,7 @@ export function findEntries(
     const fn = stack.pop()!;
     if (runtime.has(fn) || fn.initOnly) continue;
     runtime.add(fn);
-    for (const c of summaries.calls.get(fn) ?? []) stack.push(c);
+    for (const c of calls.get(fn) ?? []) stack.push(c);
   }
   const initPhase = new Set(program.functions.filter((f) => !runtime.has(f)));
 
@@ -181,12 +180,12 @@ export function findEntries(
       const list = contexts.get(fn) ?? [];
       if (!list.some((x) => x.ctx === e.ctx)) list.push({ ctx: e.ctx, via: e });
       contexts.set(fn, list);
-      for (const c of summaries.calls.get(fn) ?? []) todo.push(c);
+      for (const c of calls.get(fn) ?? []) todo.push(c);
     }
   }
 
   const callers = new Map<FunctionIR, Set<FunctionIR>>();
-  for (const [caller, set] of summaries.calls) {
+  for (const [caller, set] of calls) {
     for (const t of set) {
       const s = callers.get(t) ?? new Set();
       s.add(caller);

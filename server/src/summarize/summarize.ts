@@ -114,6 +114,8 @@ export interface OrderFact {
   fromIrqEffect?: 'off' | 'save' | 'bh-off';
   toIrq?: 'off' | 'save' | 'bh-off';
   fromApi: string;
+  /** The API that took `to` (mutex_lock, guard(mutex) ...). */
+  toApi: string;
 }
 
 export interface WaitUnderLockFact {
@@ -216,14 +218,20 @@ export function guessedStep(c: Chain): Step | undefined {
   return undefined;
 }
 
-export function summarize(program: Program, token?: CancellationToken, memo?: SummaryMemo): Summaries {
-  const out: Summaries = {
-    byFn: new Map(), orders: [], waitsUnderLock: [], recursions: [], calls: new Map(),
-    pointerCalls: { resolved: 0, total: 0 }, lockSites: new Map(),
-    cuts: { statesDropped: 0, factsDropped: 0, recursionUnconverged: 0 },
-  };
-  const targetsOf = new Map<LockEvent, FunctionIR[]>();
-  const guessed = new Set<LockEvent>();
+/** Who calls whom, resolved once: the summaries walk it callees first, entries flow contexts along it. */
+export interface CallGraph {
+  /** Call edges, caller -> callees (resolved functions). */
+  calls: Map<FunctionIR, Set<FunctionIR>>;
+  /** Each call event's targets (one for a direct call; any number through a function pointer). */
+  targetsOf: Map<LockEvent, FunctionIR[]>;
+  /** Pointer calls whose targets were matched by field name only. */
+  guessed: Set<LockEvent>;
+  pointerCalls: { resolved: number; total: number };
+}
+
+export function resolveCalls(program: Program): CallGraph {
+  const graph: CallGraph = { calls: new Map(), targetsOf: new Map(), guessed: new Set(), pointerCalls: { resolved: 0, total: 0 } };
+  const { calls, targetsOf, guessed } = graph;
   const pointerEvents: Array<[FunctionIR, LockEvent]> = [];
   for (const fn of program.functions) {
     const set = new Set<FunctionIR>();
@@ -236,10 +244,10 @@ export function summarize(program: Program, token?: CancellationToken, memo?: Su
           // resolving it here would join every driver that fills the field.
           targets = [];
         } else if (ev.viaField) {
-          out.pointerCalls.total++;
+          graph.pointerCalls.total++;
           const type = program.typeOfPath(ev.viaField.object, fn);
           targets = type ? program.boundTargets(type, ev.viaField.field, fn.file) : program.boundByField(ev.viaField.field, fn.file);
-          if (targets.length > 0) out.pointerCalls.resolved++;
+          if (targets.length > 0) graph.pointerCalls.resolved++;
           if (!type && targets.length > 0) guessed.add(ev);
           // A function reaching itself through an ops field is a stacked layer (misc_open ->
           // new_fops->open, an mdio mux -> its parent bus): another object, never a recursion.
@@ -253,9 +261,48 @@ export function summarize(program: Program, token?: CancellationToken, memo?: Su
         for (const t of targets) set.add(t);
       }
     }
-    out.calls.set(fn, set);
+    calls.set(fn, set);
   }
-  cutPointerCycles(program, out.calls, targetsOf, pointerEvents);
+  cutPointerCycles(program, calls, targetsOf, pointerEvents);
+  return graph;
+}
+
+export interface SummarizeOptions {
+  token?: CancellationToken;
+  memo?: SummaryMemo;
+  /** The resolved calls (resolveCalls), when the caller needed them first. */
+  graph?: CallGraph;
+  /**
+   * Functions whose summaries the rules read afterwards (the entries). Others
+   * are let go once every caller is summarized: on a whole tree, the summaries
+   * of callees no one reads again are most of the heap.
+   */
+  retain?: ReadonlySet<FunctionIR>;
+}
+
+export function summarize(program: Program, opts: SummarizeOptions = {}): Summaries {
+  const { token, memo, retain } = opts;
+  const graph = opts.graph ?? resolveCalls(program);
+  const { targetsOf, guessed } = graph;
+  const out: Summaries = {
+    byFn: new Map(), orders: [], waitsUnderLock: [], recursions: [], calls: graph.calls,
+    pointerCalls: graph.pointerCalls, lockSites: new Map(),
+    cuts: { statesDropped: 0, factsDropped: 0, recursionUnconverged: 0 },
+  };
+  // Callers not yet summarized, per function: at zero, a summary outside `retain` is read no more.
+  const pending = new Map<FunctionIR, number>();
+  if (retain) for (const set of out.calls.values()) for (const t of set) pending.set(t, (pending.get(t) ?? 0) + 1);
+  const release = (scc: readonly FunctionIR[]): void => {
+    if (!retain) return;
+    for (const fn of scc) {
+      if (!pending.has(fn) && !retain.has(fn)) out.byFn.delete(fn);
+      for (const c of out.calls.get(fn) ?? []) {
+        const left = pending.get(c)! - 1;
+        pending.set(c, left);
+        if (left === 0 && !retain.has(c)) out.byFn.delete(c);
+      }
+    }
+  };
 
   const versions = new Map<FunctionIR, number>();
   const keys = functionKeys(program.functions);
@@ -285,10 +332,12 @@ export function summarize(program: Program, token?: CancellationToken, memo?: Su
         out.byFn.set(fn, prev.summary);
         emit(out, prev.outputs);
         versions.set(fn, prev.version);
+        release(scc);
         continue;
       }
       const { summary, outputs } = summarizeFunction(fn, program, out, targetsOf, guessed);
       record(fn, summary, outputs, used);
+      release(scc);
       continue;
     }
     // Inside a recursion cycle, iterate until no summary grows (bounded); the last round's facts count.
@@ -308,6 +357,7 @@ export function summarize(program: Program, token?: CancellationToken, memo?: Su
     }
     if (recursive && changed) out.cuts.recursionUnconverged++;
     for (const fn of scc) record(fn, out.byFn.get(fn)!, last.get(fn)!, recursive || !memo ? '' : calleeVersions(fn));
+    release(scc);
   }
   return out;
 }
@@ -469,7 +519,7 @@ function summarizeFunction(
       seen.seenOrders.add(key);
       outputs.orders.push({
         from, to, fn, fromMode: h.mode, toMode: a.mode, fromChain: h.chain, toChain: a.chain,
-        fromIrq: s.irqOff, fromIrqEffect: h.irq, toIrq: a.irq, fromApi: lastStep(h.chain).note,
+        fromIrq: s.irqOff, fromIrqEffect: h.irq, toIrq: a.irq, fromApi: lastStep(h.chain).note, toApi: a.api,
       });
     }
   };

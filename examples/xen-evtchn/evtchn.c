@@ -71,18 +71,17 @@ static long evtchn_ioctl_unbind(struct per_user_data *u, unsigned int port)
 
 	mutex_lock(&u->bind_mutex);
 	spin_lock_irq(&port_user_lock);
-
-	if (port_user[port] != u)
+	if (port_user[port] != u) {
+		spin_unlock_irq(&port_user_lock);
 		goto out;
-
+	}
 	/* Stop further interrupts before the port goes away. */
 	disable_irq(irq_from_evtchn(port));
+	spin_unlock_irq(&port_user_lock);
 
 	evtchn_unbind_from_user(u, port);
 	rc = 0;
-
 out:
-	spin_unlock_irq(&port_user_lock);
 	mutex_unlock(&u->bind_mutex);
 	return rc;
 }

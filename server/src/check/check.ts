@@ -173,6 +173,7 @@ export interface CheckCuts {
 export function check(
   summaries: Summaries, model: EntryModel, limits: CheckLimits = DEFAULT_LIMITS,
   cuts: CheckCuts = { cycleSearchesCut: 0, candidatesCut: 0 },
+  maySleep: (api: string) => boolean = () => false,
 ): Candidate[] {
   const out: Candidate[] = [];
   const seen = new Set<string>();
@@ -187,6 +188,7 @@ export function check(
   lockOrderInversion(summaries, model, push, limits, cuts);
   irqInversion(summaries, model, marks, push, limits, cuts);
   recursiveLock(summaries, model, push);
+  sleepInAtomic(summaries, model, maySleep, push, limits, cuts);
   return out;
 }
 
@@ -459,6 +461,53 @@ function recursiveLock(summaries: Summaries, model: EntryModel, push: (c: Candid
       },
       ...proofStrength(r.first, r.second),
     });
+  }
+}
+
+/**
+ * A call that may sleep while a spinning lock is held: a sleeping wait under
+ * the lock (the wait-under-lock facts, whatever the handler takes) or a
+ * sleeping lock taken under it (the order facts). One path suffices; the
+ * simulator confirms the path holds the spinning lock at the sleep.
+ */
+function sleepInAtomic(
+  summaries: Summaries, model: EntryModel, maySleep: (api: string) => boolean, push: (c: Candidate) => void,
+  limits: CheckLimits, cuts: CheckCuts,
+): void {
+  let n = 0;
+  const propose = (
+    fn: FunctionIR, held: { cls: string; mode: LockMode; chain: Chain; irq?: 'off' | 'save' | 'bh-off' }, api: string, sleepChain: Chain,
+  ): boolean => {
+    if (++n > limits.maxCandidatesPerRule) { cuts.candidatesCut++; return false; }
+    const sleepSteps = steps(sleepChain);
+    const last = sleepSteps[sleepSteps.length - 1];
+    const through = sleepSteps.length > 1 ? ` (through ${sleepSteps.slice(1).map((x) => fnLabel(x.fn)).join(' -> ')})` : '';
+    push({
+      rule: 'sleep-in-atomic',
+      key: `sleep-in-atomic|${held.cls}|${fn.name}|${api}`,
+      locks: [held.cls],
+      functions: [...new Set([fn.name, ...sleepSteps.map((x) => x.fn)])],
+      message: `${fnLabel(fn.name)} calls ${api}(), which may sleep, while holding the spinning lock ${held.cls}${through}`,
+      primary: sleepChain.step.site,
+      related: [...stepsToRelated(steps(held.chain), `${held.cls} taken: `), ...stepsToRelated(sleepSteps, `may sleep: `)],
+      program: {
+        threads: [threadFor(fn, model, [
+          acquireOp(held.cls, held.mode, steps(held.chain), { irq: held.irq }),
+          { op: 'sleep', api, site: last.site, fn: last.fn },
+        ])],
+        handlers: [],
+      },
+      ...proofStrength(held.chain, sleepChain),
+    });
+    return true;
+  };
+  for (const w of summaries.waitsUnderLock) {
+    if (model.coreFiles.has(w.fn.file) || !SPINNING.has(w.held.mode) || !maySleep(w.wait.api)) continue;
+    if (!propose(w.fn, w.held, w.wait.api, w.wait.chain)) return;
+  }
+  for (const o of summaries.orders) {
+    if (model.coreFiles.has(o.fn.file) || !SPINNING.has(o.fromMode) || !maySleep(o.toApi)) continue;
+    if (!propose(o.fn, { cls: o.from, mode: o.fromMode, chain: o.fromChain, irq: o.fromIrqEffect }, o.toApi, o.toChain)) return;
   }
 }
 

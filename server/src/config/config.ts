@@ -86,6 +86,11 @@ class Reader {
     return s;
   }
 
+  bool(v: Json, where: string): boolean {
+    if (typeof v !== 'boolean') this.fail(where, 'expected true or false');
+    return v;
+  }
+
   int(v: Json, where: string, min: number, max: number): number {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
       this.fail(where, `expected a whole number from ${min} to ${max}`);
@@ -118,7 +123,7 @@ const CONTEXTS = ['process', 'softirq', 'hardirq'] as const;
 function readApiRow(r: Reader, v: Json, where: string): ApiRow {
   const base = r.object(v, where, [
     'fn', 'op', 'lock', 'mode', 'irq', 'try', 'ok', 'subclassArg', 'cls', 'effect', 'what', 'key',
-    'ctx', 'handlerArg', 'threadArg', 'threadCtx', 'acquire', 'inside', 'doc',
+    'ctx', 'handlerArg', 'threadArg', 'threadCtx', 'acquire', 'inside', 'doc', 'sleeps',
   ]);
   const fn = r.identifier(base.fn, `${where}.fn`);
   const op = r.oneOf(base.op, `${where}.op`, ['acquire', 'release', 'irq', 'wait', 'register', 'guard'] as const);
@@ -147,7 +152,10 @@ function readApiRow(r: Reader, v: Json, where: string): ApiRow {
         effect: r.oneOf(base.effect, `${where}.effect`, ['off', 'on', 'save', 'restore', 'bh-off', 'bh-on'] as const),
       };
     case 'wait':
-      return { fn, op, project, what: r.oneOf(base.what, `${where}.what`, WAIT_KINDS), key: r.argRef(base.key ?? 0, `${where}.key`) };
+      return {
+        fn, op, project, what: r.oneOf(base.what, `${where}.what`, WAIT_KINDS), key: r.argRef(base.key ?? 0, `${where}.key`),
+        sleeps: base.sleeps === undefined ? undefined : r.bool(base.sleeps, `${where}.sleeps`),
+      };
     case 'register':
       return {
         fn, op, project,

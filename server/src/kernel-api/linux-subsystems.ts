@@ -169,11 +169,13 @@ const busesAndClocks: ApiRow[] = [
   ...insideAll(['regmap_read', 'regmap_write', 'regmap_update_bits', 'regmap_bulk_read', 'regmap_bulk_write',
     'regmap_set_bits', 'regmap_clear_bits', 'regmap_write_bits', 'regmap_raw_read', 'regmap_raw_write',
     'regmap_multi_reg_write', 'regmap_field_read', 'regmap_field_write', 'regmap_read_poll_timeout'], 'regmap.lock', 'mutex', 0,
-  undefined, 'a mutex by default; a spinlock (irqsave) with fast_io or use_raw_spinlock; none with disable_locking'),
+  undefined, 'a mutex by default; a spinlock (irqsave) with fast_io or use_raw_spinlock; none with disable_locking')
+    .map((row) => ({ ...row, sleeps: false as const })),
   ...insideAll(['i2c_transfer', 'i2c_master_send', 'i2c_master_recv', 'i2c_smbus_xfer', 'i2c_smbus_read_byte',
     'i2c_smbus_write_byte', 'i2c_smbus_read_byte_data', 'i2c_smbus_write_byte_data', 'i2c_smbus_read_word_data',
     'i2c_smbus_write_word_data', 'i2c_smbus_read_i2c_block_data', 'i2c_smbus_write_i2c_block_data'],
-  'i2c_adapter.bus_lock', 'mutex', 0, undefined, 'an rt_mutex on the (root) adapter; trylock in atomic transfers'),
+  'i2c_adapter.bus_lock', 'mutex', 0, undefined, 'an rt_mutex on the (root) adapter; trylock in atomic transfers')
+    .map((row) => ({ ...row, sleeps: false as const })),
   acq('i2c_lock_bus', 'i2c_adapter.bus_lock', 'mutex', 0),
   rel('i2c_unlock_bus', 'i2c_adapter.bus_lock', 'mutex', 0),
   ...insideAll(['spi_sync', 'spi_write', 'spi_read', 'spi_write_then_read', 'spi_sync_transfer', 'spi_w8r8'],

@@ -51,3 +51,23 @@ export function tableFingerprint(table: ApiTable): string {
   }
   return (h >>> 0).toString(16);
 }
+
+const SLEEPING_MODES: ReadonlySet<string> = new Set(['mutex', 'rwsem-read', 'rwsem-write', 'sem']);
+
+/**
+ * Whether a call the table knows may sleep: a wait marked `sleeps`, or a
+ * blocking acquisition of a sleeping lock (a guard through its acquire row).
+ * A trylock never sleeps; rows marked `sleeps: false` are spinlocks in some
+ * configurations.
+ */
+export function maySleep(api: ApiTable, name: string): boolean {
+  const guard = /^guard\((.*)\)$/.exec(name);
+  if (guard) {
+    const row = api.byName.get(guardKey(guard[1]));
+    return row?.op === 'guard' && maySleep(api, row.acquire);
+  }
+  const row = api.byName.get(name);
+  if (row?.op === 'wait') return row.sleeps === true;
+  if (row?.op === 'acquire') return SLEEPING_MODES.has(row.mode) && !row.try && row.sleeps !== false;
+  return false;
+}

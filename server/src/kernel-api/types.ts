@@ -51,6 +51,8 @@ export interface AcquireRow extends RowBase {
   /** A fixed lock class, for subsystem helpers that lock inside the core. */
   cls?: string;
   inside?: true; // taken and released inside the call (skb_queue_tail, wake_up, xa_store): an edge and irq usage, no hold after return
+  /** false: a sleeping mode that is a spinlock in some configurations (regmap with fast_io), so not known to sleep. */
+  sleeps?: false;
 }
 
 export interface ReleaseRow extends RowBase {
@@ -70,6 +72,8 @@ export interface WaitRow extends RowBase {
   op: 'wait';
   what: WaitKind;
   key: ArgRef;
+  /** It may sleep (might_sleep(), a mutex, wait_event): never while a spinning lock is held. del_timer_sync() spins instead. */
+  sleeps?: boolean;
 }
 
 export interface RegisterRow extends RowBase {

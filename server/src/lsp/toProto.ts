@@ -120,10 +120,12 @@ const VERB: Record<string, string> = {
   'spins on': 'spins on',
   'sleeps on': 'sleeps on',
   'waits for handler': 'waits for handler',
+  'may sleep in': 'may sleep in',
+  'sleeps while atomic': 'sleeps while atomic in',
 };
 
 export function witnessText(w: WitnessStep): string {
-  const what = w.lock ?? w.handler ?? '';
+  const what = w.lock ?? w.handler ?? (w.api ? `${w.api}()` : '');
   const verb = VERB[w.action] ?? w.action;
   return `${verb}${what ? ' ' + what : ''}${w.action === 'interrupted by' || w.action === 'starts' ? '' : ` in ${w.fn}()`}`;
 }
@@ -197,7 +199,9 @@ export function defaultMarkdown(f: Finding, link: (site: Site) => string): strin
     witness.forEach((w, i) =>
       out.push(`${i + 1}. CPU${w.cpu} [${w.ctx}] ${mdEscape(witnessText(w))}${w.blocked ? ' — **blocked**' : ''} — [${shortFile(w.site.file)}:${w.site.line}](${link(w.site)})`),
     );
-    out.push('', '**DEADLOCK**: every CPU above waits on another.');
+    out.push('', f.rule === 'sleep-in-atomic'
+      ? '**SLEEPING IN ATOMIC CONTEXT**: the CPU above sleeps holding a spinning lock.'
+      : '**DEADLOCK**: every CPU above waits on another.');
   }
   out.push('', `Silence: \`/* lockscope: ignore ${f.rule} -- <reason> */\` on the line above.`);
   return out.join('\n');

@@ -24,6 +24,11 @@ const WAYS_OUT: Record<RuleId, string[]> = {
     'or keep the handler from taking it (defer the work to a threaded handler, a workqueue or a tasklet);',
     'for irq-safe -> irq-unsafe orders: make the inner lock irq-safe too, or stop nesting it under the irq-safe one.',
   ],
+  'sleep-in-atomic': [
+    'move the sleeping call (mutex_lock, cancel_work_sync, flush_work, free_irq, kthread_stop ...) after the unlock, or before the lock;',
+    'use the non-sleeping twin where one exists (cancel_work, disable_irq_nosync, mutex_trylock) when the caller need not wait;',
+    'or protect the data with a sleeping lock (a mutex) instead of the spinlock, if no interrupt or softirq path takes it.',
+  ],
   'recursive-lock': [
     'do not take the lock again: split the callee into a locked and an unlocked (__foo) variant;',
     'if two different objects of the same class are nested, annotate the inner one with spin_lock_nested / mutex_lock_nested.',
@@ -35,6 +40,7 @@ const CAUSE: Record<RuleId, string> = {
   'lock-order-inversion': 'two paths take the same locks in opposite orders',
   'irq-inversion': 'a lock taken in interrupt context is also held where that interrupt can arrive',
   'recursive-lock': 'a CPU takes a non-recursive lock it already holds',
+  'sleep-in-atomic': 'a task may sleep where it must not (a spinning lock held, or interrupts off): the kernel says "BUG: sleeping function called from invalid context", and a task that sleeps holding a spinlock can leave another CPU spinning on it for good',
 };
 
 function short(site: Site, relativeTo?: string): string {
@@ -54,6 +60,7 @@ export function account(f: Finding): string {
       case 'spins on': return `${who} spins on ${s.lock}`;
       case 'sleeps on': return `${who} sleeps on ${s.lock}`;
       case 'waits for handler': return `${who} waits for handler ${s.handler} to finish`;
+      case 'sleeps while atomic': return `${who} sleeps in ${s.api}()`;
       default: return `${who} ${s.action} ${s.lock ?? s.handler ?? ''}`.trim();
     }
   });
@@ -66,6 +73,17 @@ export function account(f: Finding): string {
       return `${s.lock} is held by CPU${h.cpu} (${h.fn})`;
     });
   const cpuCount = new Set(w.map((s) => s.cpu)).size;
+  if (blocked.length > 0 && blocked.every((s) => s.action === 'sleeps while atomic')) {
+    // One path is enough: what the sleeping CPU holds at that point.
+    const holding = new Set<string>();
+    for (const s of w) {
+      if (s.cpu !== blocked[0].cpu || !s.lock) continue;
+      if (s.action === 'acquires') holding.add(s.lock);
+      else if (s.action === 'releases') holding.delete(s.lock);
+    }
+    const what = holding.size > 0 ? `while holding ${[...holding].join(' and ')}` : 'with interrupts or preemption off';
+    return `${parts.join('; ')}, ${what}. No other CPU is needed: ${CAUSE[f.rule]}.`;
+  }
   const stuck = cpuCount === 1
     ? 'The CPU waits on itself, so it can never proceed'
     : `Every CPU involved waits on another, so none of the ${cpuCount} can proceed`;

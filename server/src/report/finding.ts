@@ -4,13 +4,14 @@
 import type { Site } from '../extract/ir';
 import type { WitnessStep } from '../simulate/types';
 
-export type RuleId = 'wait-under-lock' | 'lock-order-inversion' | 'irq-inversion' | 'recursive-lock';
+export type RuleId = 'wait-under-lock' | 'lock-order-inversion' | 'irq-inversion' | 'recursive-lock' | 'sleep-in-atomic';
 
 export const RULE_IDS: readonly RuleId[] = [
   'wait-under-lock',
   'lock-order-inversion',
   'irq-inversion',
   'recursive-lock',
+  'sleep-in-atomic',
 ];
 
 export type Severity = 'error' | 'warning' | 'info';

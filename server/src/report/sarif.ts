@@ -9,6 +9,7 @@ const RULE_TEXT: Record<RuleId, string> = {
   'lock-order-inversion': 'Two or more locks taken in opposite orders on different paths (AB-BA).',
   'irq-inversion': 'A lock taken in interrupt context and elsewhere with that interrupt enabled, or an irq-safe lock held while taking an irq-unsafe one.',
   'recursive-lock': 'A non-recursive lock taken again by the CPU that already holds it.',
+  'sleep-in-atomic': 'A call that may sleep (mutex_lock, cancel_work_sync, flush_work, free_irq, kthread_stop ...) while a spinning lock is held.',
 };
 
 function level(f: Finding): 'error' | 'warning' | 'note' {

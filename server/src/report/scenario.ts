@@ -28,7 +28,7 @@ export function renderScenario(witness: readonly WitnessStep[], opts: ScenarioOp
   ];
   const widths = rows[0].map((_, col) => Math.max(...rows.map((r) => r[col].length)));
   const lines = rows.map((r) => r.map((cell, col) => cell.padEnd(widths[col])).join(COLUMN_GAP).trimEnd());
-  return [...lines, '*** DEADLOCK ***', whoWaitsOnWhom(witness)].join('\n');
+  return [...lines, `*** ${banner(witness)} ***`, whoWaitsOnWhom(witness)].join('\n');
 }
 
 /** A markdown table, one column per CPU; each step's location links through `linkFor`. */
@@ -50,7 +50,7 @@ export function renderScenarioMarkdown(
       return row(cells);
     }),
   ];
-  return [...lines, '', `**DEADLOCK**: ${escapeCell(whoWaitsOnWhom(witness))}`].join('\n');
+  return [...lines, '', `**${banner(witness)}**: ${escapeCell(whoWaitsOnWhom(witness))}`].join('\n');
 }
 
 function cpuCount(witness: readonly WitnessStep[]): number {
@@ -80,6 +80,12 @@ function headers(witness: readonly WitnessStep[], cpus: number): string[] {
   return owner.map((o, cpu) => (o ? `CPU${cpu} ${o}` : `CPU${cpu}`));
 }
 
+/** lockdep's banner for the end state: a deadlock, or (one CPU sleeping while atomic) the might_sleep() splat. */
+function banner(witness: readonly WitnessStep[]): string {
+  const blocked = witness.filter((s) => s.blocked);
+  return blocked.length > 0 && blocked.every((s) => s.action === 'sleeps while atomic') ? 'SLEEPING IN ATOMIC CONTEXT' : 'DEADLOCK';
+}
+
 function startsHandler(step: WitnessStep): boolean {
   return step.action === 'interrupted by' || step.action === 'starts';
 }
@@ -100,6 +106,9 @@ function describe(step: WitnessStep): string {
   switch (step.action) {
     case 'waits for handler':
       return `waits for handler ${step.handler}${step.api ? ` (${step.api})` : ''}${where}`;
+    case 'may sleep in':
+    case 'sleeps while atomic':
+      return `sleeps in ${step.api}()${where}`;
     case 'disables interrupts':
     case 'enables interrupts':
       return `${step.irq === 'save' ? 'saves and disables interrupts' : step.irq === 'restore' ? 'restores interrupts' : step.action}${where}`;
@@ -125,6 +134,7 @@ function whoWaitsOnWhom(witness: readonly WitnessStep[]): string {
     .map((s) => {
       const others = (s.waitsOn ?? []).map((c) => (c === s.cpu ? `CPU${c} itself` : `CPU${c}`)).join(' and ');
       if (s.action === 'waits for handler') return `CPU${s.cpu} waits for ${s.handler} to finish${others ? ` on ${others}` : ''}`;
+      if (s.action === 'sleeps while atomic') return `CPU${s.cpu} sleeps in ${s.api}() while atomic`;
       return `CPU${s.cpu} ${s.action} ${s.lock}${others ? ` held by ${others}` : ''}`;
     })
     .join('; ');

@@ -112,7 +112,7 @@ export interface Transition {
 /** A CPU whose running context cannot make progress. */
 export interface Blocked {
   cpu: number;
-  action: 'spins on' | 'sleeps on' | 'waits for handler';
+  action: 'spins on' | 'sleeps on' | 'waits for handler' | 'sleeps while atomic';
   /** The CPUs it waits on: lock holders, or CPUs running the awaited handler. */
   on: number[];
   body: Body;
@@ -279,8 +279,20 @@ export class Machine {
     } else if (op.op === 'wait') {
       const running = this.cpusRunning(s, op.target);
       if (running.length) return { cpu, action: 'waits for handler', on: running, body, op };
+    } else if (op.op === 'sleep' && this.atomic(s, cpu)) {
+      // Scheduling away with preemption off: no other task may take this CPU, and the sleeper is
+      // woken onto a CPU that may be spinning on the lock it holds. It waits on itself.
+      return { cpu, action: 'sleeps while atomic', on: [cpu], body, op };
     }
     return undefined;
+  }
+
+  /** Whether the running context of `cpu` may not sleep: a spinning lock held, interrupts or BHs off, or not process context. */
+  private atomic(s: State, cpu: number): boolean {
+    const frames = s.cpus[cpu].frames;
+    const frame = frames.at(-1)!;
+    if (frame.irqOff || frame.bhDepth > 0 || frames.length > 1 || this.bodies[frame.body].ctx !== 'process') return true;
+    return s.locks.some((h) => h !== undefined && h.counts[cpu] > 0 && !SLEEPING_MODES.has(h.mode));
   }
 
   private stepCpu(s: State, cpu: number): Transition | undefined {
@@ -317,6 +329,9 @@ export class Machine {
       case 'wait':
         if (op.what === 'kthread' || DISABLING_WAITS.has(op.api)) disabled = this.disableHandlers(s, op.target);
         cause.action = 'waits for handler';
+        break;
+      case 'sleep':
+        cause.action = 'may sleep in';
         break;
     }
     const frames = s.cpus[cpu].frames.slice();
@@ -512,6 +527,8 @@ function opDetails(op: SimOp): Partial<WitnessStep> {
       return { irq: op.effect };
     case 'wait':
       return { handler: op.target, api: op.api };
+    case 'sleep':
+      return { api: op.api };
   }
 }
 

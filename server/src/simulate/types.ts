@@ -10,7 +10,9 @@ export type SimOp =
   | { op: 'release'; lock: string; irq?: 'on' | 'restore' | 'bh-on'; site: Site; fn: string }
   | { op: 'irq'; effect: IrqEffect; site: Site; fn: string }
   /** Wait until no CPU runs handler `target` (and, for disable_irq, none starts after). */
-  | { op: 'wait'; what: WaitKind; target: string; api: string; site: Site; fn: string };
+  | { op: 'wait'; what: WaitKind; target: string; api: string; site: Site; fn: string }
+  /** A call that may sleep (cancel_work_sync, mutex_lock ...): stuck for good where the CPU is atomic. */
+  | { op: 'sleep'; api: string; site: Site; fn: string };
 
 /** One entry point's path: runs on its own CPU from the start. */
 export interface SimThread {
@@ -67,7 +69,9 @@ export type WitnessAction =
   | 'starts'
   | 'spins on'
   | 'sleeps on'
-  | 'waits for handler';
+  | 'waits for handler'
+  | 'sleeps while atomic'
+  | 'may sleep in';
 
 export interface WitnessStep {
   cpu: number;

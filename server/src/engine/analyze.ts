@@ -13,7 +13,7 @@ import { lastStep, resolveCalls, summarize, type Summaries, type SummaryMemo } f
 import { check, type Candidate } from '../check/check';
 import { simulate } from '../simulate/index';
 import { DEFAULT_BOUNDS, type SimBounds, type SimResult } from '../simulate/types';
-import { configSuppression, inlineSuppression, toFinding } from '../report/build';
+import { configSuppression, inlineSuppression, MAX_REPORTED_DEPTH, toFinding } from '../report/build';
 import type { Finding } from '../report/finding';
 import {
   CancelledError, type AnalysisResult, type AnalyzeOptions, type LockSiteInfo, type OrderEdge, type SkippedFile,
@@ -82,7 +82,9 @@ export function analyzeFacts(
   trace('entries', { entries: model.entries.length });
   // Only the entries' summaries are read after summarizing (check, lock-site contexts).
   const retain = new Set(model.entries.map((e) => e.fn));
-  const summaries = summarize(program, { token: opts.token, memo: opts.summaryMemo, graph, retain });
+  // Without --all, facts deeper than the reported depth could only make held-back candidates.
+  const maxDepth = opts.all ? undefined : MAX_REPORTED_DEPTH;
+  const summaries = summarize(program, { token: opts.token, memo: opts.summaryMemo, graph, retain, maxDepth });
   trace('summarize', { kept: summaries.byFn.size, orders: summaries.orders.length, waitsUnderLock: summaries.waitsUnderLock.length, recursions: summaries.recursions.length, lockSites: summaries.lockSites.size });
   const checkCuts = { cycleSearchesCut: 0, candidatesCut: 0 };
   const candidates = check(summaries, model, undefined, checkCuts, (name) => maySleep(api, name));

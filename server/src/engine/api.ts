@@ -62,6 +62,8 @@ export interface AnalysisStats {
   /** What the analysis bounds cut (all zero when nothing was). */
   cuts: {
     statesDropped: number; factsDropped: number; recursionUnconverged: number; cycleSearchesCut: number; candidatesCut: number;
+    /** Acquisitions and waits not carried further up than the reported depth (kept with --all). */
+    factsTooDeep: number;
   };
 }
 

@@ -145,7 +145,7 @@ export interface Summaries {
   /** Every direct lock call with its class and the classes held there (for hover). */
   lockSites: Map<string, { fn: FunctionIR; site: Site; cls: string; api: string; held: Set<string> }>;
   /** What the bounds cut: path states dropped at a block, facts past a summary's cap, recursions cut before a fixpoint. */
-  cuts: { statesDropped: number; factsDropped: number; recursionUnconverged: number };
+  cuts: { statesDropped: number; factsDropped: number; recursionUnconverged: number; factsTooDeep: number };
 }
 
 const MAX_STATES_PER_BLOCK = 8;
@@ -273,6 +273,13 @@ export interface SummarizeOptions {
   /** The resolved calls (resolveCalls), when the caller needed them first. */
   graph?: CallGraph;
   /**
+   * Acquisitions and waits more calls deep than this are not carried to
+   * callers: every proof through them would need more nested calls than are
+   * reported by default (MAX_REPORTED_DEPTH), and on a whole tree the
+   * transitive closure beyond it is most of the memory.
+   */
+  maxDepth?: number;
+  /**
    * Functions whose summaries the rules read afterwards (the entries). Others
    * are let go once every caller is summarized: on a whole tree, the summaries
    * of callees no one reads again are most of the heap.
@@ -287,8 +294,14 @@ export function summarize(program: Program, opts: SummarizeOptions = {}): Summar
   const out: Summaries = {
     byFn: new Map(), orders: [], waitsUnderLock: [], recursions: [], calls: graph.calls,
     pointerCalls: graph.pointerCalls, lockSites: new Map(),
-    cuts: { statesDropped: 0, factsDropped: 0, recursionUnconverged: 0 },
+    cuts: { statesDropped: 0, factsDropped: 0, recursionUnconverged: 0, factsTooDeep: 0 },
   };
+  const maxDepth = opts.maxDepth ?? Infinity;
+  if (memo && memo.maxDepth !== maxDepth) {
+    // Summaries cut at another depth are not these.
+    memo.byKey.clear();
+    memo.maxDepth = maxDepth;
+  }
   // Callers not yet summarized, per function: at zero, a summary outside `retain` is read no more.
   const pending = new Map<FunctionIR, number>();
   if (retain) for (const set of out.calls.values()) for (const t of set) pending.set(t, (pending.get(t) ?? 0) + 1);
@@ -335,7 +348,7 @@ export function summarize(program: Program, opts: SummarizeOptions = {}): Summar
         release(scc);
         continue;
       }
-      const { summary, outputs } = summarizeFunction(fn, program, out, targetsOf, guessed);
+      const { summary, outputs } = summarizeFunction(fn, program, out, targetsOf, guessed, maxDepth);
       record(fn, summary, outputs, used);
       release(scc);
       continue;
@@ -347,7 +360,7 @@ export function summarize(program: Program, opts: SummarizeOptions = {}): Summar
       changed = false;
       for (const fn of scc) {
         const before = out.byFn.get(fn);
-        const { summary, outputs } = summarizeFunction(fn, program, out, targetsOf, guessed);
+        const { summary, outputs } = summarizeFunction(fn, program, out, targetsOf, guessed, maxDepth);
         out.byFn.set(fn, summary);
         last.set(fn, outputs);
         if (!before || before.acquires.length !== summary.acquires.length || before.waits.length !== summary.waits.length
@@ -408,11 +421,13 @@ interface FunctionOutputs {
   lockSites: Array<{ key: string; fn: FunctionIR; site: Site; cls: string; api: string; held: string[] }>;
   statesDropped: number;
   factsDropped: number;
+  factsTooDeep: number;
 }
 
 function emit(out: Summaries, o: FunctionOutputs): void {
   out.cuts.statesDropped += o.statesDropped;
   out.cuts.factsDropped += o.factsDropped;
+  out.cuts.factsTooDeep += o.factsTooDeep;
   out.orders.push(...o.orders);
   out.waitsUnderLock.push(...o.waitsUnderLock);
   out.recursions.push(...o.recursions);
@@ -431,6 +446,8 @@ function emit(out: Summaries, o: FunctionOutputs): void {
 export interface SummaryMemo {
   byKey: Map<string, { fn: FunctionIR; summary: FunctionSummary; outputs: FunctionOutputs; version: number; signature: string; calleeVersions: string }>;
   nextVersion: number;
+  /** The depth bound the summaries were made with (SummarizeOptions.maxDepth). */
+  maxDepth?: number;
 }
 
 export function newSummaryMemo(): SummaryMemo {
@@ -470,9 +487,10 @@ function signatureOf(s: FunctionSummary): string {
 
 function summarizeFunction(
   fn: FunctionIR, program: Program, out: Summaries, targetsOf: Map<LockEvent, FunctionIR[]>, guessed: ReadonlySet<LockEvent>,
+  maxDepth: number,
 ): { summary: FunctionSummary; outputs: FunctionOutputs } {
   // Facts are deduplicated within the function; each function's facts are its own (and memoized with it).
-  const outputs: FunctionOutputs = { orders: [], waitsUnderLock: [], recursions: [], lockSites: [], statesDropped: 0, factsDropped: 0 };
+  const outputs: FunctionOutputs = { orders: [], waitsUnderLock: [], recursions: [], lockSites: [], statesDropped: 0, factsDropped: 0, factsTooDeep: 0 };
   const seen = { seenOrders: new Set<string>(), seenWaits: new Set<string>(), seenRec: new Set<string>() };
   const applied = new Set<string>();
   const acquires = new Map<string, AcqFact>();
@@ -641,6 +659,7 @@ function summarizeFunction(
           const repeat = applied.has(applyKey);
           applied.add(applyKey);
           for (const a of repeat ? [] : cs.acquires) {
+            if (a.chain.len >= maxDepth) { outputs.factsTooDeep++; continue; }
             const when = translate(a.when);
             if (when === false) continue;
             const lock = mapRef(a.lock, ev.args, program, fn);
@@ -653,6 +672,7 @@ function summarizeFunction(
             }, inst);
           }
           for (const w of repeat ? [] : cs.waits) {
+            if (w.chain.len >= maxDepth) { outputs.factsTooDeep++; continue; }
             const when = translate(w.when);
             if (when === false) continue;
             wait(withoutDropped(s, w.dropped, ev.args, program, fn), { ...w, dropped: undefined, when, chain: chainOf(fn.name, ev.site, via, w.chain, guess) });

@@ -268,7 +268,7 @@ const core: ApiRow[] = [
   acq('refcount_dec_and_mutex_lock', undefined, 'mutex', 1, { ok: 'nonzero', doc: 'holds the mutex only when it returns true' }),
   // SRCU as lockdep models it: readers are recursive read acquires of the
   // srcu_struct, synchronize_srcu a write acquire that is released at once.
-  acq('srcu_read_lock', 'srcu_struct', 'rwsem-read', 0, { doc: 'readers never block each other; may sleep' }),
+  { ...acq('srcu_read_lock', 'srcu_struct', 'rwsem-read', 0, { doc: 'readers never block each other; the read side may sleep, the lock itself never does' }), sleeps: false },
   rel('srcu_read_unlock', 'srcu_struct', 'rwsem-read', 0),
   inside('synchronize_srcu', 'srcu_struct', 'rwsem-write', 0, undefined, 'waits for every reader of this srcu_struct'),
   // seqlocks: writers exclusive, readers retry but spin while a writer is in.

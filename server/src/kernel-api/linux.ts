@@ -229,6 +229,8 @@ export const LINUX_LEAF_CALLS: readonly string[] = [
   'seq_printf', 'seq_puts', 'seq_putc', 'snprintf', 'scnprintf', 'sprintf', 'vsnprintf', 'sysfs_emit', 'sysfs_emit_at',
   'WARN', 'WARN_ON', 'WARN_ON_ONCE', 'WARN_ONCE', 'BUG', 'BUG_ON', 'BUILD_BUG_ON', 'NL_SET_ERR_MSG', 'NL_SET_ERR_MSG_MOD',
   'NL_SET_ERR_MSG_FMT_MOD', 'trace_printk', 'print_hex_dump', 'print_hex_dump_debug',
+  // no way back: what panic() locks on the way down is no deadlock of the caller's
+  'panic', 'nmi_panic', 'dump_stack', 'dump_stack_lvl',
   // compiler and arithmetic helpers
   'likely', 'unlikely', 'min', 'max', 'min_t', 'max_t', 'clamp', 'clamp_t', 'clamp_val', 'abs', 'DIV_ROUND_UP',
   'ALIGN', 'ARRAY_SIZE', 'BIT', 'BIT_ULL', 'GENMASK', 'GENMASK_ULL', 'FIELD_GET', 'FIELD_PREP', 'FIELD_FIT',

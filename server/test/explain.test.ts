@@ -16,7 +16,7 @@ const CASES: Array<{ name: string; at: string; paths?: string[] }> = [
   { name: 'lock-order-inversion', at: 'examples/xen-vgic/irq.c:22', paths: ['examples/xen-vgic'] },
   { name: 'irq-inversion', at: 'server/test/fixtures/irq-inversion/hardirq_vs_process.c:28', paths: ['server/test/fixtures/irq-inversion/hardirq_vs_process.c'] },
   { name: 'recursive-lock', at: 'server/test/fixtures/recursive-lock/through_helper.c:19', paths: ['server/test/fixtures/recursive-lock/through_helper.c'] },
-  { name: 'sleep-in-atomic', at: 'server/test/fixtures/sleep-in-atomic/sleeping_calls.c:76', paths: ['server/test/fixtures/sleep-in-atomic/sleeping_calls.c'] },
+  { name: 'sleep-in-atomic', at: 'server/test/fixtures/sleep-in-atomic/sleeping_calls.c:77', paths: ['server/test/fixtures/sleep-in-atomic/sleeping_calls.c'] },
 ];
 
 async function explain(at: string, paths: string[] = []): Promise<{ code: number; out: string; err: string }> {

@@ -108,7 +108,9 @@ export class Program {
     if (!list) return undefined;
     const local = list.find((f) => f.file === fromFile);
     if (local) return local;
-    const visible = list.filter((f) => !f.isStatic || f.file.endsWith('.h'));
+    // A header's static inline is visible where the header can be included: from its own
+    // directory and below, or anywhere for an include/ directory (mt7601u.h's mt76_wr() is not mt76's).
+    const visible = list.filter((f) => !f.isStatic || (f.file.endsWith('.h') && headerVisible(f.file, fromFile)));
     // A header's static inline beside an extern definition is the `#else` stub of a
     // config option (`static inline irqreturn_t musb_g_ep0_irq(..) { return 0; }`): the .c one is the code.
     const defined = visible.filter((f) => !f.file.endsWith('.h'));
@@ -277,6 +279,11 @@ function registrationsIn(f: FileFacts): Array<{ ev: Extract<LockEvent, { kind: '
 const MAX_DISPATCH = 4;
 
 /** The items whose file shares the longest directory prefix with `fromFile` (all of them on a tie). */
+function headerVisible(header: string, fromFile: string): boolean {
+  const dir = path.dirname(header);
+  return /(^|[\\/])include([\\/]|$)/.test(dir) || path.dirname(fromFile) === dir || fromFile.startsWith(`${dir}${path.sep}`);
+}
+
 export function nearest<T>(items: readonly T[], fromFile: string, fileOf: (t: T) => string): T[] {
   if (items.length <= 1) return [...items];
   const from = path.dirname(fromFile).split(path.sep);

@@ -633,10 +633,16 @@ function summarizeFunction(
       case 'call': {
         const targets = targetsOf.get(ev) ?? [];
         const guess = guessed.has(ev);
+        // A pointer call runs one of its targets, not each after the other (regmap's ->lock is its
+        // spinlock or its mutex): every target starts from the held set before the call, and what
+        // each leaves held or released is merged after the last.
+        const before = targets.length > 1 ? s.held.slice() : undefined;
+        const after = before?.slice();
         for (const t of targets) {
           callees.add(t.name);
           const cs = out.byFn.get(t);
           if (!cs) continue; // not yet summarized: a recursion edge, picked up in the next round
+          if (before) s.held = before.slice();
           const via = ev.viaField ? `calls ${t.name}() through ->${ev.viaField.field}${guess ? ' (matched by field name)' : ''}` : `calls ${t.name}()`;
           // The callee's parameter tests in the caller's terms: decided by the call's
           // arguments, or carried over when the argument is the caller's own parameter.
@@ -692,7 +698,12 @@ function summarizeFunction(
             const lock = mapRef(h.lock, ev.args, program, fn);
             if (lock) s.held.push({ ...h, lock, chain: chainOf(fn.name, ev.site, via, h.chain, guess) });
           }
+          if (before && after) {
+            for (const h of before) if (!s.held.includes(h) && after.includes(h)) after.splice(after.indexOf(h), 1);
+            for (const h of s.held) if (!before.includes(h)) after.push(h);
+          }
         }
+        if (after) s.held = after;
         return true;
       }
     }

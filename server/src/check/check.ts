@@ -52,7 +52,7 @@ const MAX_USAGES = 64;
 
 const SPINNING: ReadonlySet<LockMode> = new Set<LockMode>(['spin', 'read', 'write', 'recursive']);
 
-export function usageMarks(model: EntryModel, summaries: Summaries): UsageMarks {
+export function usageMarks(model: EntryModel, summaries: Summaries, knowledge: CheckKnowledge = NO_KNOWLEDGE): UsageMarks {
   const marks: UsageMarks = {
     usedInHardirq: new Map(), usedInSoftirq: new Map(), enabledHardirq: new Map(), enabledSoftirq: new Map(),
   };
@@ -84,6 +84,8 @@ export function usageMarks(model: EntryModel, summaries: Summaries): UsageMarks 
       }
       if (entry.ctx === 'softirq' && !acq.try) mark(marks.usedInSoftirq, cls, u);
       if (entry.irqStateKnown === false) continue;
+      // A seqcount reader holds nothing an interrupt could wait for (the writer interrupting it finishes).
+      if (knowledge.holdsNothing(acq.api)) continue;
       if (!irqOff) mark(marks.enabledHardirq, cls, u);
       if (entry.ctx === 'process' && !irqOff && !bhOff) mark(marks.enabledSoftirq, cls, u);
     }
@@ -170,10 +172,17 @@ export interface CheckCuts {
   candidatesCut: number;
 }
 
+/** What the rules ask the API table about a call (kernel-api/load.ts). */
+export interface CheckKnowledge {
+  maySleep(api: string): boolean;
+  holdsNothing(api: string): boolean;
+}
+
+const NO_KNOWLEDGE: CheckKnowledge = { maySleep: () => false, holdsNothing: () => false };
+
 export function check(
   summaries: Summaries, model: EntryModel, limits: CheckLimits = DEFAULT_LIMITS,
-  cuts: CheckCuts = { cycleSearchesCut: 0, candidatesCut: 0 },
-  maySleep: (api: string) => boolean = () => false,
+  cuts: CheckCuts = { cycleSearchesCut: 0, candidatesCut: 0 }, knowledge: CheckKnowledge = NO_KNOWLEDGE,
 ): Candidate[] {
   const out: Candidate[] = [];
   const seen = new Set<string>();
@@ -183,12 +192,12 @@ export function check(
     out.push(c);
   };
 
-  const marks = usageMarks(model, summaries);
+  const marks = usageMarks(model, summaries, knowledge);
   waitUnderLock(summaries, model, push, limits, cuts);
   lockOrderInversion(summaries, model, push, limits, cuts);
   irqInversion(summaries, model, marks, push, limits, cuts);
   recursiveLock(summaries, model, push);
-  sleepInAtomic(summaries, model, maySleep, push, limits, cuts);
+  sleepInAtomic(summaries, model, knowledge.maySleep, push, limits, cuts);
   return out;
 }
 

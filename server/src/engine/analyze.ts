@@ -4,7 +4,7 @@
 import type { FileFacts } from '../extract/ir';
 import { extractSource, extractionFailure, type ExtractEnv } from '../extract/extract';
 import { scanMacros } from '../extract/macros';
-import { BUILTIN_OPS, BUILTIN_ROWS, PRIMITIVE_OPS, PRIMITIVE_ROWS, buildApiTable, maySleep } from '../kernel-api/load';
+import { BUILTIN_OPS, BUILTIN_ROWS, PRIMITIVE_OPS, PRIMITIVE_ROWS, buildApiTable, holdsNothing, maySleep } from '../kernel-api/load';
 import type { ApiTable, Context } from '../kernel-api/types';
 import { defaultConfig, type Config } from '../config/config';
 import { Program } from '../graph/link';
@@ -87,7 +87,9 @@ export function analyzeFacts(
   const summaries = summarize(program, { token: opts.token, memo: opts.summaryMemo, graph, retain, maxDepth });
   trace('summarize', { kept: summaries.byFn.size, orders: summaries.orders.length, waitsUnderLock: summaries.waitsUnderLock.length, recursions: summaries.recursions.length, lockSites: summaries.lockSites.size });
   const checkCuts = { cycleSearchesCut: 0, candidatesCut: 0 };
-  const candidates = check(summaries, model, undefined, checkCuts, (name) => maySleep(api, name));
+  const candidates = check(summaries, model, undefined, checkCuts, {
+    maySleep: (name) => maySleep(api, name), holdsNothing: (name) => holdsNothing(api, name),
+  });
   trace('check', { candidates: candidates.length });
 
   const bounds: SimBounds = { ...DEFAULT_BOUNDS, ...config.simulator, ...opts.bounds };

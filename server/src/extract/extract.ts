@@ -1339,6 +1339,16 @@ function pureCondition(cond: SyntaxNode | null): { key: string; truthy: boolean;
     } else break;
   }
   if (!node || node.text.length > 200) return undefined;
+  // `a != b` is the negation of `a == b`: one key, so that `if (gfp == GFP_ATOMIC) lock; ... if (gfp != GFP_ATOMIC) lock;` correlate.
+  let negatedEquality: string | undefined;
+  if (node.type === 'binary_expression' && node.childForFieldName('operator')?.text === '!=') {
+    const left = node.childForFieldName('left');
+    const right = node.childForFieldName('right');
+    if (left && right) {
+      negatedEquality = `${left.text}==${right.text}`.replace(/\s+/g, '');
+      truthy = !truthy;
+    }
+  }
   const idents = new Set<string>();
   const stack: SyntaxNode[] = [node];
   while (stack.length > 0) {
@@ -1350,7 +1360,7 @@ function pureCondition(cond: SyntaxNode | null): { key: string; truthy: boolean;
   }
   // A bare constant (`if (1)`, `if (DEBUG)`) decides nothing about locks worth remembering.
   if (idents.size === 0) return undefined;
-  return { key: node.text.replace(/\s+/g, ''), truthy, idents: [...idents] };
+  return { key: negatedEquality ?? node.text.replace(/\s+/g, ''), truthy, idents: [...idents] };
 }
 
 /** What an assignment changes: the variable, or the last field (`p->a.f = ..` changes f). */

@@ -71,3 +71,9 @@ export function maySleep(api: ApiTable, name: string): boolean {
   if (row?.op === 'acquire') return SLEEPING_MODES.has(row.mode) && !row.try && row.sleeps !== false;
   return false;
 }
+
+/** Whether a call the table knows takes a lock without ever holding it (a seqcount reader). */
+export function holdsNothing(api: ApiTable, name: string): boolean {
+  const row = api.byName.get(name);
+  return row?.op === 'acquire' && row.waitsOnly === true;
+}

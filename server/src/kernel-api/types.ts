@@ -53,6 +53,8 @@ export interface AcquireRow extends RowBase {
   inside?: true; // taken and released inside the call (skb_queue_tail, wake_up, xa_store): an edge and irq usage, no hold after return
   /** false: a sleeping mode that is a spinlock in some configurations (regmap with fast_io), so not known to sleep. */
   sleeps?: false;
+  /** A seqcount/seqlock reader: it spins while a writer is inside and holds nothing itself, so it never blocks a writer. */
+  waitsOnly?: true;
 }
 
 export interface ReleaseRow extends RowBase {

@@ -123,7 +123,7 @@ const CONTEXTS = ['process', 'softirq', 'hardirq'] as const;
 function readApiRow(r: Reader, v: Json, where: string): ApiRow {
   const base = r.object(v, where, [
     'fn', 'op', 'lock', 'mode', 'irq', 'try', 'ok', 'subclassArg', 'cls', 'effect', 'what', 'key',
-    'ctx', 'handlerArg', 'threadArg', 'threadCtx', 'acquire', 'inside', 'doc', 'sleeps',
+    'ctx', 'handlerArg', 'threadArg', 'threadCtx', 'acquire', 'inside', 'doc', 'sleeps', 'moreHandlerArgs',
   ]);
   const fn = r.identifier(base.fn, `${where}.fn`);
   const op = r.oneOf(base.op, `${where}.op`, ['acquire', 'release', 'irq', 'wait', 'register', 'guard'] as const);
@@ -162,6 +162,8 @@ function readApiRow(r: Reader, v: Json, where: string): ApiRow {
         what: r.oneOf(base.what, `${where}.what`, WAIT_KINDS),
         ctx: r.oneOf(base.ctx, `${where}.ctx`, CONTEXTS),
         handlerArg: r.int(base.handlerArg, `${where}.handlerArg`, 0, 32),
+        moreHandlerArgs: base.moreHandlerArgs === undefined ? undefined
+          : r.array(base.moreHandlerArgs, `${where}.moreHandlerArgs`, 8).map((a, i) => r.int(a, `${where}.moreHandlerArgs[${i}]`, 0, 32)),
         key: r.argRef(base.key ?? 0, `${where}.key`),
       };
     case 'guard':

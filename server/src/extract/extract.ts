@@ -1147,10 +1147,12 @@ class FunctionBuilder {
         this.emit({ kind: 'wait', what: row.what, key: arg(row.key), api: row.fn, site });
         return;
       case 'register': {
-        const handlerNode = args[row.handlerArg];
         const key = arg(row.key);
-        for (const handler of handlerNode ? this.handlerNames(handlerNode) : []) {
-          this.emit({ kind: 'register', what: row.what, ctx: row.ctx, handler, key, api: row.fn, site });
+        for (const index of [row.handlerArg, ...(row.moreHandlerArgs ?? [])]) {
+          const handlerNode = args[index];
+          for (const handler of handlerNode ? this.handlerNames(handlerNode) : []) {
+            this.emit({ kind: 'register', what: row.what, ctx: row.ctx, handler, key, api: row.fn, site });
+          }
         }
         const threadNode = row.threadArg !== undefined ? args[row.threadArg] : undefined;
         for (const thread of threadNode && row.threadCtx ? this.handlerNames(threadNode) : []) {

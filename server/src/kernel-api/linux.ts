@@ -133,6 +133,8 @@ const registrations: ApiRow[] = [
   { fn: 'timer_setup', op: 'register', what: 'timer', ctx: 'softirq', handlerArg: 1, key: 0, project: P },
   { fn: 'setup_timer', op: 'register', what: 'timer', ctx: 'softirq', handlerArg: 1, key: 0, project: P },
   { fn: 'DEFINE_TIMER', op: 'register', what: 'timer', ctx: 'softirq', handlerArg: 1, key: 0, project: P },
+  // The retransmit, delayed-ack and keepalive timers of a connection socket (TCP, DCCP): timer callbacks, in softirq.
+  { fn: 'inet_csk_init_xmit_timers', op: 'register', what: 'timer', ctx: 'softirq', handlerArg: 1, moreHandlerArgs: [2, 3], key: 0, project: P },
   { fn: 'hrtimer_setup', op: 'register', what: 'hrtimer', ctx: 'hardirq', handlerArg: 1, key: 0, project: P },
   { fn: 'tasklet_init', op: 'register', what: 'tasklet', ctx: 'softirq', handlerArg: 1, key: 0, project: P },
   { fn: 'tasklet_setup', op: 'register', what: 'tasklet', ctx: 'softirq', handlerArg: 1, key: 0, project: P },

@@ -86,6 +86,8 @@ export interface RegisterRow extends RowBase {
   handlerArg: number;
   /** Where the key that waits bind to comes from ('ret': the call's result). */
   key: ArgRef;
+  /** Further handlers of the same kind and context (inet_csk_init_xmit_timers' three timer callbacks). */
+  moreHandlerArgs?: number[];
   /** A second handler in another context (request_threaded_irq's thread_fn). */
   threadArg?: number;
   threadCtx?: Context;

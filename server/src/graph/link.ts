@@ -3,6 +3,7 @@
 // (`p->desc->lock` -> `irq_desc.lock`), resolves callees (static functions to
 // their own file first), and binds function-pointer fields to their targets.
 import * as path from 'node:path';
+import { LINUX_LOCK_KEY_CALLS } from '../kernel-api/linux';
 import type { AccessPath, FileFacts, FunctionIR, GlobalDef, LockEvent, OpsBinding, StructField } from '../extract/ir';
 
 /**
@@ -234,6 +235,28 @@ export class Program {
    * inside a struct, the variable's name for a global (file-qualified when
    * static), or a parameter reference resolved later at each call site.
    */
+  private instanceKeyed?: Set<string>;
+
+  /** Whether the objects of a class get their own lockdep key at init (LINUX_LOCK_KEY_CALLS with a key inside the object). */
+  hasInstanceKeys(cls: string): boolean {
+    if (!this.instanceKeyed) {
+      this.instanceKeyed = new Set();
+      for (const fn of this.functions) {
+        for (const b of fn.blocks) {
+          for (const ev of b.events) {
+            if (ev.kind !== 'call') continue;
+            const keyArg = LINUX_LOCK_KEY_CALLS.get(ev.callee);
+            const key = keyArg === undefined ? undefined : ev.args[keyArg];
+            if (!key || key.fields.length === 0 || key.baseKind === 'global' || !ev.args[0]) continue;
+            const ref = this.lockRef(ev.args[0], fn);
+            if (ref && 'cls' in ref) this.instanceKeyed.add(ref.cls);
+          }
+        }
+      }
+    }
+    return this.instanceKeyed.has(cls);
+  }
+
   lockRef(p: AccessPath, fn: FunctionIR): LockRef | undefined {
     if (!p.base && p.fields.length === 0) return undefined;
     const inst = instanceOf(p);

@@ -219,6 +219,17 @@ export const LINUX_FUNCTION_DEFINERS: Readonly<Record<string, string>> = {
  * Broadcom drivers) and never contribute to a summary. A driver's own
  * definition of one of these names still counts (the file defines it).
  */
+/**
+ * Calls that give a lock its own lockdep key, by the key's argument index:
+ * with a key inside the object (`lockdep_set_class(&srng->lock, &srng->lock_key)`,
+ * `__mutex_init(&bus->bus_lock, name, &bus->bus_lock_key)`) every object is a
+ * class of its own, as lockdep sees it.
+ */
+export const LINUX_LOCK_KEY_CALLS: ReadonlyMap<string, number> = new Map([
+  ['lockdep_set_class', 1], ['lockdep_set_class_and_name', 1], ['lockdep_set_class_and_subclass', 1],
+  ['__mutex_init', 2], ['__spin_lock_init', 2], ['__raw_spin_lock_init', 2], ['__rwlock_init', 2], ['__init_rwsem', 2],
+]);
+
 export const LINUX_LEAF_CALLS: readonly string[] = [
   // printing
   'printk', 'pr_err', 'pr_warn', 'pr_info', 'pr_debug', 'pr_notice', 'pr_crit', 'pr_alert', 'pr_emerg', 'pr_cont',

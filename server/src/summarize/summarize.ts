@@ -522,7 +522,11 @@ function summarizeFunction(
           || (a.subclass ?? '') !== (h.subclass ?? '') || variableSubclass(a.subclass);
         // Same class is not enough (two devices' locks share a class): require the same instance.
         const sameInstance = inst !== undefined && inst === (h.lock as { inst?: string }).inst;
-        if (!recursiveOk && to && sameInstance) {
+        // A class whose objects carry their own lockdep keys (ath11k's srngs, soundwire's buses): taking it
+        // again through a callee or on the next turn of a loop is another object, unless shown the same.
+        const sameSite = a.chain.step.site.line === h.chain.step.site.line && a.chain.step.site.file === h.chain.step.site.file;
+        const keyedApart = to !== undefined && (a.chain.len > 1 || sameSite) && program.hasInstanceKeys(to);
+        if (!recursiveOk && to && sameInstance && !keyedApart) {
           const key = `${fn.name}|${to}|${a.chain.step.site.line}`;
           if (!seen.seenRec.has(key)) {
             seen.seenRec.add(key);

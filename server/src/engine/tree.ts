@@ -46,7 +46,7 @@ export function findKernelRoot(paths: readonly string[]): string | undefined {
 export function indexCore(root: string): Map<string, string[]> {
   const index = new Map<string, string[]>();
   const HEAD = /^[A-Za-z_][^;=]*?\b([A-Za-z_]\w*)\s*\([^;]*$/;
-  for (const rel of CORE_DIRS) {
+  for (const rel of [...CORE_DIRS, ARCH_HOOKS_DIR]) {
     for (const file of walk(path.join(root, rel))) {
       let text: string;
       try {
@@ -71,8 +71,15 @@ export function indexCore(root: string): Map<string, string[]> {
       }
     }
   }
+  // What asm-generic provides is each architecture's to define (ioremap, readl ...): a core
+  // definition of the name is one configuration's (lib/logic_iomem.c is UML's), not the driver's.
+  const archDir = path.join(root, ARCH_HOOKS_DIR);
+  for (const [name, files] of index) if (files.some((f) => f.startsWith(archDir))) index.delete(name);
   return index;
 }
+
+/** Where the generic versions of architecture hooks live. */
+const ARCH_HOOKS_DIR = 'include/asm-generic';
 
 function* walk(dir: string, depth = 0): Generator<string> {
   if (depth > 12) return;

@@ -22,3 +22,16 @@ void foo_dump(struct foo *f)
 	mutex_unlock(&f->lock);
 	event_unlock();
 }
+
+/* Maps a window under its spinlock: the architecture's ioremap, not one configuration's in lib/. */
+struct foo_win {
+	spinlock_t win_lock;
+	void __iomem *base;
+};
+
+void foo_map_window(struct foo_win *w, phys_addr_t addr)
+{
+	spin_lock(&w->win_lock);
+	w->base = ioremap(addr, 4096);
+	spin_unlock(&w->win_lock);
+}

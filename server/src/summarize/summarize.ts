@@ -55,6 +55,12 @@ export interface HeldLock {
   try?: boolean;
   /** How it came to be held, starting in the function that holds it. */
   chain: Chain;
+  /**
+   * Left held by one target of a pointer call whose targets live in different
+   * files (ks8851's par and spi backends): the file of that target. A later
+   * pointer call's target from another file is another configuration, not the same run.
+   */
+  backend?: string;
 }
 
 export interface AcqFact {
@@ -508,10 +514,11 @@ function summarizeFunction(
   };
 
   /** A lock acquisition (direct or through a callee) in state s. */
-  const acquire = (s: State, a: AcqFact, inst: string | undefined): void => {
+  const acquire = (s: State, a: AcqFact, inst: string | undefined, backend?: string): void => {
     addAcq(withPathFacts(s, a));
     const to = clsOf(a.lock);
     for (const h of s.held) {
+      if (backend && h.backend && h.backend !== backend) continue;
       const from = clsOf(h.lock);
       if (sameLock(h.lock, a.lock)) {
         // Re-taking a held lock: a self-deadlock unless recursive, read-read, a trylock, or a distinct subclass.
@@ -546,10 +553,11 @@ function summarizeFunction(
     }
   };
 
-  const wait = (s: State, w: WaitFact): void => {
+  const wait = (s: State, w: WaitFact, backend?: string): void => {
     const key = `${w.what}|${w.key ?? w.keyText}|${w.api}`;
     if (!waits.has(key) && waits.size < 64) waits.set(key, withPathFacts(s, w));
     for (const h of s.held) {
+      if (backend && h.backend && h.backend !== backend) continue;
       const cls = clsOf(h.lock);
       if (!cls) continue;
       const k = `${fn.name}|${cls}|${key}`;
@@ -641,6 +649,7 @@ function summarizeFunction(
         // spinlock or its mutex): every target starts from the held set before the call, and what
         // each leaves held or released is merged after the last.
         const before = targets.length > 1 ? s.held.slice() : undefined;
+        const backends = targets.length > 1 && new Set(targets.map((t) => t.file)).size > 1;
         const after = before?.slice();
         for (const t of targets) {
           callees.add(t.name);
@@ -679,13 +688,13 @@ function summarizeFunction(
             acquire(view, {
               ...a, dropped: undefined, when, lock: { ...lock, inst }, irqOff: s.irqOff || a.irqOff, bhOff: s.bhDepth > 0 || a.bhOff,
               chain: chainOf(fn.name, ev.site, via, a.chain, guess),
-            }, inst);
+            }, inst, backends ? t.file : undefined);
           }
           for (const w of repeat ? [] : cs.waits) {
             if (w.chain.len >= maxDepth) { outputs.factsTooDeep++; continue; }
             const when = translate(w.when);
             if (when === false) continue;
-            wait(withoutDropped(s, w.dropped, ev.args, program, fn), { ...w, dropped: undefined, when, chain: chainOf(fn.name, ev.site, via, w.chain, guess) });
+            wait(withoutDropped(s, w.dropped, ev.args, program, fn), { ...w, dropped: undefined, when, chain: chainOf(fn.name, ev.site, via, w.chain, guess) }, backends ? t.file : undefined);
           }
           for (const r of cs.exitReleased) {
             const lock = mapRef(r, ev.args, program, fn);
@@ -700,7 +709,7 @@ function summarizeFunction(
           }
           for (const h of cs.exitHeld) {
             const lock = mapRef(h.lock, ev.args, program, fn);
-            if (lock) s.held.push({ ...h, lock, chain: chainOf(fn.name, ev.site, via, h.chain, guess) });
+            if (lock) s.held.push({ ...h, lock, chain: chainOf(fn.name, ev.site, via, h.chain, guess), backend: backends ? t.file : h.backend });
           }
           if (before && after) {
             for (const h of before) if (!s.held.includes(h) && after.includes(h)) after.splice(after.indexOf(h), 1);

@@ -6,7 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { main } from '../src/cli/main';
-import { findKernelRoot, indexCore } from '../src/engine/tree';
+import { findKernelRoot, findXenRoot, indexCore } from '../src/engine/tree';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 
 const TREE = path.resolve(__dirname, '../../test/tree/minikernel');
 const DRIVER = path.join(TREE, 'drivers/foo');
@@ -46,4 +48,24 @@ test('without tree summaries (or outside a kernel tree) the core is unknown and 
   const { code, json } = await check('--no-tree-summaries');
   assert.equal(code, 0);
   assert.equal(json.findings.length, 0);
+});
+
+const XEN = path.resolve(__dirname, '../../test/tree/minixen');
+
+test('in a Xen hypervisor tree nothing sleeps: no sleep-in-atomic; the same driver outside it is reported', async () => {
+  assert.equal(findXenRoot([path.join(XEN, 'drivers/passthrough')]), XEN);
+  assert.equal(findXenRoot([DRIVER]), undefined);
+  const run = async (dir: string): Promise<Array<{ rule: string }>> => {
+    let out = '';
+    await main(['check', dir, '--format', 'json', '--no-cache'], { stdout: (s) => { out += s; }, stderr: () => undefined });
+    return (JSON.parse(out) as { findings: Array<{ rule: string }> }).findings;
+  };
+  assert.deepEqual(await run(path.join(XEN, 'drivers/passthrough')), []);
+  const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'lockscope-notxen-'));
+  try {
+    fs.copyFileSync(path.join(XEN, 'drivers/passthrough/iommu_ctx.c'), path.join(outside, 'iommu_ctx.c'));
+    assert.deepEqual((await run(outside)).map((f) => f.rule), ['sleep-in-atomic']);
+  } finally {
+    fs.rmSync(outside, { recursive: true, force: true });
+  }
 });

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyzeFacts, apiTableFor, macroTable, type EngineOptions } from '../engine/analyze';
-import { addTreeSummaries, findKernelRoot } from '../engine/tree';
+import { addTreeSummaries, findKernelRoot, findXenRoot } from '../engine/tree';
 import type { FileFacts } from '../extract/ir';
 import type { AnalysisResult, SourceFile } from '../engine/api';
 import { readSource, walkSources } from '../engine/files';
@@ -285,7 +285,9 @@ export async function analyzePaths(paths: string[], config: Config, opts: PathOp
       return undefined;
     }
   };
-  return analyzeFacts(facts, { ...opts, config, coreFiles }, textOf, skipped, started);
+  // In the Xen hypervisor nothing sleeps: sleep-in-atomic is a Linux rule.
+  const hypervisor = findXenRoot(paths) !== undefined;
+  return analyzeFacts(facts, { ...opts, config, coreFiles, hypervisor }, textOf, skipped, started);
 }
 
 async function runCheck(args: Args, io: IO): Promise<number> {

@@ -26,6 +26,8 @@ export type EngineOptions = AnalyzeOptions & {
   simCache?: Map<string, SimResult>;
   /** Files read from the kernel tree's core for their summaries only: no entry points, no findings of their own. */
   coreFiles?: ReadonlySet<string>;
+  /** The Xen hypervisor: nothing in it sleeps (its mutex_lock is a spinlock, its tasklet_kill spins). */
+  hypervisor?: boolean;
   /** Function summaries kept across analyses (the language server's), reused where nothing they depend on changed. */
   summaryMemo?: SummaryMemo;
 };
@@ -88,7 +90,7 @@ export function analyzeFacts(
   trace('summarize', { kept: summaries.byFn.size, orders: summaries.orders.length, waitsUnderLock: summaries.waitsUnderLock.length, recursions: summaries.recursions.length, lockSites: summaries.lockSites.size });
   const checkCuts = { cycleSearchesCut: 0, candidatesCut: 0 };
   const candidates = check(summaries, model, undefined, checkCuts, {
-    maySleep: (name) => maySleep(api, name), holdsNothing: (name) => holdsNothing(api, name),
+    maySleep: (name) => !opts.hypervisor && maySleep(api, name), holdsNothing: (name) => holdsNothing(api, name),
   });
   trace('check', { candidates: candidates.length });
 

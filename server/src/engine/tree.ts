@@ -38,6 +38,25 @@ export function findKernelRoot(paths: readonly string[]): string | undefined {
   return undefined;
 }
 
+/** The Xen hypervisor tree an analysed path lies in: the nearest ancestor with include/xen/sched.h and common/. */
+export function findXenRoot(paths: readonly string[]): string | undefined {
+  for (const p of paths) {
+    let dir = path.resolve(p);
+    try {
+      if (!fs.statSync(dir).isDirectory()) dir = path.dirname(dir);
+    } catch {
+      continue;
+    }
+    for (let i = 0; i < 32; i++) {
+      if (fs.existsSync(path.join(dir, 'include', 'xen', 'sched.h')) && fs.existsSync(path.join(dir, 'common'))) return dir;
+      const up = path.dirname(dir);
+      if (up === dir) break;
+      dir = up;
+    }
+  }
+  return undefined;
+}
+
 /**
  * Function name -> files of the core that define it. Kernel style puts a
  * function's opening brace alone on the line after its head, which a line

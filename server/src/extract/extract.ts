@@ -1034,13 +1034,19 @@ class FunctionBuilder {
     const right = node.childForFieldName('right');
     // `t->function = fn;`, `t.function = &fn;` and a handler table's slot `x->handler[i] = fn;` alike.
     const target = left?.type === 'subscript_expression' ? left.childForFieldName('argument') : left;
-    const fn = target?.type === 'field_expression' && right ? functionNameOf(right) : undefined;
-    if (!fn || !target || !right) return;
-    if (this.isVariable(fn) || this.fileGlobals.has(fn)) return;
+    if (target?.type !== 'field_expression' || !right) return;
     const object = target.childForFieldName('argument');
     const field = target.childForFieldName('field')?.text;
     if (!object || !field) return;
-    this.facts.bindings.push({ structType: '', object: this.path(object), field, fn, site: this.site(right) });
+    // `po->prot_hook.func = ring ? tpacket_rcv : packet_rcv;` binds both.
+    const values = right.type === 'conditional_expression'
+      ? ['consequence', 'alternative'].map((f) => right.childForFieldName(f)).filter((c): c is SyntaxNode => c !== null)
+      : [right];
+    for (const value of values) {
+      const fn = functionNameOf(value);
+      if (!fn || this.isVariable(fn) || this.fileGlobals.has(fn)) continue;
+      this.facts.bindings.push({ structType: '', object: this.path(object), field, fn, site: this.site(value) });
+    }
   }
 
   private call(

@@ -187,6 +187,9 @@ export class Program {
     if (!cls.includes('.') && (p.base || p.fields.length > 0)) {
       const ref = this.lockRef(p, fn);
       if (ref && 'cls' in ref && !ref.local) return ref;
+      // A row class naming a type (seqcount_t, seqlock_t, srcu_struct) stands for objects of that type:
+      // unresolved, each expression is its own object, not one class for every seqcount in the tree.
+      if (TYPE_CLASS.test(cls) && p.text) return { cls: `${cls}:${p.text}` };
     }
     return { cls };
   }
@@ -302,6 +305,8 @@ function registrationsIn(f: FileFacts): Array<{ ev: Extract<LockEvent, { kind: '
 const MAX_DISPATCH = 4;
 
 /** The items whose file shares the longest directory prefix with `fromFile` (all of them on a tie). */
+const TYPE_CLASS = /(?:_t|_struct)$/;
+
 function headerVisible(header: string, fromFile: string): boolean {
   const dir = path.dirname(header);
   return /(^|[\\/])include([\\/]|$)/.test(dir) || path.dirname(fromFile) === dir || fromFile.startsWith(`${dir}${path.sep}`);

@@ -35,7 +35,10 @@ test('soak (300 operations): the server survives, fails requests as errors, hono
   const [graph, patch] = r.cancellation;
   assert.ok(graph.ok && patch.ok, summary);
   if (graph.outcome === 'cancelled') assert.ok(graph.ms < 1000, summary);
-  assert.equal(patch.outcome, 'cancelled', summary);
+  // Cancelled, or, when the (now faster) check is already in its last synchronous stage as the
+  // cancel arrives, answered no later than an uncancelled one: never later, never an error.
+  assert.ok(patch.outcome === 'cancelled' || patch.outcome === 'completed', summary);
+  assert.ok(patch.ok, summary);
   assert.ok(patch.ms < patch.uncancelledMs! + 200, summary);
   assert.equal(r.cancelledInLoop.other, 0, summary);
 

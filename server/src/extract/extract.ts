@@ -876,8 +876,14 @@ class FunctionBuilder {
     return { onTrue, onFalse };
   }
 
-  /** `p`, `!p`, `p == 0`, `p != false` ... for a parameter p: which parameter, and its truth when cond holds. */
+  /**
+   * `p`, `!p`, `p == 0`, `p != false` ... for a parameter p: which parameter, and its truth when cond holds.
+   * `p == CMD_X` (or `p == CMD_X || p == CMD_Y`) tests membership: mask `=CMD_X|CMD_Y`, decided by a
+   * caller passing a constant name (mwifiex_send_cmd(priv, HostCmd_CMD_RECONFIGURE_TX_BUFF, ...)).
+   */
   private paramTest(cond: SyntaxNode): { param: number; truthy: boolean; mask?: string } | undefined {
+    const member = this.paramMembership(cond);
+    if (member) return member;
     let node: SyntaxNode | null = cond;
     let truthy = true;
     let mask: string | undefined;
@@ -911,6 +917,39 @@ class FunctionBuilder {
       }
     }
     return undefined;
+  }
+
+  /** `p == NAME`, `p != NAME`, `p == A || p == B` for a parameter p and constant names (ALL_CAPS or CamelCase_CONST identifiers). */
+  private paramMembership(cond: SyntaxNode): { param: number; truthy: boolean; mask: string } | undefined {
+    let node: SyntaxNode | null = cond;
+    let truthy = true;
+    for (let depth = 0; node && depth < 8; depth++) {
+      if (node.type === 'parenthesized_expression') node = node.namedChild(0);
+      else if (node.type === 'unary_expression' && node.childForFieldName('operator')?.text === '!') {
+        truthy = !truthy;
+        node = node.childForFieldName('argument');
+      } else break;
+    }
+    if (node?.type !== 'binary_expression') return undefined;
+    const op = node.childForFieldName('operator')?.text;
+    const sides = op === '||' ? [node.childForFieldName('left'), node.childForFieldName('right')] : [node];
+    let param = -1;
+    const names: string[] = [];
+    for (let side of sides) {
+      while (side?.type === 'parenthesized_expression') side = side.namedChild(0);
+      if (side?.type !== 'binary_expression') return undefined;
+      const sideOp = side.childForFieldName('operator')?.text;
+      if (sideOp !== '==' && !(sideOp === '!=' && op !== '||')) return undefined;
+      const left = side.childForFieldName('left');
+      const right = side.childForFieldName('right');
+      if (left?.type !== 'identifier' || right?.type !== 'identifier' || !CONSTANT_NAME.test(right.text)) return undefined;
+      const p = this.params.findIndex((x) => x.name === left.text);
+      if (p < 0 || (param >= 0 && p !== param)) return undefined;
+      param = p;
+      names.push(right.text);
+      if (sideOp === '!=') truthy = !truthy;
+    }
+    return param >= 0 ? { param, truthy, mask: `=${names.join('|')}` } : undefined;
   }
 
   private loop(node: SyntaxNode, isDo: boolean): void {
@@ -1264,8 +1303,8 @@ function flagNames(text: string): string[] | undefined {
   if (text.length > 200) return undefined;
   const t = text.replace(/[()\s]/g, '');
   if (t === '0') return [];
-  if (!/^[A-Z_][A-Z0-9_]*(\|[A-Z_][A-Z0-9_]*)*$/.test(t)) return undefined;
-  return t.split('|');
+  const names = t.split('|');
+  return names.every((n) => CONSTANT_NAME.test(n) || /^[A-Z_][A-Z0-9_]*$/.test(n)) ? names : undefined;
 }
 
 /** The truth of a literal argument or comparand: `true`, `1`, `false`, `0`, `NULL`. */
@@ -1336,6 +1375,9 @@ const PURE_TYPES: ReadonlySet<string> = new Set([
  * A condition without calls, assignments or increments: its text (whitespace
  * dropped, leading `!` folded into the polarity) and the identifiers it reads.
  */
+/** A constant's name: `HostCmd_CMD_802_11_SCAN`, `MLX4_CMD_NATIVE` (an upper-case word with digits and underscores, or a prefix then one). */
+const CONSTANT_NAME = /^(?:[A-Za-z][A-Za-z0-9]*_)?[A-Z][A-Z0-9_]*$/;
+
 function pureCondition(cond: SyntaxNode | null): { key: string; truthy: boolean; idents: string[] } | undefined {
   let node = cond;
   let truthy = true;

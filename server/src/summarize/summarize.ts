@@ -782,6 +782,11 @@ function summarizeFunction(
 
 /** What the caller passes for parameter p, as far as the call shows: a literal, a flag set, or a local flag. */
 function argumentTruth(ev: Extract<LockEvent, { kind: 'call' }>, p: number, mask: string | undefined, s: State): boolean | undefined {
+  if (mask?.startsWith('=')) {
+    // Membership: the argument is one constant name, in the tested set or not (distinct names, distinct values).
+    const names = ev.flags?.[p];
+    return names && names.length === 1 ? mask.slice(1).split('|').includes(names[0]) : undefined;
+  }
   if (mask !== undefined) {
     const names = ev.flags?.[p];
     return names ? names.includes(mask) : undefined;

@@ -21,25 +21,16 @@ export interface TreeOptions {
 
 /** The kernel tree an analysed path lies in: the nearest ancestor with include/linux/ and Kbuild. */
 export function findKernelRoot(paths: readonly string[]): string | undefined {
-  for (const p of paths) {
-    let dir = path.resolve(p);
-    try {
-      if (!fs.statSync(dir).isDirectory()) dir = path.dirname(dir);
-    } catch {
-      continue;
-    }
-    for (let i = 0; i < 32; i++) {
-      if (fs.existsSync(path.join(dir, 'include', 'linux')) && fs.existsSync(path.join(dir, 'Kbuild'))) return dir;
-      const up = path.dirname(dir);
-      if (up === dir) break;
-      dir = up;
-    }
-  }
-  return undefined;
+  return nearestAncestor(paths, (dir) => fs.existsSync(path.join(dir, 'include', 'linux')) && fs.existsSync(path.join(dir, 'Kbuild')));
 }
 
 /** The Xen hypervisor tree an analysed path lies in: the nearest ancestor with include/xen/sched.h and common/. */
 export function findXenRoot(paths: readonly string[]): string | undefined {
+  return nearestAncestor(paths, (dir) => fs.existsSync(path.join(dir, 'include', 'xen', 'sched.h')) && fs.existsSync(path.join(dir, 'common')));
+}
+
+/** The nearest directory at or above any of the paths that `isRoot` accepts (32 levels at most). */
+function nearestAncestor(paths: readonly string[], isRoot: (dir: string) => boolean): string | undefined {
   for (const p of paths) {
     let dir = path.resolve(p);
     try {
@@ -48,7 +39,7 @@ export function findXenRoot(paths: readonly string[]): string | undefined {
       continue;
     }
     for (let i = 0; i < 32; i++) {
-      if (fs.existsSync(path.join(dir, 'include', 'xen', 'sched.h')) && fs.existsSync(path.join(dir, 'common'))) return dir;
+      if (isRoot(dir)) return dir;
       const up = path.dirname(dir);
       if (up === dir) break;
       dir = up;

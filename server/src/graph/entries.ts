@@ -5,7 +5,7 @@
 // handler ...: process context). Contexts flow from entries to callees.
 import type { FunctionIR } from '../extract/ir';
 import type { ApiTable, Context, WaitKind } from '../kernel-api/types';
-import { LINUX_WAITABLE_FIELDS } from '../kernel-api/linux';
+import { LINUX_HRTIMER_MODE_CALLS, LINUX_WAITABLE_FIELDS } from '../kernel-api/linux';
 import type { Program } from './link';
 
 export interface EntryPoint {
@@ -58,6 +58,23 @@ export interface EntryModel {
   isLocalType: (type: string, fromFile: string) => boolean;
 }
 
+/** Classes of hrtimers started or set up in a _SOFT mode anywhere in the analysed code: their callbacks run in softirq. */
+function softHrtimers(program: Program): Set<string> {
+  const out = new Set<string>();
+  for (const fn of program.functions) {
+    for (const b of fn.blocks) {
+      for (const ev of b.events) {
+        if (ev.kind !== 'call') continue;
+        const modeArg = LINUX_HRTIMER_MODE_CALLS.get(ev.callee);
+        if (modeArg === undefined || !ev.flags?.[modeArg]?.some((m) => m.endsWith('_SOFT')) || !ev.args[0]) continue;
+        const ref = program.lockRef(ev.args[0], fn);
+        if (ref && 'cls' in ref && !ref.local) out.add(ref.cls);
+      }
+    }
+  }
+  return out;
+}
+
 const CTX_ANNOTATION = /^context (hardirq|softirq|process)$/;
 
 /** A global, or a field of a struct defined beside `file`: the driver's own object. */
@@ -93,6 +110,7 @@ export function findEntries(
   }
 
   // Callbacks bound by assigning a waitable field: handlers that waits bind to, keyed by the object.
+  const softTimers = softHrtimers(program);
   for (const w of LINUX_WAITABLE_FIELDS) {
     for (const b of program.bindings.get(`${w.structType}.${w.field}`) ?? []) {
       const target = program.callee(b.fn, b.binding.site.file);
@@ -100,9 +118,10 @@ export function findEntries(
       const owner = program.ownerOf(b.binding);
       const ref = b.binding.object && owner ? program.lockRef(b.binding.object, owner) : undefined;
       const key = ref && 'cls' in ref && !ref.local ? ref.cls : b.binding.variable;
+      const ctx: Context = w.what === 'hrtimer' && key !== undefined && softTimers.has(key) ? 'softirq' : w.ctx;
       const e: EntryPoint = {
-        fn: target, ctx: w.ctx, why: `${w.structType}.${w.field} = ${target.name} at ${b.binding.site.file}:${b.binding.site.line}`,
-        irqOff: w.ctx === 'hardirq', bhOff: w.ctx === 'softirq', held: [], what: w.what, key, keyFile: b.binding.site.file,
+        fn: target, ctx, why: `${w.structType}.${w.field} = ${target.name} at ${b.binding.site.file}:${b.binding.site.line}`,
+        irqOff: ctx === 'hardirq', bhOff: ctx === 'softirq', held: [], what: w.what, key, keyFile: b.binding.site.file,
         keyText: b.binding.object?.text,
         handlerId: `${w.what}:${target.name}`, keyLocal: key !== undefined && keyIsLocal(program, key, b.binding.site.file),
       };

@@ -180,6 +180,14 @@ export const LINUX_OPS: readonly OpsRow[] = [
 ];
 
 /** Callback fields that waits wait for, when bound by assignment rather than by a registration call. */
+/**
+ * Calls that set an hrtimer's mode, by the mode's argument index: a mode
+ * ending in _SOFT (HRTIMER_MODE_REL_SOFT) runs the callback in softirq, not hardirq.
+ */
+export const LINUX_HRTIMER_MODE_CALLS: ReadonlyMap<string, number> = new Map([
+  ['hrtimer_init', 2], ['hrtimer_start', 2], ['hrtimer_start_range_ns', 3], ['hrtimer_setup', 3],
+]);
+
 export const LINUX_WAITABLE_FIELDS: readonly WaitableFieldRow[] = [
   { structType: 'timer_list', field: 'function', what: 'timer', ctx: 'softirq', project: P },
   { structType: 'hrtimer', field: 'function', what: 'hrtimer', ctx: 'hardirq', project: P },

@@ -537,8 +537,14 @@ function applyEdit(root: unknown, e: ConfigEdit): unknown {
   }
   const last = e.path[e.path.length - 1];
   try {
+    // A value from fc.constant is one object shared by every case: insert a copy, or a later edit
+    // writes into the shared constant (and, inserting it into itself, makes it circular).
     if ('remove' in e) delete node[last];
-    else Object.defineProperty(node, last, { value: e.value, enumerable: true, writable: true, configurable: true });
+    else {
+      const v = e.value;
+      const plain = Array.isArray(v) || (typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype);
+      Object.defineProperty(node, last, { value: plain ? structuredClone(v) : v, enumerable: true, writable: true, configurable: true });
+    }
   } catch {
     // An edit JavaScript refuses (an array's length set to a string): the input stays as it was.
   }
@@ -550,10 +556,19 @@ export const configJsonArb: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 1, arbitrary: anyValueArb },
 );
 
+/** JSON text of an input; a value the edits made circular (fast-check may hand one edit to several cases) has none. */
+function jsonText(v: unknown): string {
+  try {
+    return JSON.stringify(v) ?? 'undefined';
+  } catch {
+    return '{"circular": true}';
+  }
+}
+
 export const configTextArb: fc.Arbitrary<string> = fc.oneof(
-  configJsonArb.map((v) => JSON.stringify(v) ?? 'undefined'),
+  configJsonArb.map(jsonText),
   configJsonArb.chain((v) => {
-    const text = JSON.stringify(v) ?? '';
+    const text = jsonText(v);
     return fc.record({ at: fc.nat(), len: fc.nat({ max: 20 }), junk: fc.string({ maxLength: 8 }) })
       .map(({ at, len, junk }) => { const a = at % (text.length + 1); return text.slice(0, a) + junk + text.slice(a + len); });
   }),

@@ -912,6 +912,12 @@ class FunctionBuilder {
       } else if (node.type === 'identifier') {
         const param = this.params.findIndex((p) => p.name === node!.text);
         return param >= 0 ? { param, truthy, mask } : undefined;
+      } else if (node.type === 'field_expression' && node.childForFieldName('operator')?.text === '->' && !mask) {
+        // `req->is_af`: a flag field of a parameter, decided by a caller that set it on its own struct (mask `.is_af`).
+        const base = node.childForFieldName('argument');
+        const field = node.childForFieldName('field');
+        const param = base?.type === 'identifier' ? this.params.findIndex((p) => p.name === base.text) : -1;
+        return param >= 0 && field ? { param, truthy, mask: `.${field.text}` } : undefined;
       } else {
         return undefined;
       }
@@ -1062,9 +1068,18 @@ class FunctionBuilder {
 
   /** `locked = true;` / `bool locked = false;` for a local: a `set` event. */
   private literalSet(left: SyntaxNode | null, right: SyntaxNode | null): void {
-    if (left?.type !== 'identifier' || !right || !this.locals.has(left.text)) return;
+    if (!right) return;
+    // `locked = true;`, and a field of a local struct passed by address: `dreq.is_af = 1;` (the name is `dreq.is_af`).
+    let name: string | undefined;
+    if (left?.type === 'identifier' && this.locals.has(left.text)) name = left.text;
+    else if (left?.type === 'field_expression' && left.childForFieldName('operator')?.text === '.') {
+      const base = left.childForFieldName('argument');
+      const field = left.childForFieldName('field');
+      if (base?.type === 'identifier' && this.locals.has(base.text) && field) name = `${base.text}.${field.text}`;
+    }
+    if (name === undefined) return;
     const value = literalTruth(right.text);
-    if (value !== undefined) this.emit({ kind: 'set', name: left.text, value, site: this.site(left) });
+    if (value !== undefined) this.emit({ kind: 'set', name, value, site: this.site(left!) });
   }
 
   /** `x->field = fn;` binds fn to the struct type of x at link time. */

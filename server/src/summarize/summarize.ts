@@ -782,6 +782,12 @@ function summarizeFunction(
 
 /** What the caller passes for parameter p, as far as the call shows: a literal, a flag set, or a local flag. */
 function argumentTruth(ev: Extract<LockEvent, { kind: 'call' }>, p: number, mask: string | undefined, s: State): boolean | undefined {
+  if (mask?.startsWith('.')) {
+    // A field of the struct the caller passes by address (`&dreq`), set on this path to a literal.
+    const arg = ev.args[p];
+    if (!arg || arg.baseKind !== 'local' || arg.fields.length > 0) return undefined;
+    return s.vals.find(([n]) => n === `${arg.base}${mask}`)?.[1];
+  }
   if (mask?.startsWith('=')) {
     // Membership: the argument is one constant name, in the tested set or not (distinct names, distinct values).
     const names = ev.flags?.[p];

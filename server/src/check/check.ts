@@ -417,7 +417,10 @@ function irqInversion(
     }
   }
   // irq-safe -> irq-unsafe: A is taken in hardirq context, B with interrupts on, and B is taken under A.
-  for (const o of summaries.orders) {
+  // One finding per pair of classes, as lockdep reports it, from the function with the shortest proof:
+  // one irq-unsafe usage makes every irq-safe lock held around B a report, and those are one bug.
+  const shortest = (o: OrderFact): number => o.fromChain.len + o.toChain.len;
+  for (const o of [...summaries.orders].sort((a, b) => shortest(a) - shortest(b))) {
     if (o.from === o.to || marks.usedInHardirq.has(o.to) || model.coreFiles.has(o.fn.file)) continue;
     const safe = marks.usedInHardirq.get(o.from)?.find((u) => sameObjectPossible(model, o.from, u.entry.fn.file, o.fn.file));
     const unsafe = marks.enabledHardirq.get(o.to)?.find((u) => sameObjectPossible(model, o.to, u.entry.fn.file, o.fn.file));
@@ -426,7 +429,7 @@ function irqInversion(
     const where = lastStep(unsafe.acq.chain);
     push({
       rule: 'irq-inversion',
-      key: `irq-inversion|safe-unsafe|${o.from}|${o.to}|${o.fn.name}`,
+      key: `irq-inversion|safe-unsafe|${o.from}|${o.to}`,
       locks: [o.from, o.to],
       functions: [o.fn.name, unsafe.entry.fn.name, safe.entry.fn.name],
       message: `irq-safe ${o.from} is held while taking irq-unsafe ${o.to} in ${fnLabel(o.fn.name)}; ${o.to} is taken with interrupts enabled by ${fnLabel(where.fn)} and ${o.from} in hardirq context by ${fnLabel(safe.entry.fn.name)}`,

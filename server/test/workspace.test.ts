@@ -3,6 +3,8 @@
 // inversion disappears, a restored one comes back, and a callee moved down by
 // an edit in another file is reported at its new line.
 import { test } from 'node:test';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import assert from 'node:assert/strict';
 import { Workspace } from '../src/engine/workspace';
 
@@ -75,4 +77,15 @@ test('a second analysis with nothing changed gives the same findings', async () 
   const first = await ws.analyze();
   const second = await ws.analyze();
   assert.deepEqual(second.findings, first.findings);
+});
+
+test('a workspace rooted in a Xen hypervisor tree reports no sleep-in-atomic; the same file elsewhere does', async () => {
+  const xen = path.resolve(__dirname, '../../test/tree/minixen');
+  const text = fs.readFileSync(path.join(xen, 'drivers/passthrough/iommu_ctx.c'), 'utf8');
+  const inXen = new Workspace({ root: xen });
+  inXen.setFile('drivers/passthrough/iommu_ctx.c', text);
+  assert.deepEqual((await inXen.analyze()).findings.map((f) => f.rule), []);
+  const elsewhere = new Workspace();
+  elsewhere.setFile('iommu_ctx.c', text);
+  assert.deepEqual((await elsewhere.analyze()).findings.map((f) => f.rule), ['sleep-in-atomic']);
 });

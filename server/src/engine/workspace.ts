@@ -7,6 +7,7 @@
 import type { Tree } from '../syntax/parser';
 import { getParser } from '../syntax/parser';
 import type { FileFacts, MacroDef } from '../extract/ir';
+import { findXenRoot } from './tree';
 import { contentHash, extractSource, extractionFailure, extractTree, type ExtractEnv } from '../extract/extract';
 import { scanMacros } from '../extract/macros';
 import { defaultConfig, type Config } from '../config/config';
@@ -40,9 +41,13 @@ export class Workspace {
   private readonly simCache = new Map<string, SimResult>();
   private summaryMemo: SummaryMemo = newSummaryMemo();
 
+  /** The workspace is a Xen hypervisor tree: nothing in it sleeps (as `lockscope check` decides for its paths). */
+  private readonly hypervisor: boolean;
+
   constructor(readonly opts: { root?: string; config?: Config } = {}) {
     this.config = opts.config ?? defaultConfig();
     this.api = apiTableFor(this.config);
+    this.hypervisor = opts.root !== undefined && findXenRoot([opts.root]) !== undefined;
   }
 
   setConfig(config: Config): void {
@@ -104,7 +109,9 @@ export class Workspace {
       if (entry.facts) facts.push(entry.facts);
       else if (entry.error) skipped.push({ file, reason: entry.error });
     }
-    const result = analyzeFacts(facts, { ...opts, config: this.config, simCache: this.simCache, summaryMemo: this.summaryMemo }, (f) => this.textOf(f), skipped, started);
+    const result = analyzeFacts(facts, {
+      ...opts, config: this.config, simCache: this.simCache, summaryMemo: this.summaryMemo, hypervisor: this.hypervisor,
+    }, (f) => this.textOf(f), skipped, started);
     while (this.simCache.size > SIM_CACHE_MAX) this.simCache.delete(this.simCache.keys().next().value as string);
     return result;
   }

@@ -927,15 +927,8 @@ class FunctionBuilder {
 
   /** `p == NAME`, `p != NAME`, `p == A || p == B` for a parameter p and constant names (ALL_CAPS or CamelCase_CONST identifiers). */
   private paramMembership(cond: SyntaxNode): { param: number; truthy: boolean; mask: string } | undefined {
-    let node: SyntaxNode | null = cond;
-    let truthy = true;
-    for (let depth = 0; node && depth < 8; depth++) {
-      if (node.type === 'parenthesized_expression') node = node.namedChild(0);
-      else if (node.type === 'unary_expression' && node.childForFieldName('operator')?.text === '!') {
-        truthy = !truthy;
-        node = node.childForFieldName('argument');
-      } else break;
-    }
+    const { node, truthy: polarity } = stripNegations(cond, 8);
+    let truthy = polarity;
     if (node?.type !== 'binary_expression') return undefined;
     const op = node.childForFieldName('operator')?.text;
     const sides = op === '||' ? [node.childForFieldName('left'), node.childForFieldName('right')] : [node];
@@ -1386,23 +1379,31 @@ const PURE_TYPES: ReadonlySet<string> = new Set([
   'parenthesized_expression', 'unary_expression', 'binary_expression', 'pointer_expression', 'subscript_expression',
 ]);
 
-/**
- * A condition without calls, assignments or increments: its text (whitespace
- * dropped, leading `!` folded into the polarity) and the identifiers it reads.
- */
-/** A constant's name: `HostCmd_CMD_802_11_SCAN`, `MLX4_CMD_NATIVE` (an upper-case word with digits and underscores, or a prefix then one). */
-const CONSTANT_NAME = /^(?:[A-Za-z][A-Za-z0-9]*_)?[A-Z][A-Z0-9_]*$/;
-
-function pureCondition(cond: SyntaxNode | null): { key: string; truthy: boolean; idents: string[] } | undefined {
+/** `(!(x))` is `x` with the polarity its `!`s give: parentheses and negations peeled, `depth` of them at most. */
+function stripNegations(cond: SyntaxNode | null, depth: number): { node: SyntaxNode | null; truthy: boolean } {
   let node = cond;
   let truthy = true;
-  for (let depth = 0; node && depth < 16; depth++) {
+  for (let i = 0; node && i < depth; i++) {
     if (node.type === 'parenthesized_expression' && node.namedChildCount === 1) node = node.namedChild(0);
     else if (node.type === 'unary_expression' && node.childForFieldName('operator')?.text === '!') {
       truthy = !truthy;
       node = node.childForFieldName('argument');
     } else break;
   }
+  return { node, truthy };
+}
+
+/** A constant's name: `HostCmd_CMD_802_11_SCAN`, `MLX4_CMD_NATIVE` (an upper-case word with digits and underscores, or a prefix then one). */
+const CONSTANT_NAME = /^(?:[A-Za-z][A-Za-z0-9]*_)?[A-Z][A-Z0-9_]*$/;
+
+/**
+ * A condition without calls, assignments or increments: its text (whitespace
+ * dropped, leading `!` folded into the polarity) and the identifiers it reads.
+ */
+function pureCondition(cond: SyntaxNode | null): { key: string; truthy: boolean; idents: string[] } | undefined {
+  const stripped = stripNegations(cond, 16);
+  const node = stripped.node;
+  let truthy = stripped.truthy;
   if (!node || node.text.length > 200) return undefined;
   // `a != b` is the negation of `a == b`: one key, so that `if (gfp == GFP_ATOMIC) lock; ... if (gfp != GFP_ATOMIC) lock;` correlate.
   let negatedEquality: string | undefined;

@@ -61,16 +61,10 @@ export interface EntryModel {
 /** Classes of hrtimers started or set up in a _SOFT mode anywhere in the analysed code: their callbacks run in softirq. */
 function softHrtimers(program: Program): Set<string> {
   const out = new Set<string>();
-  for (const fn of program.functions) {
-    for (const b of fn.blocks) {
-      for (const ev of b.events) {
-        if (ev.kind !== 'call') continue;
-        const modeArg = LINUX_HRTIMER_MODE_CALLS.get(ev.callee);
-        if (modeArg === undefined || !ev.flags?.[modeArg]?.some((m) => m.endsWith('_SOFT')) || !ev.args[0]) continue;
-        const ref = program.lockRef(ev.args[0], fn);
-        if (ref && 'cls' in ref && !ref.local) out.add(ref.cls);
-      }
-    }
+  for (const { fn, ev, index } of program.callsTo(LINUX_HRTIMER_MODE_CALLS)) {
+    if (!ev.flags?.[index]?.some((m) => m.endsWith('_SOFT')) || !ev.args[0]) continue;
+    const ref = program.lockRef(ev.args[0], fn);
+    if (ref && 'cls' in ref && !ref.local) out.add(ref.cls);
   }
   return out;
 }

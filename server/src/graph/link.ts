@@ -233,33 +233,40 @@ export class Program {
     return undefined;
   }
 
-  /**
-   * The lock class an access path names inside `fn`: `type.field` for a lock
-   * inside a struct, the variable's name for a global (file-qualified when
-   * static), or a parameter reference resolved later at each call site.
-   */
   private instanceKeyed?: Set<string>;
 
   /** Whether the objects of a class get their own lockdep key at init (LINUX_LOCK_KEY_CALLS with a key inside the object). */
   hasInstanceKeys(cls: string): boolean {
     if (!this.instanceKeyed) {
       this.instanceKeyed = new Set();
-      for (const fn of this.functions) {
-        for (const b of fn.blocks) {
-          for (const ev of b.events) {
-            if (ev.kind !== 'call') continue;
-            const keyArg = LINUX_LOCK_KEY_CALLS.get(ev.callee);
-            const key = keyArg === undefined ? undefined : ev.args[keyArg];
-            if (!key || key.fields.length === 0 || key.baseKind === 'global' || !ev.args[0]) continue;
-            const ref = this.lockRef(ev.args[0], fn);
-            if (ref && 'cls' in ref) this.instanceKeyed.add(ref.cls);
-          }
-        }
+      for (const { fn, ev, index } of this.callsTo(LINUX_LOCK_KEY_CALLS)) {
+        const key = ev.args[index];
+        if (!key || key.fields.length === 0 || key.baseKind === 'global' || !ev.args[0]) continue;
+        const ref = this.lockRef(ev.args[0], fn);
+        if (ref && 'cls' in ref) this.instanceKeyed.add(ref.cls);
       }
     }
     return this.instanceKeyed.has(cls);
   }
 
+  /** Every call to a function the table names, with the table's argument index (lockdep_set_class's key, hrtimer_init's mode). */
+  *callsTo(table: ReadonlyMap<string, number>): Generator<{ fn: FunctionIR; ev: Extract<LockEvent, { kind: 'call' }>; index: number }> {
+    for (const fn of this.functions) {
+      for (const b of fn.blocks) {
+        for (const ev of b.events) {
+          if (ev.kind !== 'call') continue;
+          const index = table.get(ev.callee);
+          if (index !== undefined) yield { fn, ev, index };
+        }
+      }
+    }
+  }
+
+  /**
+   * The lock class an access path names inside `fn`: `type.field` for a lock
+   * inside a struct, the variable's name for a global (file-qualified when
+   * static), or a parameter reference resolved later at each call site.
+   */
   lockRef(p: AccessPath, fn: FunctionIR): LockRef | undefined {
     if (!p.base && p.fields.length === 0) return undefined;
     const inst = instanceOf(p);
@@ -304,7 +311,6 @@ function registrationsIn(f: FileFacts): Array<{ ev: Extract<LockEvent, { kind: '
 /** More targets than this for one call through a field: a core dispatching to drivers, left unresolved. */
 const MAX_DISPATCH = 4;
 
-/** The items whose file shares the longest directory prefix with `fromFile` (all of them on a tie). */
 const TYPE_CLASS = /(?:_t|_struct)$/;
 
 function headerVisible(header: string, fromFile: string): boolean {
@@ -312,6 +318,7 @@ function headerVisible(header: string, fromFile: string): boolean {
   return /(^|[\\/])include([\\/]|$)/.test(dir) || path.dirname(fromFile) === dir || fromFile.startsWith(`${dir}${path.sep}`);
 }
 
+/** The items whose file shares the longest directory prefix with `fromFile` (all of them on a tie). */
 export function nearest<T>(items: readonly T[], fromFile: string, fileOf: (t: T) => string): T[] {
   if (items.length <= 1) return [...items];
   const from = path.dirname(fromFile).split(path.sep);

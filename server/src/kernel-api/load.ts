@@ -4,7 +4,7 @@
 import { LINUX_API, LINUX_OPS } from './linux';
 import { XEN_API, XEN_OPS } from './xen';
 import { LINUX_OPS_ROWS, LINUX_SUBSYSTEM_API } from './linux-subsystems';
-import type { ApiRow, ApiTable, OpsRow } from './types';
+import { SLEEPING_MODES, type ApiRow, type ApiTable, type OpsRow } from './types';
 
 export const BUILTIN_ROWS: readonly ApiRow[] = [...LINUX_API, ...LINUX_SUBSYSTEM_API, ...XEN_API];
 export const BUILTIN_OPS: readonly OpsRow[] = [...LINUX_OPS, ...LINUX_OPS_ROWS, ...XEN_OPS];
@@ -51,8 +51,6 @@ export function tableFingerprint(table: ApiTable): string {
   }
   return (h >>> 0).toString(16);
 }
-
-const SLEEPING_MODES: ReadonlySet<string> = new Set(['mutex', 'rwsem-read', 'rwsem-write', 'sem']);
 
 /**
  * Whether a call the table knows may sleep: a wait marked `sleeps`, or a

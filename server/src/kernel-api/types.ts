@@ -19,6 +19,9 @@ export type LockMode =
   | 'sem'
   | 'recursive';   // Xen's spin_lock_recursive: same CPU may re-take it
 
+/** The modes whose holders and waiters may sleep; every other mode spins. */
+export const SLEEPING_MODES: ReadonlySet<LockMode> = new Set<LockMode>(['mutex', 'rwsem-read', 'rwsem-write', 'sem']);
+
 /** What a call does to the CPU's interrupt / bottom-half state. */
 export type IrqEffect = 'off' | 'on' | 'save' | 'restore' | 'bh-off' | 'bh-on';
 

@@ -11,6 +11,7 @@ import type { Site } from '../extract/ir';
 import type { AnalysisResult, OrderEdge } from '../engine/api';
 import type { Finding } from '../report/finding';
 import type { WitnessStep } from '../simulate/types';
+import { sleptWhileAtomic } from '../report/scenario';
 import type { CycleEdge, DiagnosticData, ExplainResult, LockGraphResult, Loc, WitnessRow } from '../protocol/messages';
 import type { RuleSeverity } from '../protocol/settings';
 
@@ -199,7 +200,7 @@ export function defaultMarkdown(f: Finding, link: (site: Site) => string): strin
     witness.forEach((w, i) =>
       out.push(`${i + 1}. CPU${w.cpu} [${w.ctx}] ${mdEscape(witnessText(w))}${w.blocked ? ' — **blocked**' : ''} — [${shortFile(w.site.file)}:${w.site.line}](${link(w.site)})`),
     );
-    out.push('', f.rule === 'sleep-in-atomic'
+    out.push('', sleptWhileAtomic(witness)
       ? '**SLEEPING IN ATOMIC CONTEXT**: the CPU above sleeps holding a spinning lock.'
       : '**DEADLOCK**: every CPU above waits on another.');
   }

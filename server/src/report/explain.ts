@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { Site } from '../extract/ir';
 import type { WitnessStep } from '../simulate/types';
 import type { Finding, RuleId } from './finding';
-import { renderScenario, renderScenarioMarkdown } from './scenario';
+import { renderScenario, renderScenarioMarkdown, sleptWhileAtomic } from './scenario';
 
 const WAYS_OUT: Record<RuleId, string[]> = {
   'wait-under-lock': [
@@ -73,7 +73,7 @@ export function account(f: Finding): string {
       return `${s.lock} is held by CPU${h.cpu} (${h.fn})`;
     });
   const cpuCount = new Set(w.map((s) => s.cpu)).size;
-  if (blocked.length > 0 && blocked.every((s) => s.action === 'sleeps while atomic')) {
+  if (sleptWhileAtomic(w)) {
     // One path is enough: what the sleeping CPU holds at that point.
     const holding = new Set<string>();
     for (const s of w) {

@@ -80,10 +80,15 @@ function headers(witness: readonly WitnessStep[], cpus: number): string[] {
   return owner.map((o, cpu) => (o ? `CPU${cpu} ${o}` : `CPU${cpu}`));
 }
 
+/** The witness ends with CPUs stuck only because they slept while atomic (no other CPU involved). */
+export function sleptWhileAtomic(witness: readonly WitnessStep[]): boolean {
+  const blocked = witness.filter((s) => s.blocked);
+  return blocked.length > 0 && blocked.every((s) => s.action === 'sleeps while atomic');
+}
+
 /** lockdep's banner for the end state: a deadlock, or (one CPU sleeping while atomic) the might_sleep() splat. */
 function banner(witness: readonly WitnessStep[]): string {
-  const blocked = witness.filter((s) => s.blocked);
-  return blocked.length > 0 && blocked.every((s) => s.action === 'sleeps while atomic') ? 'SLEEPING IN ATOMIC CONTEXT' : 'DEADLOCK';
+  return sleptWhileAtomic(witness) ? 'SLEEPING IN ATOMIC CONTEXT' : 'DEADLOCK';
 }
 
 function startsHandler(step: WitnessStep): boolean {

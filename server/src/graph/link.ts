@@ -251,16 +251,9 @@ export class Program {
 
   /** Every call to a function the table names, with the table's argument index (lockdep_set_class's key, hrtimer_init's mode). */
   *callsTo(table: ReadonlyMap<string, number>): Generator<{ fn: FunctionIR; ev: Extract<LockEvent, { kind: 'call' }>; index: number }> {
-    for (const fn of this.functions) {
-      for (const b of fn.blocks) {
-        for (const ev of b.events) {
-          if (ev.kind !== 'call') continue;
-          const index = table.get(ev.callee);
-          if (index !== undefined) yield { fn, ev, index };
-        }
-      }
-    }
+    for (const f of this.files) for (const { fn, ev } of callsIn(f, table)) yield { fn, ev, index: table.get(ev.callee)! };
   }
+
 
   /**
    * The lock class an access path names inside `fn`: `type.field` for a lock
@@ -291,6 +284,25 @@ export class Program {
     // Unknown container type: name it by the path so that it matches only itself.
     return { cls: `${fn.name}:${p.text.replace(/^&\s*/, '')}`, inst, local: true };
   }
+}
+
+type CallEvent = Extract<LockEvent, { kind: 'call' }>;
+
+/** A file's calls to a table's functions; per facts object and table, so an edit rescans one file, not the program. */
+const tableCallCache = new WeakMap<FileFacts, Map<ReadonlyMap<string, number>, Array<{ fn: FunctionIR; ev: CallEvent }>>>();
+
+function callsIn(f: FileFacts, table: ReadonlyMap<string, number>): Array<{ fn: FunctionIR; ev: CallEvent }> {
+  let byTable = tableCallCache.get(f);
+  if (!byTable) tableCallCache.set(f, (byTable = new Map()));
+  let list = byTable.get(table);
+  if (!list) {
+    list = [];
+    for (const fn of f.functions) {
+      for (const b of fn.blocks) for (const ev of b.events) if (ev.kind === 'call' && table.has(ev.callee)) list.push({ fn, ev });
+    }
+    byTable.set(table, list);
+  }
+  return list;
 }
 
 /** Registrations made inside a file's functions; facts are immutable once extracted, so computed once per facts object. */

@@ -10,6 +10,8 @@ import type { FileFacts } from '../extract/ir';
 import type { AnalysisResult, SourceFile } from '../engine/api';
 import { readSource, walkSources } from '../engine/files';
 import { collectFacts } from '../engine/pool';
+import { defaultCacheDir, fingerprintOf } from '../engine/cache';
+import { recordRun, reuseRun, type RecordScope } from '../engine/runrecord';
 import { extractSource, extractionFailure } from '../extract/extract';
 import { ConfigError, loadConfig, type Config } from '../config/config';
 import { renderJson } from '../report/json';
@@ -212,6 +214,24 @@ export async function analyzePaths(paths: string[], config: Config, opts: PathOp
   const excluded = (file: string): boolean => config.exclude.some((pattern) => file.includes(pattern));
   const files = walk.files.filter((f) => !excluded(f.file));
   const api = apiTableFor(config);
+  // In-process only for a few small files; anything else gets the pool and its per-file time budget.
+  const inProcess = files.length <= IN_PROCESS_MAX_FILES && opts.jobs === undefined
+    && files.reduce((n, f) => n + f.size, 0) <= IN_PROCESS_MAX_BYTES;
+  // A pooled run with the cache may answer from the last run of the same paths, options and build.
+  const scope: RecordScope | undefined = inProcess || opts.cache === false ? undefined : {
+    cacheDir: defaultCacheDir(),
+    inputs: {
+      cwd: process.cwd(), paths, config: fingerprintOf(config), all: opts.all === true, simulate: opts.simulate !== false,
+      treeSummaries: opts.treeSummaries !== false,
+    },
+  };
+  if (scope) {
+    const reused = await reuseRun(scope, files, config, api, opts.showSuppressed === true);
+    if (reused) {
+      opts.trace?.('reused', { files: files.length, changed: reused.changed.length });
+      return reused.result;
+    }
+  }
   // Macro wrappers come from headers; a .c file's own macros are found while extracting it.
   const headers: SourceFile[] = [];
   for (const f of files) {
@@ -221,9 +241,7 @@ export async function analyzePaths(paths: string[], config: Config, opts: PathOp
     } catch { /* the walk or extraction reports unreadable files */ }
   }
   const macros = macroTable(headers, api);
-  // In-process only for a few small files; anything else gets the pool and its per-file time budget.
-  const inProcess = files.length <= IN_PROCESS_MAX_FILES && opts.jobs === undefined
-    && files.reduce((n, f) => n + f.size, 0) <= IN_PROCESS_MAX_BYTES;
+  const envData = { rows: api.rows, opsRows: api.opsRows, macros: [...macros.values()] };
   const skipped = [...walk.skipped];
   const texts = new Map<string, string>();
 
@@ -256,7 +274,7 @@ export async function analyzePaths(paths: string[], config: Config, opts: PathOp
     const collected = await collectFacts(list.map((f) => f.file), {
       jobs: opts.jobs,
       maxBytes: config.maxFileBytes,
-      env: { rows: api.rows, opsRows: api.opsRows, macros: [...macros.values()] },
+      env: envData,
       cache: opts.cache === false ? false : {},
     });
     skipped.push(...collected.skipped);
@@ -287,7 +305,9 @@ export async function analyzePaths(paths: string[], config: Config, opts: PathOp
   };
   // In the Xen hypervisor nothing sleeps: sleep-in-atomic is a Linux rule.
   const hypervisor = findXenRoot(paths) !== undefined;
-  return analyzeFacts(facts, { ...opts, config, coreFiles, hypervisor }, textOf, skipped, started);
+  const result = analyzeFacts(facts, { ...opts, config, coreFiles, hypervisor, keepUnfiltered: scope !== undefined }, textOf, skipped, started);
+  if (scope) recordRun(scope, files, result, [...coreFiles ?? []], { macros: envData.macros, fingerprint: fingerprintOf(envData) }, started);
+  return result;
 }
 
 async function runCheck(args: Args, io: IO): Promise<number> {

@@ -28,6 +28,8 @@ export type EngineOptions = AnalyzeOptions & {
   coreFiles?: ReadonlySet<string>;
   /** The Xen hypervisor: nothing in it sleeps (its mutex_lock is a spinlock, its tasklet_kill spins). */
   hypervisor?: boolean;
+  /** Also return every reported finding before suppression and de-duplication (`unfiltered`), for the run record. */
+  keepUnfiltered?: boolean;
   /** Function summaries kept across analyses (the language server's), reused where nothing they depend on changed. */
   summaryMemo?: SummaryMemo;
 };
@@ -116,21 +118,16 @@ export function analyzeFacts(
     const finding = toFinding(c, result, config);
     if (!finding.confirmed && !opts.all) continue;
     if (core.has(finding.location.file)) continue; // the core's own business, not the analysed code's
-    const inline = inlineSuppression(lines(finding.location.file), finding.location.line, finding.rule);
-    const byConfig = inline === undefined ? configSuppression(finding, config) : undefined;
-    if (inline !== undefined || byConfig !== undefined) {
-      if (!opts.showSuppressed) continue;
-      finding.suppressed = inline !== undefined ? { by: 'comment', reason: inline } : { by: 'config', reason: byConfig! };
-    }
+    markSuppression(finding, lines(finding.location.file), config);
     findings.push(finding);
   }
   const simulateMs = Date.now() - simStart;
-  dropSleepsShownAsWaits(findings);
-  findings.sort(compareFindings);
-  trace('simulate', { findings: findings.length });
+  const shown = presentFindings(findings, opts.showSuppressed === true);
+  trace('simulate', { findings: shown.length });
 
   return {
-    findings,
+    findings: shown,
+    unfiltered: opts.keepUnfiltered ? findings : undefined,
     stats: {
       files: facts.length - core.size,
       functions: program.functions.filter((fn) => !core.has(fn.file)).length,
@@ -177,6 +174,26 @@ function contextStats(program: Program, model: EntryModel, core: ReadonlySet<str
     bySource[source] = (bySource[source] ?? 0) + 1;
   }
   return { functions, nonProcess, bySource };
+}
+
+/** Sets `finding.suppressed` when an inline comment above its line, or a config entry, suppresses it. */
+export function markSuppression(finding: Finding, lines: readonly string[] | undefined, config: Config): void {
+  finding.suppressed = undefined;
+  const inline = inlineSuppression(lines, finding.location.line, finding.rule);
+  const byConfig = inline === undefined ? configSuppression(finding, config) : undefined;
+  if (inline !== undefined) finding.suppressed = { by: 'comment', reason: inline };
+  else if (byConfig !== undefined) finding.suppressed = { by: 'config', reason: byConfig };
+}
+
+/**
+ * What the user sees of the reported findings: suppressed ones only when asked
+ * for, a sleep already shown as a wait once, in file and line order. A
+ * suppressed wait-under-lock hides nothing: its sleep-in-atomic twin stays.
+ */
+export function presentFindings(findings: readonly Finding[], showSuppressed: boolean): Finding[] {
+  const shown = findings.filter((f) => showSuppressed || !f.suppressed);
+  dropSleepsShownAsWaits(shown);
+  return shown.sort(compareFindings);
 }
 
 /**

@@ -65,6 +65,8 @@ export interface AnalysisStats {
     /** Acquisitions and waits not carried further up than the reported depth (kept with --all). */
     factsTooDeep: number;
   };
+  /** Set when the result is the recorded one of an earlier run whose files all still have the same facts. */
+  reused?: { recordedAt: string };
 }
 
 /** One edge of the lock order graph: `from` held while `to` acquired, with where. */
@@ -99,4 +101,6 @@ export interface AnalysisResult {
   edges: OrderEdge[];
   /** Every resolved lock call, for hover. */
   lockSites: LockSiteInfo[];
+  /** Findings before suppression and de-duplication (EngineOptions.keepUnfiltered). */
+  unfiltered?: Finding[];
 }

@@ -62,6 +62,7 @@ export function renderJson(result: AnalysisResult): string {
       pointerCalls: result.stats.pointerCalls,
       contexts: result.stats.contexts,
       cuts: result.stats.cuts,
+      reused: result.stats.reused,
     },
     skipped: result.skipped,
   }, null, 2)}\n`;

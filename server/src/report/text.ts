@@ -44,6 +44,6 @@ export function renderText(result: AnalysisResult): string {
   const s = result.stats;
   const n = result.findings.length;
   const skipped = result.skipped.length > 0 ? `, ${result.skipped.length} skipped` : '';
-  out.push(`lockscope: ${n} finding${n === 1 ? '' : 's'}${countByRule(result.findings)} in ${s.files} files${skipped}, ${s.functions} functions, ${s.lockSites} lock sites, ${s.durationMs} ms${cutText(s.cuts)}`);
+  out.push(`lockscope: ${n} finding${n === 1 ? '' : 's'}${countByRule(result.findings)} in ${s.files} files${skipped}, ${s.functions} functions, ${s.lockSites} lock sites, ${s.durationMs} ms${cutText(s.cuts)}${s.reused ? ` (no file's facts changed since the run of ${s.reused.recordedAt}: its findings)` : ''}`);
   return `${out.join('\n')}\n`;
 }

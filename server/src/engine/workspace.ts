@@ -70,7 +70,8 @@ export class Workspace {
     const entry: FileEntry = { text, hash };
     if (file.endsWith('.h')) entry.macros = scanMacros(file, text, this.api);
     this.files.set(file, entry);
-    if (tree) this.extractFrom(file, entry, tree);
+    // An edit: the functions it did not touch keep their IR (and their memoized summaries).
+    if (tree) this.extractFrom(file, entry, tree, prev?.macroGen === this.macroGen ? prev.facts : undefined);
   }
 
   removeFile(file: string): void {
@@ -120,10 +121,10 @@ export class Workspace {
     return { api: this.api, macros: this.macros };
   }
 
-  private extractFrom(file: string, entry: FileEntry, tree: Tree): void {
+  private extractFrom(file: string, entry: FileEntry, tree: Tree, previous?: FileFacts): void {
     this.refreshMacros();
     try {
-      entry.facts = extractTree(tree, file, entry.text, this.env());
+      entry.facts = extractTree(tree, file, entry.text, this.env(), { previous });
       entry.macroGen = this.macroGen;
     } catch (e) {
       entry.facts = undefined;

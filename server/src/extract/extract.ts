@@ -66,18 +66,58 @@ const FILE_SCOPE_DEFINERS: Record<string, string> = {
 };
 const FILE_SCOPE_DEFINE = /^\s*(?:static\s+)?(?:__cacheline_aligned\w*\s+)?([A-Z_][A-Z0-9_]*)\s*\(\s*(\w+)\s*(?:,\s*&?\s*(\w+))?/;
 
-export function extractTree(tree: Tree, file: string, text: string, env: ExtractEnv): FileFacts {
+/**
+ * What an earlier extraction of the same file lends the next one (the
+ * language server's, after an edit): each function's IR with what building it
+ * added to the file's facts, by its text, position and file context. A
+ * function whose text did not move keeps its FunctionIR object, so its
+ * summary and resolved calls stay memoized downstream.
+ */
+interface FunctionLoan {
+  fn: FunctionIR;
+  bindings: OpsBinding[];
+  gaps: Gap[];
+  lockSites: number;
+}
+
+interface ReuseTable {
+  /** The environment the functions were built in: another one (macro table, API rows) lends nothing. */
+  api: ApiTable;
+  macros: ReadonlyMap<string, MacroDef>;
+  fileKey: string;
+  loans: Map<string, FunctionLoan>;
+}
+
+const reuseTables = new WeakMap<FileFacts, ReuseTable>();
+
+/** Globals seen so far at file scope, with a key that names them all (a function is built against them). */
+class FileGlobals extends Map<string, GlobalDef> {
+  key = '';
+  override set(name: string, g: GlobalDef): this {
+    this.key += `${name}:${g.type}:${g.isStatic ? 's' : ''}:${g.site.line}:${g.site.column};`;
+    return super.set(name, g);
+  }
+}
+
+/**
+ * `reuse`: keep what a later extraction of this file may reuse (`{}`), and
+ * reuse from `previous`, an earlier extraction of the same file.
+ */
+export function extractTree(
+  tree: Tree, file: string, text: string, env: ExtractEnv, reuse?: { previous?: FileFacts },
+): FileFacts {
   const facts: FileFacts = {
     file, hash: contentHash(text), functions: [], structs: [], typedefs: [], globals: [], macros: [],
     bindings: [], registrations: [], lockSites: 0, errorNodes: 0, gaps: [],
   };
   facts.macros = scanMacros(file, text, env.api);
+  const baseEnv = env;
   if (facts.macros.length > 0) {
     const merged = new Map(env.macros);
     for (const m of facts.macros) if (!merged.has(m.name)) merged.set(m.name, m);
     env = { ...env, macros: merged };
   }
-  const fileGlobals = new Map<string, GlobalDef>();
+  const fileGlobals = new FileGlobals();
   const root = tree.rootNode;
   const index = new NodeIndex(root);
   facts.errorNodes = countErrors(root);
@@ -97,12 +137,57 @@ export function extractTree(tree: Tree, file: string, text: string, env: Extract
     if (spec && spec.childForFieldName('body')) collectStruct(spec, file, facts);
   }
 
+  let lender: FunctionLender | undefined;
+  if (reuse) {
+    const fileKey = `${JSON.stringify(facts.macros)}\0${[...defined].sort().join(',')}`;
+    const table: ReuseTable = { api: baseEnv.api, macros: baseEnv.macros, fileKey, loans: new Map() };
+    reuseTables.set(facts, table);
+    const prev = reuse.previous && reuseTables.get(reuse.previous);
+    const usable = prev && prev.api === table.api && prev.macros === table.macros && prev.fileKey === fileKey ? prev : undefined;
+    lender = { from: usable?.loans, to: table.loans };
+  }
   for (const top of root.namedChildren) {
     if (!top) continue;
-    visitTopLevel(top, file, facts, fileGlobals, env, index, text);
+    visitTopLevel(top, file, facts, fileGlobals, env, index, text, 0, lender);
   }
   expandFunctionDefiners(text, file, facts, fileGlobals, env);
   return facts;
+}
+
+interface FunctionLender {
+  from?: ReadonlyMap<string, FunctionLoan>;
+  to: Map<string, FunctionLoan>;
+}
+
+/** A function definition's IR: lent by the previous extraction when its text, place and context are the same, else built. */
+function functionAt(
+  top: SyntaxNode, file: string, facts: FileFacts, fileGlobals: FileGlobals, env: ExtractEnv, index: NodeIndex,
+  source: string, lender: FunctionLender | undefined,
+): void {
+  if (!lender) {
+    const fn = new FunctionBuilder(top, file, facts, fileGlobals, env, index, source).build();
+    if (fn) facts.functions.push(fn);
+    return;
+  }
+  const start = top.startPosition;
+  const key = `${start.row}:${start.column}\0${fileGlobals.key}\0${source.slice(top.startIndex, top.endIndex)}`;
+  const loan = lender.from?.get(key);
+  // `unreferenced` reads the whole file: a lent function must still agree.
+  if (loan && (loan.fn.unreferenced ?? false) === unreferencedIn(source, loan.fn.name, loan.fn.isStatic)) {
+    facts.functions.push(loan.fn);
+    facts.bindings.push(...loan.bindings);
+    facts.gaps.push(...loan.gaps);
+    facts.lockSites += loan.lockSites;
+    lender.to.set(key, loan);
+    return;
+  }
+  const before = { bindings: facts.bindings.length, gaps: facts.gaps.length, lockSites: facts.lockSites };
+  const fn = new FunctionBuilder(top, file, facts, fileGlobals, env, index, source).build();
+  if (!fn) return;
+  facts.functions.push(fn);
+  lender.to.set(key, {
+    fn, bindings: facts.bindings.slice(before.bindings), gaps: facts.gaps.slice(before.gaps), lockSites: facts.lockSites - before.lockSites,
+  });
 }
 
 const DEFINER_CALL = new RegExp(`^[ \\t]*(${Object.keys(LINUX_FUNCTION_DEFINERS).join('|')})[ \\t]*\\([ \\t]*([A-Za-z_]\\w*)[ \\t]*\\)`, 'gm');
@@ -134,19 +219,17 @@ function expandFunctionDefiners(
 }
 
 function visitTopLevel(
-  top: SyntaxNode, file: string, facts: FileFacts, fileGlobals: Map<string, GlobalDef>, env: ExtractEnv,
-  index: NodeIndex, source: string, depth = 0,
+  top: SyntaxNode, file: string, facts: FileFacts, fileGlobals: FileGlobals, env: ExtractEnv,
+  index: NodeIndex, source: string, depth = 0, lender?: FunctionLender,
 ): void {
   if (depth > MAX_NESTING) {
     facts.gaps.push(nestingGap(top, file));
     return;
   }
   switch (top.type) {
-    case 'function_definition': {
-      const fn = new FunctionBuilder(top, file, facts, fileGlobals, env, index, source).build();
-      if (fn) facts.functions.push(fn);
+    case 'function_definition':
+      functionAt(top, file, facts, fileGlobals, env, index, source, lender);
       return;
-    }
     case 'declaration':
       collectGlobalDeclaration(top, file, facts, fileGlobals, env);
       return;
@@ -170,7 +253,7 @@ function visitTopLevel(
     case 'declaration_list':
     case 'ERROR':
       // Conditional compilation: both sides are analysed, as a reader sees them.
-      for (const c of top.namedChildren) if (c) visitTopLevel(c, file, facts, fileGlobals, env, index, source, depth + 1);
+      for (const c of top.namedChildren) if (c) visitTopLevel(c, file, facts, fileGlobals, env, index, source, depth + 1, lender);
       return;
     default:
       return;
@@ -469,7 +552,7 @@ class FunctionBuilder {
       file: this.file,
       site: siteOf(nameNode.node, this.file),
       isStatic,
-      unreferenced: isStatic && !PASTED_NAME.test(this.name) && identifierCount(this.source, this.name) <= 1 ? true : undefined,
+      unreferenced: unreferencedIn(this.source, this.name, isStatic) || undefined,
       initOnly: initOnly || this.annotations.includes('init-only'),
       annotations: this.annotations,
       params: this.params,
@@ -1474,6 +1557,11 @@ const PASTED_NAME = /_(?:show|store|open|read|write|get|set|fops)$/;
 
 /** Occurrences of each identifier in a source text, counted once per text (the last one asked about). */
 let identifierCounts: { source: string; counts: Map<string, number> } | undefined;
+
+/** A static function whose name appears nowhere else in its file (not built by token pasting): nothing here calls it. */
+function unreferencedIn(source: string, name: string, isStatic: boolean): boolean {
+  return isStatic && !PASTED_NAME.test(name) && identifierCount(source, name) <= 1;
+}
 
 function identifierCount(source: string, name: string): number {
   if (identifierCounts?.source !== source) {

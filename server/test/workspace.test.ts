@@ -7,6 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import assert from 'node:assert/strict';
 import { Workspace } from '../src/engine/workspace';
+import { SourceDocument } from '../src/engine/document';
+import { mulberry32 } from '../scripts/prng';
 
 const HELPERS = `struct bus { struct mutex lock; struct mutex cfg; int n; };
 
@@ -88,4 +90,94 @@ test('a workspace rooted in a Xen hypervisor tree reports no sleep-in-atomic; th
   const elsewhere = new Workspace();
   elsewhere.setFile('iommu_ctx.c', text);
   assert.deepEqual((await elsewhere.analyze()).findings.map((f) => f.rule), ['sleep-in-atomic']);
+});
+
+// An editor session: every edit re-parses incrementally, extraction lends the
+// untouched functions their old IR, and calls and summaries are memoized by
+// it. After each edit the answer must be exactly what a fresh workspace gives
+// for the same texts.
+test('incremental edits give the findings a fresh analysis of the same texts gives', { timeout: 240_000 }, async () => {
+  await SourceDocument.ready();
+  const root = path.resolve(__dirname, '../../test/fixtures');
+  const files: string[] = [];
+  for (const dir of ['lock-order-inversion', 'irq-inversion', 'wait-under-lock', 'recursive-lock', 'sleep-in-atomic']) {
+    for (const name of fs.readdirSync(path.join(root, dir)).filter((n) => n.endsWith('.c')).sort().slice(0, 4)) {
+      files.push(path.join(dir, name));
+    }
+  }
+  const docs = new Map(files.map((f) => [f, SourceDocument.openSync(f, fs.readFileSync(path.join(root, f), 'utf8'))]));
+  const ws = new Workspace();
+  for (const [f, d] of docs) ws.setFile(f, d.text, d.tree);
+  await ws.analyze();
+
+  const view = (r: Awaited<ReturnType<Workspace['analyze']>>): string[] =>
+    r.findings.map((x) => JSON.stringify([x.id, x.rule, x.location, x.message, x.related, x.confirmed]));
+  const rand = mulberry32(20261124);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
+  const kinds = new Map<string, number>();
+  for (let step = 0; step < 120; step++) {
+    const file = pick(files);
+    const doc = docs.get(file)!;
+    const lines = doc.text.split('\n');
+    const body = lines.map((l, i) => (l.startsWith('\t') ? i : -1)).filter((i) => i >= 0);
+    if (body.length === 0) continue;
+    // Function heads at column 0: renaming one unlinks its callers, renaming it back links them again.
+    const heads = lines.map((l, i) => (/^[a-z][\w\s*]*\b\w+\(/.test(l) && !l.trimEnd().endsWith(';') ? i : -1)).filter((i) => i >= 0);
+    let line = pick(body);
+    const kind = pick(['comment', 'statement', 'newline', 'delete', 'swap', 'rename', 'rename']);
+    if (kind === 'rename') {
+      if (heads.length === 0) continue;
+      line = pick(heads);
+    }
+    kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+    const at = (l: number, c: number): { line: number; character: number } => ({ line: l, character: c });
+    let change: { range: { start: { line: number; character: number }; end: { line: number; character: number } }; text: string };
+    switch (kind) {
+      case 'comment': change = { range: { start: at(line, lines[line].length), end: at(line, lines[line].length) }, text: ' /* note */' }; break;
+      case 'statement': change = { range: { start: at(line, 0), end: at(line, 0) }, text: `\tedit_helper_${step}();` }; break;
+      case 'newline': change = { range: { start: at(line, 0), end: at(line, 0) }, text: '\n' }; break;
+      case 'delete': change = { range: { start: at(line, 0), end: at(line + 1, 0) }, text: '' }; break;
+      case 'rename': {
+        const open = lines[line].indexOf('(');
+        const renamed = lines[line].slice(0, open).endsWith('_x');
+        change = renamed
+          ? { range: { start: at(line, open - 2), end: at(line, open) }, text: '' }
+          : { range: { start: at(line, open), end: at(line, open) }, text: '_x' };
+        break;
+      }
+      default: {
+        // Swap a line with the next one inside the body (reorders lock calls).
+        const next = Math.min(line + 1, lines.length - 1);
+        change = { range: { start: at(line, 0), end: at(next, lines[next].length) }, text: `${lines[next]}\n${lines[line]}` };
+      }
+    }
+    doc.applyChanges([change], step + 1);
+    ws.setFile(file, doc.text, doc.tree);
+    const incremental = await ws.analyze();
+    const fresh = new Workspace();
+    for (const [f, d] of docs) fresh.setFile(f, d.text);
+    const expected = await fresh.analyze();
+    assert.deepEqual(view(incremental), view(expected), `step ${step}: ${kind} at ${file}:${line + 1}`);
+    assert.equal(incremental.stats.functions, expected.stats.functions);
+    assert.equal(incremental.stats.lockSites, expected.stats.lockSites);
+  }
+  assert.ok(kinds.size === 6, `every kind of edit ran: ${[...kinds.keys()].join(', ')}`);
+});
+
+test('a callee renamed away and back is linked again (call resolution memoized across edits)', async () => {
+  await SourceDocument.ready();
+  const helpers = SourceDocument.openSync('helpers.c', HELPERS);
+  const user = SourceDocument.openSync('user.c', USER_AB);
+  const ws = new Workspace();
+  ws.setFile('helpers.c', helpers.text, helpers.tree);
+  ws.setFile('user.c', user.text, user.tree);
+  assert.deepEqual((await ws.analyze()).findings.map((f) => f.rule), ['lock-order-inversion']);
+  const head = HELPERS.split('\n').findIndex((l) => l.startsWith('void bus_cfg_locked('));
+  const open = 'void bus_cfg_locked'.length;
+  helpers.applyChanges([{ range: { start: { line: head, character: open }, end: { line: head, character: open } }, text: '_old' }], 1);
+  ws.setFile('helpers.c', helpers.text, helpers.tree);
+  assert.deepEqual((await ws.analyze()).findings, [], 'bus_scan() calls nothing that takes cfg now');
+  helpers.applyChanges([{ range: { start: { line: head, character: open }, end: { line: head, character: open + 4 } }, text: '' }], 2);
+  ws.setFile('helpers.c', helpers.text, helpers.tree);
+  assert.deepEqual((await ws.analyze()).findings.map((f) => f.rule), ['lock-order-inversion'], 'linked again');
 });

@@ -81,11 +81,12 @@ export function analyzeFacts(
   const trace = opts.trace ?? (() => {});
   const program = new Program(facts, core);
   trace('link', { functions: program.functions.length });
-  const graph = resolveCalls(program);
+  const graph = resolveCalls(program, opts.summaryMemo?.calls);
   const model = findEntries(program, graph.calls, api, core);
   trace('entries', { entries: model.entries.length });
   // Only the entries' summaries are read after summarizing (check, lock-site contexts).
-  const retain = new Set(model.entries.map((e) => e.fn));
+  // (With a memo, as in the language server, every summary is kept anyway.)
+  const retain = opts.summaryMemo ? undefined : new Set(model.entries.map((e) => e.fn));
   // Without --all, facts deeper than the reported depth could only make held-back candidates.
   const maxDepth = opts.all ? undefined : MAX_REPORTED_DEPTH;
   const summaries = summarize(program, { token: opts.token, memo: opts.summaryMemo, graph, retain, maxDepth });

@@ -2,9 +2,10 @@
 // file so that an access path names a lock class as lockdep does
 // (`p->desc->lock` -> `irq_desc.lock`), resolves callees (static functions to
 // their own file first), and binds function-pointer fields to their targets.
+import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { LINUX_LOCK_KEY_CALLS } from '../kernel-api/linux';
-import type { AccessPath, FileFacts, FunctionIR, GlobalDef, LockEvent, OpsBinding, StructField } from '../extract/ir';
+import type { AccessPath, FileFacts, FunctionIR, GlobalDef, LockEvent, OpsBinding, StructDef, StructField } from '../extract/ir';
 
 /**
  * A lock named relative to the function: a class, or "whatever parameter i
@@ -38,8 +39,8 @@ export class Program {
         const list = this.structs.get(s.name) ?? [];
         const same = list.find((d) => d.dir === dir);
         // Per directory keep the definition with the most fields (#ifdef variants).
-        if (!same) list.push({ dir, fields: new Map(s.fields.map((x) => [x.name, x])) });
-        else if (same.fields.size < s.fields.length) same.fields = new Map(s.fields.map((x) => [x.name, x]));
+        if (!same) list.push({ dir, fields: fieldMap(s) });
+        else if (same.fields.size < s.fields.length) same.fields = fieldMap(s);
         this.structs.set(s.name, list);
       }
       for (const g of f.globals) {
@@ -68,18 +69,35 @@ export class Program {
     }
   }
 
+  private link?: string;
+
+  /**
+   * A key for everything call resolution reads: function names and places,
+   * types, globals and bindings of every file, and the core files. Equal keys
+   * resolve every call the same way (resolveCalls memoizes by it).
+   */
+  linkKey(): string {
+    if (this.link === undefined) {
+      const h = createHash('sha1');
+      for (const c of [...this.coreFiles].sort()) h.update(`${c}\0`);
+      for (const f of this.files) h.update(linkDigest(f));
+      this.link = h.digest('hex');
+    }
+    return this.link;
+  }
+
   private byFile?: Map<string, FunctionIR[]>;
 
   /** The function a binding statement sits in: the last one in its file that starts at or before it. */
   ownerOf(b: OpsBinding): FunctionIR | undefined {
     if (!this.byFile) {
       this.byFile = new Map();
-      for (const fn of this.functions) {
-        const list = this.byFile.get(fn.file) ?? [];
-        list.push(fn);
-        this.byFile.set(fn.file, list);
+      for (const f of this.files) {
+        const own = functionsByLine(f);
+        const list = this.byFile.get(f.file);
+        // One file's facts twice (never from the CLI or the editor): both, in line order.
+        this.byFile.set(f.file, list ? [...list, ...own].sort((x, y) => x.site.line - y.site.line) : own);
       }
-      for (const list of this.byFile.values()) list.sort((a, b) => a.site.line - b.site.line);
     }
     let owner: FunctionIR | undefined;
     for (const fn of this.byFile.get(b.site.file) ?? []) {
@@ -303,6 +321,36 @@ function callsIn(f: FileFacts, table: ReadonlyMap<string, number>): Array<{ fn: 
     byTable.set(table, list);
   }
   return list;
+}
+
+// Per facts object (immutable once extracted), so that an edit rebuilds one file's share of the Program.
+const fieldMaps = new WeakMap<StructDef, Map<string, StructField>>();
+
+function fieldMap(s: StructDef): Map<string, StructField> {
+  let m = fieldMaps.get(s);
+  if (!m) fieldMaps.set(s, (m = new Map(s.fields.map((x) => [x.name, x]))));
+  return m;
+}
+
+const byLine = new WeakMap<FileFacts, FunctionIR[]>();
+
+function functionsByLine(f: FileFacts): FunctionIR[] {
+  let list = byLine.get(f);
+  if (!list) byLine.set(f, (list = [...f.functions].sort((a, b) => a.site.line - b.site.line)));
+  return list;
+}
+
+const linkDigests = new WeakMap<FileFacts, string>();
+
+/** What of a file's facts call resolution reads; per facts object, so an edit digests one file. */
+function linkDigest(f: FileFacts): string {
+  let d = linkDigests.get(f);
+  if (d === undefined) {
+    const functions = f.functions.map((fn) => [fn.name, fn.isStatic, fn.returnType ?? '', fn.site.line]);
+    d = createHash('sha1').update(JSON.stringify([f.file, functions, f.structs, f.typedefs, f.globals, f.bindings])).digest('hex');
+    linkDigests.set(f, d);
+  }
+  return d;
 }
 
 /** Registrations made inside a file's functions; facts are immutable once extracted, so computed once per facts object. */

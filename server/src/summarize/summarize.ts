@@ -4,7 +4,7 @@
 // records what the function acquires and waits for (for its callers) and the
 // facts the rules need: held-while-acquiring pairs, waits under a lock,
 // re-acquisitions. Summaries are context-free; contexts are applied at roots.
-import type { FunctionIR, LockEvent, Site } from '../extract/ir';
+import type { FileFacts, FunctionIR, LockEvent, Site } from '../extract/ir';
 import type { LockMode, WaitKind } from '../kernel-api/types';
 import { mapInstance, type LockRef, type Program } from '../graph/link';
 import { stronglyConnected } from '../graph/scc';
@@ -225,52 +225,100 @@ export function guessedStep(c: Chain): Step | undefined {
 }
 
 /** Who calls whom, resolved once: the summaries walk it callees first, entries flow contexts along it. */
+/** Each call event's targets: looked up, and replaced where a pointer cycle is cut. */
+export type TargetsOf = Pick<Map<LockEvent, FunctionIR[]>, 'get' | 'set'>;
+
 export interface CallGraph {
   /** Call edges, caller -> callees (resolved functions). */
   calls: Map<FunctionIR, Set<FunctionIR>>;
   /** Each call event's targets (one for a direct call; any number through a function pointer). */
-  targetsOf: Map<LockEvent, FunctionIR[]>;
+  targetsOf: TargetsOf;
   /** Pointer calls whose targets were matched by field name only. */
   guessed: Set<LockEvent>;
   pointerCalls: { resolved: number; total: number };
 }
 
-export function resolveCalls(program: Program): CallGraph {
-  const graph: CallGraph = { calls: new Map(), targetsOf: new Map(), guessed: new Set(), pointerCalls: { resolved: 0, total: 0 } };
-  const { calls, targetsOf, guessed } = graph;
+/** One function's resolved calls, kept across analyses (SummaryMemo.calls). */
+interface FunctionCalls {
+  /** Program.linkKey() it was resolved under. */
+  link: string;
+  callees: Set<FunctionIR>;
+  /** Pointer calls with targets (cycle cutting looks at these), and those matched by field name only. */
+  pointer: LockEvent[];
+  guessed: LockEvent[];
+  total: number;
+  resolved: number;
+}
+
+/**
+ * Calls resolved in an earlier analysis, per function IR: still right while
+ * the program links the same way (same names, types, bindings: linkKey) and
+ * every target is still in the program. An edit re-resolves the functions it
+ * replaced, not the program.
+ */
+export interface CallMemo {
+  byFn: WeakMap<FunctionIR, FunctionCalls>;
+  targets: WeakMap<LockEvent, FunctionIR[]>;
+}
+
+export function resolveCalls(program: Program, memo?: CallMemo): CallGraph {
+  const link = memo ? program.linkKey() : '';
+  const live = memo ? new Set(program.functions) : undefined;
+  const targets = memo?.targets ?? new Map<LockEvent, FunctionIR[]>();
+  const cut = new Map<LockEvent, FunctionIR[]>();
+  const graph: CallGraph = {
+    calls: new Map(),
+    targetsOf: { get: (ev) => cut.get(ev) ?? targets.get(ev), set: (ev, t) => cut.set(ev, t) },
+    guessed: new Set(),
+    pointerCalls: { resolved: 0, total: 0 },
+  };
   const pointerEvents: Array<[FunctionIR, LockEvent]> = [];
   for (const fn of program.functions) {
-    const set = new Set<FunctionIR>();
-    for (const b of fn.blocks) {
-      for (const ev of b.events) {
-        if (ev.kind !== 'call') continue;
-        let targets: FunctionIR[];
-        if (ev.viaField && program.isCore(fn)) {
-          // The core dispatching to drivers (dev_close -> ->ndo_stop) is what ops rows describe;
-          // resolving it here would join every driver that fills the field.
-          targets = [];
-        } else if (ev.viaField) {
-          graph.pointerCalls.total++;
-          const type = program.typeOfPath(ev.viaField.object, fn);
-          targets = type ? program.boundTargets(type, ev.viaField.field, fn.file) : program.boundByField(ev.viaField.field, fn.file);
-          if (targets.length > 0) graph.pointerCalls.resolved++;
-          if (!type && targets.length > 0) guessed.add(ev);
-          // A function reaching itself through an ops field is a stacked layer (misc_open ->
-          // new_fops->open, an mdio mux -> its parent bus): another object, never a recursion.
-          targets = targets.filter((t) => t !== fn);
-          if (targets.length > 0) pointerEvents.push([fn, ev]);
-        } else {
-          const t = program.callee(ev.callee, fn.file);
-          targets = t ? [t] : [];
-        }
-        targetsOf.set(ev, targets);
-        for (const t of targets) set.add(t);
-      }
+    let r = memo?.byFn.get(fn);
+    if (!r || r.link !== link || ![...r.callees].every((t) => live!.has(t))) {
+      r = resolveFunction(program, fn, targets);
+      r.link = link;
+      memo?.byFn.set(fn, r);
     }
-    calls.set(fn, set);
+    graph.calls.set(fn, r.callees);
+    for (const ev of r.pointer) pointerEvents.push([fn, ev]);
+    for (const ev of r.guessed) graph.guessed.add(ev);
+    graph.pointerCalls.total += r.total;
+    graph.pointerCalls.resolved += r.resolved;
   }
-  cutPointerCycles(program, calls, targetsOf, pointerEvents);
+  cutPointerCycles(program, graph.calls, graph.targetsOf, pointerEvents);
   return graph;
+}
+
+function resolveFunction(program: Program, fn: FunctionIR, targetsOf: { set(ev: LockEvent, t: FunctionIR[]): unknown }): FunctionCalls {
+  const r: FunctionCalls = { link: '', callees: new Set(), pointer: [], guessed: [], total: 0, resolved: 0 };
+  for (const b of fn.blocks) {
+    for (const ev of b.events) {
+      if (ev.kind !== 'call') continue;
+      let targets: FunctionIR[];
+      if (ev.viaField && program.isCore(fn)) {
+        // The core dispatching to drivers (dev_close -> ->ndo_stop) is what ops rows describe;
+        // resolving it here would join every driver that fills the field.
+        targets = [];
+      } else if (ev.viaField) {
+        r.total++;
+        const type = program.typeOfPath(ev.viaField.object, fn);
+        targets = type ? program.boundTargets(type, ev.viaField.field, fn.file) : program.boundByField(ev.viaField.field, fn.file);
+        if (targets.length > 0) r.resolved++;
+        if (!type && targets.length > 0) r.guessed.push(ev);
+        // A function reaching itself through an ops field is a stacked layer (misc_open ->
+        // new_fops->open, an mdio mux -> its parent bus): another object, never a recursion.
+        targets = targets.filter((t) => t !== fn);
+        if (targets.length > 0) r.pointer.push(ev);
+      } else {
+        const t = program.callee(ev.callee, fn.file);
+        targets = t ? [t] : [];
+      }
+      targetsOf.set(ev, targets);
+      for (const t of targets) r.callees.add(t);
+    }
+  }
+  return r;
 }
 
 export interface SummarizeOptions {
@@ -324,10 +372,25 @@ export function summarize(program: Program, opts: SummarizeOptions = {}): Summar
   };
 
   const versions = new Map<FunctionIR, number>();
-  const keys = functionKeys(program.functions);
-  const calleeVersions = (fn: FunctionIR): string =>
-    [...(out.calls.get(fn) ?? [])].map((c) => `${keys.get(c)}@${versions.get(c) ?? 0}`).join('|');
-  const record = (fn: FunctionIR, summary: FunctionSummary, outputs: FunctionOutputs, used: string): void => {
+  const keys = memo ? functionKeys(program.files) : new Map<FunctionIR, string>();
+  /** The callees' keys and summary versions now: a memoized summary made from the same ones still holds. */
+  const calleeVersions = (fn: FunctionIR): CalleeVersions => {
+    const used: CalleeVersions = { keys: [], versions: [] };
+    for (const c of out.calls.get(fn) ?? []) {
+      used.keys.push(keys.get(c)!);
+      used.versions.push(versions.get(c) ?? 0);
+    }
+    return used;
+  };
+  const sameCallees = (fn: FunctionIR, used: CalleeVersions): boolean => {
+    let i = 0;
+    for (const c of out.calls.get(fn) ?? []) {
+      if (used.keys[i] !== keys.get(c) || used.versions[i] !== (versions.get(c) ?? 0)) return false;
+      i++;
+    }
+    return i === used.keys.length;
+  };
+  const record = (fn: FunctionIR, summary: FunctionSummary, outputs: FunctionOutputs, used: CalleeVersions | undefined): void => {
     out.byFn.set(fn, summary);
     emit(out, outputs);
     if (!memo) return;
@@ -345,9 +408,8 @@ export function summarize(program: Program, opts: SummarizeOptions = {}): Summar
     if (!recursive && memo) {
       // Unchanged IR and unchanged callee summaries: the summary and its facts still hold.
       const fn = scc[0];
-      const used = calleeVersions(fn);
       const prev = memo.byKey.get(keys.get(fn)!);
-      if (prev && prev.fn === fn && prev.calleeVersions === used) {
+      if (prev && prev.fn === fn && prev.calleeVersions && sameCallees(fn, prev.calleeVersions)) {
         out.byFn.set(fn, prev.summary);
         emit(out, prev.outputs);
         versions.set(fn, prev.version);
@@ -355,7 +417,7 @@ export function summarize(program: Program, opts: SummarizeOptions = {}): Summar
         continue;
       }
       const { summary, outputs } = summarizeFunction(fn, program, out, targetsOf, guessed, maxDepth);
-      record(fn, summary, outputs, used);
+      record(fn, summary, outputs, calleeVersions(fn));
       release(scc);
       continue;
     }
@@ -375,7 +437,7 @@ export function summarize(program: Program, opts: SummarizeOptions = {}): Summar
       if (!changed) break;
     }
     if (recursive && changed) out.cuts.recursionUnconverged++;
-    for (const fn of scc) record(fn, out.byFn.get(fn)!, last.get(fn)!, recursive || !memo ? '' : calleeVersions(fn));
+    for (const fn of scc) record(fn, out.byFn.get(fn)!, last.get(fn)!, recursive || !memo ? undefined : calleeVersions(fn));
     release(scc);
   }
   return out;
@@ -388,7 +450,7 @@ export function summarize(program: Program, opts: SummarizeOptions = {}): Summar
  * into this one: such targets are dropped, direct recursion is kept.
  */
 function cutPointerCycles(
-  program: Program, calls: Map<FunctionIR, Set<FunctionIR>>, targetsOf: Map<LockEvent, FunctionIR[]>,
+  program: Program, calls: Map<FunctionIR, Set<FunctionIR>>, targetsOf: TargetsOf,
   pointerEvents: ReadonlyArray<[FunctionIR, LockEvent]>,
 ): void {
   if (pointerEvents.length === 0) return;
@@ -450,25 +512,46 @@ function emit(out: Summaries, o: FunctionOutputs): void {
  * the edited functions and only those callers whose callees really changed.
  */
 export interface SummaryMemo {
-  byKey: Map<string, { fn: FunctionIR; summary: FunctionSummary; outputs: FunctionOutputs; version: number; signature: string; calleeVersions: string }>;
+  byKey: Map<string, { fn: FunctionIR; summary: FunctionSummary; outputs: FunctionOutputs; version: number; signature: string; calleeVersions?: CalleeVersions }>;
   nextVersion: number;
   /** The depth bound the summaries were made with (SummarizeOptions.maxDepth). */
   maxDepth?: number;
+  /** Resolved calls (resolveCalls). */
+  calls: CallMemo;
 }
 
 export function newSummaryMemo(): SummaryMemo {
-  return { byKey: new Map(), nextVersion: 0 };
+  return { byKey: new Map(), nextVersion: 0, calls: { byFn: new WeakMap(), targets: new WeakMap() } };
 }
 
-/** A key per function stable across edits that move lines: file, name, and which of that name in the file. */
-function functionKeys(fns: readonly FunctionIR[]): Map<FunctionIR, string> {
+/** The callees a summary was made from (their function keys) and the versions of their summaries then. */
+interface CalleeVersions {
+  keys: string[];
+  versions: number[];
+}
+
+const fileKeys = new WeakMap<FileFacts, Map<FunctionIR, string>>();
+
+/**
+ * A key per function stable across edits that move lines: file, name, and
+ * which of that name in the file. Per facts object, so an edit keys one file.
+ */
+function functionKeys(files: readonly FileFacts[]): Map<FunctionIR, string> {
   const keys = new Map<FunctionIR, string>();
-  const seen = new Map<string, number>();
-  for (const fn of fns) {
-    const base = `${fn.file}\0${fn.name}`;
-    const n = seen.get(base) ?? 0;
-    seen.set(base, n + 1);
-    keys.set(fn, `${base}\0${n}`);
+  for (const f of files) {
+    let own = fileKeys.get(f);
+    if (!own) {
+      own = new Map();
+      const seen = new Map<string, number>();
+      for (const fn of f.functions) {
+        const base = `${fn.file}\0${fn.name}`;
+        const n = seen.get(base) ?? 0;
+        seen.set(base, n + 1);
+        own.set(fn, `${base}\0${n}`);
+      }
+      fileKeys.set(f, own);
+    }
+    for (const [fn, k] of own) keys.set(fn, k);
   }
   return keys;
 }
@@ -492,7 +575,7 @@ function signatureOf(s: FunctionSummary): string {
 }
 
 function summarizeFunction(
-  fn: FunctionIR, program: Program, out: Summaries, targetsOf: Map<LockEvent, FunctionIR[]>, guessed: ReadonlySet<LockEvent>,
+  fn: FunctionIR, program: Program, out: Summaries, targetsOf: TargetsOf, guessed: ReadonlySet<LockEvent>,
   maxDepth: number,
 ): { summary: FunctionSummary; outputs: FunctionOutputs } {
   // Facts are deduplicated within the function; each function's facts are its own (and memoized with it).

@@ -33,7 +33,10 @@ export const DEFAULT_SETTINGS: Settings = {
   api: undefined,
   rules: {},
   simulator: {},
-  debounceMs: 150,
+  // An edit re-analyses in tens of milliseconds (functions it did not touch keep their
+  // facts, calls and summaries), and a newer edit cancels a running analysis: a short
+  // pause (clangd's shortest) is enough to let a burst of keystrokes settle.
+  debounceMs: 50,
   showUnconfirmed: false,
   relatedInMessage: false,
 };

@@ -382,7 +382,8 @@ async function editorBench(a: Args): Promise<Measured> {
     const t0 = performance.now();
     await c.initialize();
     const uri = c.open(doc.abs, doc.text);
-    await c.waitIdle(0, 900_000);
+    // Steady state: the whole directory indexed and analysed before the first edit.
+    await c.waitIndexed(900_000);
     await c.waitDiagnostics(uri, () => true, 1, 900_000);
     const readyMs = performance.now() - t0;
     const lat: number[] = [];
@@ -461,7 +462,7 @@ function report(a: Args, runs: Measured[], editor?: Measured): string {
     lines.push('');
     if (editor.ok) {
       const e = editor.extra as { medianMs: number; p95Ms: number; maxMs: number; file: string };
-      lines.push(`${editor.label} (${a.editorDir} indexed, ${e.file} as 5,000 lines, 50 edits): median ${e.medianMs.toFixed(0)} ms, p95 ${e.p95Ms.toFixed(0)} ms, max ${e.maxMs.toFixed(0)} ms; open + index to first diagnostics ${fmtMs(editor.wallMs)}`);
+      lines.push(`${editor.label} (${a.editorDir} indexed, ${e.file} as 5,000 lines, 50 edits): median ${e.medianMs.toFixed(0)} ms, p95 ${e.p95Ms.toFixed(0)} ms, max ${e.maxMs.toFixed(0)} ms; open + index + first analysis of every indexed file ${fmtMs(editor.wallMs)}`);
     } else lines.push(`${editor.label}: not run: ${editor.note}`);
   }
   const b = runs.find((r) => r.label.startsWith('(b)'));

@@ -168,6 +168,22 @@ export class StdioLspClient {
     return this.diagnostics.get(uri)!.diagnostics;
   }
 
+  /**
+   * Wait until indexing is over and an analysis of every indexed file has
+   * completed: an idle status with findings whose analysed files are at least
+   * the index's total. (An analysis of the open file can finish while the
+   * index is still reading; its idle status is not this one.)
+   */
+  waitIndexed(ms?: number): Promise<void> {
+    return this.waitFor(() => {
+      let i = this.statuses.length - 1;
+      while (i >= 0 && this.statuses[i].state !== 'indexing') i--;
+      if (i < 0) return false; // the index has not started
+      const total = this.statuses[i].total;
+      return this.statuses.slice(i + 1).some((s) => s.state === 'idle' && s.findings !== undefined && s.files >= total);
+    }, ms, 'an analysis of the whole index');
+  }
+
   /** Wait for an idle status after the given count of status notifications. */
   waitIdle(after = 0, ms?: number): Promise<void> {
     return this.waitFor(() => this.statuses.slice(after).some((s) => s.state === 'idle' && s.findings !== undefined), ms, 'idle status');

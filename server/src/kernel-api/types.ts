@@ -22,6 +22,14 @@ export type LockMode =
 /** The modes whose holders and waiters may sleep; every other mode spins. */
 export const SLEEPING_MODES: ReadonlySet<LockMode> = new Set<LockMode>(['mutex', 'rwsem-read', 'rwsem-write', 'sem']);
 
+/**
+ * Modes with no owner: a semaphore is up()ed by whoever finishes with it (an
+ * I/O completion, another thread). One a function downs but never ups is
+ * handed over at the down, held neither there nor by its callers. (Lockdep
+ * does not track semaphores at all.)
+ */
+export const OWNERLESS_MODES: ReadonlySet<LockMode> = new Set<LockMode>(['sem']);
+
 /** What a call does to the CPU's interrupt / bottom-half state. */
 export type IrqEffect = 'off' | 'on' | 'save' | 'restore' | 'bh-off' | 'bh-on';
 

@@ -5,7 +5,7 @@
 // facts the rules need: held-while-acquiring pairs, waits under a lock,
 // re-acquisitions. Summaries are context-free; contexts are applied at roots.
 import type { FileFacts, FunctionIR, LockEvent, Site } from '../extract/ir';
-import type { LockMode, WaitKind } from '../kernel-api/types';
+import { OWNERLESS_MODES, type LockMode, type WaitKind } from '../kernel-api/types';
 import { mapInstance, type LockRef, type Program } from '../graph/link';
 import { stronglyConnected } from '../graph/scc';
 import { CancelledError, type CancellationToken } from '../engine/api';
@@ -653,6 +653,21 @@ function summarizeFunction(
   const resolve = (ev: { lock: import('../extract/ir').AccessPath; cls?: string }): LockRef | undefined =>
     ev.cls ? program.rowLockRef(ev.cls, ev.lock, fn) : program.lockRef(ev.lock, fn);
 
+  /** Whether the function itself releases the lock somewhere (up() for a semaphore). */
+  let releasedHere: Set<string> | undefined;
+  const upsHere = (lock: LockRef): boolean => {
+    if (!releasedHere) {
+      releasedHere = new Set();
+      for (const b of fn.blocks) {
+        for (const ev of b.events) {
+          const r = ev.kind === 'release' ? resolve(ev) : undefined;
+          if (r) releasedHere.add(refKey(r));
+        }
+      }
+    }
+    return releasedHere.has(refKey(lock));
+  };
+
   /** Apply one event; false when the path is infeasible (contradicts a parameter test). */
   const step = (s: State, ev: LockEvent): boolean => {
     switch (ev.kind) {
@@ -692,6 +707,8 @@ function summarizeFunction(
           bhOff: s.bhDepth > 0 || ev.irq === 'bh-off', irq: ev.irq, api: ev.api, chain,
         }, lock.inst);
         if (ev.irq) applyIrq(s, ev.irq);
+        // A semaphore this function never ups is handed over at the down (a completion or another thread ups it).
+        if (OWNERLESS_MODES.has(ev.mode) && !upsHere(lock)) return true;
         s.held.push({ lock, mode: ev.mode, irq: ev.irq, subclass: ev.subclass, try: ev.try, chain });
         // Re-taking a caller's lock that this function had dropped: it is the caller's hold again.
         s.dropped = s.dropped.filter((d) => !sameLock(d, lock));

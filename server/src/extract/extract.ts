@@ -816,41 +816,117 @@ class FunctionBuilder {
 
   private ifStatement(node: SyntaxNode): void {
     const cond = node.childForFieldName('condition');
-    const { onTrue, onFalse } = this.condition(cond);
-    // A side-effect-free condition (no parameter test) is remembered on each branch, so that
-    // `if (rev4) spin_lock(..); ...; if (rev4) spin_unlock(..);` pairs up; kept only when it guards a lock.
-    const pure = onTrue.length === 0 && onFalse.length === 0 ? pureCondition(cond) : undefined;
     const firstBlock = this.blocks.length;
-    const head = this.cur;
+    const { whenTrue, whenFalse, pureTests } = this.branch(cond, true);
     const join = this.newBlock();
-    const thenB = this.newBlock();
-    this.cur = head;
-    this.jump(thenB);
-    this.cur = thenB;
-    const site = cond ? this.site(cond) : undefined;
-    if (pure && site) this.emit({ kind: 'test', key: pure.key, truthy: pure.truthy, idents: pure.idents, site });
-    for (const ev of onTrue) this.emit(ev);
+    this.cur = whenTrue;
     this.statement(node.childForFieldName('consequence'));
     this.jump(join);
     const alt = node.childForFieldName('alternative');
-    const elseB = this.newBlock();
-    this.cur = head;
-    this.jump(elseB);
-    this.cur = elseB;
-    if (pure && site) this.emit({ kind: 'test', key: pure.key, truthy: !pure.truthy, idents: pure.idents, site });
-    for (const ev of onFalse) this.emit(ev);
+    this.cur = whenFalse;
     if (alt) this.statement(alt.type === 'else_clause' ? alt.namedChild(0) : alt);
     this.jump(join);
     this.cur = join;
-    if (pure) {
+    if (pureTests) {
       let guards = false;
       for (let b = firstBlock; b < this.blocks.length && !guards; b++) {
         guards = this.blocks[b].events.some((ev) => ev.kind === 'acquire' || ev.kind === 'release');
       }
       if (!guards) {
-        for (const b of [thenB, elseB]) this.blocks[b].events = this.blocks[b].events.filter((ev) => ev.kind !== 'test');
+        for (let b = firstBlock; b < this.blocks.length; b++) {
+          this.blocks[b].events = this.blocks[b].events.filter((ev) => ev.kind !== 'test');
+        }
       }
     }
+  }
+
+  /**
+   * Evaluate a branch condition from the current block into two new blocks:
+   * the one entered where it held and the one where it did not, each starting
+   * with what that outcome implies (parameter tests, conditional acquires).
+   * With `tests`, a side-effect-free condition (no parameter test) is
+   * remembered on each branch, so that `if (rev4) spin_lock(..); ...; if (rev4)
+   * spin_unlock(..);` pairs up (the caller drops them unless they guard a lock).
+   * A `constant` condition enters one block only.
+   */
+  private branch(cond: SyntaxNode | null, tests: boolean, constant?: boolean): { whenTrue: number; whenFalse: number; pureTests: boolean } {
+    if (cond && this.shortCircuits(cond)) {
+      const whenTrue = this.newBlock();
+      const whenFalse = this.newBlock();
+      const pureTests = this.shortCircuit(cond, whenTrue, whenFalse, tests, 0);
+      return { whenTrue, whenFalse, pureTests };
+    }
+    return this.operandBranch(cond, tests, constant);
+  }
+
+  /** One condition (or operand of a short-circuit one), evaluated as a whole. */
+  private operandBranch(cond: SyntaxNode | null, tests: boolean, constant?: boolean): { whenTrue: number; whenFalse: number; pureTests: boolean } {
+    const { onTrue, onFalse } = this.condition(cond);
+    const pure = tests && onTrue.length === 0 && onFalse.length === 0 ? pureCondition(cond) : undefined;
+    const site = cond ? this.site(cond) : undefined;
+    const head = this.cur;
+    const whenTrue = this.newBlock();
+    const whenFalse = this.newBlock();
+    for (const [b, events, truthy] of [[whenTrue, onTrue, true], [whenFalse, onFalse, false]] as const) {
+      this.cur = head;
+      if (constant !== !truthy) this.jump(b);
+      this.cur = b;
+      if (pure && site) this.emit({ kind: 'test', key: pure.key, truthy: pure.truthy === truthy, idents: pure.idents, site });
+      for (const ev of events) this.emit(ev);
+    }
+    return { whenTrue, whenFalse, pureTests: pure !== undefined };
+  }
+
+  /**
+   * `a && b` or `a || b` (under `!` and parentheses) whose operands matter
+   * apart: one names a lock API or tests a parameter. A membership test
+   * `p == A || p == B` is one test.
+   */
+  private shortCircuits(cond: SyntaxNode): boolean {
+    const { node } = stripNegations(cond, 16);
+    if (node?.type !== 'binary_expression' || this.paramMembership(node)) return false;
+    const op = node.childForFieldName('operator')?.text;
+    if (op !== '&&' && op !== '||') return false;
+    if (this.namesLockApi(node.text)) return true;
+    const operands: SyntaxNode[] = [node];
+    for (let i = 0; i < operands.length && i < 32; i++) {
+      const { node: n } = stripNegations(operands[i], 16);
+      const o = n?.type === 'binary_expression' ? n.childForFieldName('operator')?.text : undefined;
+      if (n && (o === '&&' || o === '||') && !this.paramMembership(n)) {
+        for (const side of [n.childForFieldName('left'), n.childForFieldName('right')]) if (side) operands.push(side);
+      } else if (n && this.paramTest(n)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * A short-circuit condition as the branches it evaluates: each operand is a
+   * branch of its own, so a lock taken in `!(flags & NO_LOCK) &&
+   * mutex_lock_killable(..)` is held only where the flag test passed, and a
+   * caller's argument decides each parameter test apart. Whether a guarding
+   * test was remembered on some operand.
+   */
+  private shortCircuit(cond: SyntaxNode, whenTrue: number, whenFalse: number, tests: boolean, depth: number): boolean {
+    const { node, truthy } = stripNegations(cond, 16);
+    if (!node) return false;
+    const [onTrue, onFalse] = truthy ? [whenTrue, whenFalse] : [whenFalse, whenTrue];
+    const op = node.type === 'binary_expression' ? node.childForFieldName('operator')?.text : undefined;
+    const left = node.childForFieldName('left');
+    const right = node.childForFieldName('right');
+    if ((op === '&&' || op === '||') && left && right && depth < 16 && !this.paramMembership(node)) {
+      const mid = this.newBlock();
+      const leftTests = op === '&&' ? this.shortCircuit(left, mid, onFalse, tests, depth + 1) : this.shortCircuit(left, onTrue, mid, tests, depth + 1);
+      this.cur = mid;
+      return this.shortCircuit(right, onTrue, onFalse, tests, depth + 1) || leftTests;
+    }
+    const { whenTrue: t, whenFalse: f, pureTests } = this.operandBranch(node, tests);
+    for (const [from, to] of [[t, onTrue], [f, onFalse]]) {
+      this.cur = from;
+      this.jump(to);
+    }
+    return pureTests;
   }
 
   /**
@@ -964,17 +1040,10 @@ class FunctionBuilder {
     this.cur = head;
     const condNode = node.childForFieldName('condition');
     // `do { } while (0)` (every statement macro) runs once; `while (1)` leaves only by break or return.
-    const constant = constantTruth(condNode);
-    const { onTrue, onFalse } = this.condition(condNode);
-    const toBody = this.newBlock();
-    const toAfter = this.newBlock();
-    if (constant !== false) this.jump(toBody);
-    if (constant !== true) this.jump(toAfter);
-    this.cur = toBody;
-    for (const ev of onTrue) this.emit(ev);
+    const { whenTrue, whenFalse } = this.branch(condNode, false, constantTruth(condNode));
+    this.cur = whenTrue;
     this.jump(bodyB);
-    this.cur = toAfter;
-    for (const ev of onFalse) this.emit(ev);
+    this.cur = whenFalse;
     this.jump(after);
 
     const update = this.newBlock();

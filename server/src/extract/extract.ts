@@ -246,9 +246,13 @@ function collectGlobalDeclaration(
     if (!n) continue;
     if (d.type === 'function_declarator' || (n.node.parent?.type === 'function_declarator' && !n.isFnPtr)) continue;
     const g: GlobalDef = { name: n.name, type: type ?? '?', isStatic, site: siteOf(n.node, file) };
+    if (n.value?.type === 'initializer_list') {
+      const fns = d.descendantsOfType('array_declarator').length > 0 ? tableFunctions(n.value) : [];
+      if (fns.length > 0) g.fns = fns;
+      if (type) collectVariableBindings(n.name, n.value, type, file, facts);
+    }
     facts.globals.push(g);
     fileGlobals.set(g.name, g);
-    if (n.value?.type === 'initializer_list' && type) collectVariableBindings(n.name, n.value, type, file, facts);
   }
 }
 
@@ -287,6 +291,22 @@ function collectInitializerBindings(list: SyntaxNode, structType: string, file: 
     }
   }
 }
+
+/** The function names an array's initializer lists (`{ f, g }`, `{ [A] = f, [B] = NULL }`); constants and NULL left out. */
+function tableFunctions(list: SyntaxNode): string[] {
+  const out: string[] = [];
+  for (const item of list.namedChildren) {
+    if (!item || out.length >= MAX_TABLE) break;
+    const value = item.type === 'initializer_pair' && item.childForFieldName('designator')?.type !== 'field_designator'
+      ? item.childForFieldName('value') : item;
+    const fn = value ? functionNameOf(value) : undefined;
+    if (fn && !ALL_CAPS.test(fn) && !out.includes(fn)) out.push(fn);
+  }
+  return out;
+}
+
+/** Functions read from one table's initializer at most: a longer one is data, not a set of callbacks. */
+const MAX_TABLE = 64;
 
 function functionNameOf(value: SyntaxNode): string | undefined {
   let v: SyntaxNode | null = value;
@@ -797,6 +817,9 @@ class FunctionBuilder {
         return c ? this.handlerNames(c) : [];
       });
     }
+    // `tbl[i]` of a file-scope table of functions: each of them (`tbl[]`, resolved at link time).
+    const table = node.type === 'subscript_expression' ? node.childForFieldName('argument') : undefined;
+    if (table?.type === 'identifier' && !this.isVariable(table.text)) return [`${table.text}[]`];
     const name = functionNameOf(node);
     if (!name) return [];
     if (!this.isVariable(name)) return [name];

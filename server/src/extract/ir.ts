@@ -121,6 +121,8 @@ export interface GlobalDef {
   type: string;
   isStatic: boolean;
   site: Site;
+  /** An array of function pointers (`fn_t *tbl[] = { [A] = f, g }`): the names its initializer lists, in order. */
+  fns?: string[];
 }
 
 /** A function-like #define whose body calls something the API table knows. */

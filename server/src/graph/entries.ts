@@ -88,19 +88,19 @@ export function findEntries(
   for (const { ev, fn } of program.registrations) {
     const file = fn?.file ?? ev.site.file;
     if (coreFiles.has(file)) continue;
-    const target = program.callee(ev.handler, file);
-    if (!target) continue;
     const keyRef = fn && (ev.key.base || ev.key.fields.length) ? program.lockRef(ev.key, fn) : ev.key.base ? { cls: ev.key.base } : undefined;
     const key = keyRef && 'cls' in keyRef && !(fn && keyRef.cls.startsWith(`${fn.name}:`)) ? keyRef.cls : undefined;
-    const e: EntryPoint = {
-      fn: target, ctx: ev.ctx, why: `${ev.api}() at ${ev.site.file}:${ev.site.line}`,
-      irqOff: ev.ctx === 'hardirq', bhOff: ev.ctx === 'softirq', held: [], what: ev.what, key, keyFile: file, keyText: ev.key.text,
-      handlerId: `${ev.what}:${target.name}`, keyLocal: key !== undefined && keyIsLocal(program, key, file),
-    };
-    if (handlers.some((h) => h.fn === target && h.ctx === e.ctx && h.what === e.what)) continue;
-    handlers.push(e);
-    entries.push(e);
-    handlerFns.add(target);
+    for (const target of program.handlerTargets(ev.handler, file)) {
+      const e: EntryPoint = {
+        fn: target, ctx: ev.ctx, why: `${ev.api}() at ${ev.site.file}:${ev.site.line}`,
+        irqOff: ev.ctx === 'hardirq', bhOff: ev.ctx === 'softirq', held: [], what: ev.what, key, keyFile: file, keyText: ev.key.text,
+        handlerId: `${ev.what}:${target.name}`, keyLocal: key !== undefined && keyIsLocal(program, key, file),
+      };
+      if (handlers.some((h) => h.fn === target && h.ctx === e.ctx && h.what === e.what)) continue;
+      handlers.push(e);
+      entries.push(e);
+      handlerFns.add(target);
+    }
   }
 
   // Callbacks bound by assigning a waitable field: handlers that waits bind to, keyed by the object.

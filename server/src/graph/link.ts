@@ -44,7 +44,10 @@ export class Program {
       }
       for (const g of f.globals) {
         if (g.isStatic) this.staticGlobals.set(`${f.file}\0${g.name}`, g);
-        else if (!this.globals.has(g.name) || this.globals.get(g.name)!.type === '?') this.globals.set(g.name, g);
+        else if (!this.globals.has(g.name) || this.globals.get(g.name)!.type === '?' || (g.fns && !this.globals.get(g.name)!.fns)) {
+          // The definition, not an `extern` declaration, for a table of functions.
+          this.globals.set(g.name, g);
+        }
       }
       for (const fn of f.functions) {
         this.functions.push(fn);
@@ -116,6 +119,24 @@ export class Program {
     // config option (`static inline irqreturn_t musb_g_ep0_irq(..) { return 0; }`): the .c one is the code.
     const defined = visible.filter((f) => !f.file.endsWith('.h'));
     return nearest(defined.length > 0 && defined.length < visible.length ? defined : visible, fromFile, (f) => f.file)[0];
+  }
+
+  /**
+   * The functions a registration's handler names: one function, or for
+   * `tbl[]` (a handler written `tbl[i]`) every function of that table.
+   */
+  handlerTargets(handler: string, fromFile: string): FunctionIR[] {
+    if (!handler.endsWith('[]')) {
+      const t = this.callee(handler, fromFile);
+      return t ? [t] : [];
+    }
+    const table = this.global(handler.slice(0, -2), fromFile);
+    const out: FunctionIR[] = [];
+    for (const name of table?.fns ?? []) {
+      const t = this.callee(name, table!.site.file);
+      if (t && !out.includes(t)) out.push(t);
+    }
+    return out;
   }
 
   isCore(fn: FunctionIR): boolean {

@@ -269,8 +269,15 @@ function collectInitializerBindings(list: SyntaxNode, structType: string, file: 
     facts.gaps.push(nestingGap(list, file));
     return;
   }
-  for (const item of list.namedChildren) {
-    if (!item) continue;
+  const items = list.namedChildren.filter((c): c is SyntaxNode => !!c && c.type !== 'comment');
+  // `{ START, END, is_sdma_eng_int }`: a purely positional list binds by position (`#2`), named at link time.
+  const positional = items.every((c) => c.type !== 'initializer_pair' && c.type !== 'assignment_expression'
+    && !c.type.startsWith('preproc_') && c.type !== 'ERROR');
+  items.forEach((item, position) => {
+    const fnName = positional && item.type !== 'initializer_list' ? functionNameOf(item) : undefined;
+    if (fnName && !ALL_CAPS.test(fnName)) facts.bindings.push({ structType, field: `#${position}`, fn: fnName, site: siteOf(item, file) });
+  });
+  for (const item of items) {
     if (item.type === 'initializer_pair') {
       const designator = item.childForFieldName('designator');
       const value = item.childForFieldName('value');
@@ -823,7 +830,7 @@ class FunctionBuilder {
     const name = functionNameOf(node);
     if (!name) return [];
     if (!this.isVariable(name)) return [name];
-    if (!this.locals.has(name)) return []; // a parameter: the caller's choice
+    if (!this.locals.has(name)) return [`$${this.params.findIndex((p) => p.name === name)}`]; // a parameter: what the callers pass
     const body = this.def.childForFieldName('body')?.text ?? '';
     const out: string[] = [];
     // `poll = fn;` and the declaration `int (*poll)(struct napi_struct *, int) = fn;`
@@ -1183,8 +1190,11 @@ class FunctionBuilder {
       : [right];
     for (const value of values) {
       const fn = functionNameOf(value);
-      if (!fn || this.isVariable(fn) || this.fileGlobals.has(fn)) continue;
-      this.facts.bindings.push({ structType: '', object: this.path(object), field, fn, site: this.site(value) });
+      if (!fn || this.fileGlobals.has(fn)) continue;
+      // `cmd->job_step = job_step;` of a parameter binds what the callers pass (`$1`, at link time).
+      const param = this.params.findIndex((p) => p.name === fn);
+      if (this.isVariable(fn) && (param < 0 || this.locals.has(fn))) continue;
+      this.facts.bindings.push({ structType: '', object: this.path(object), field, fn: param >= 0 ? `$${param}` : fn, site: this.site(value) });
     }
   }
 
@@ -1216,7 +1226,14 @@ class FunctionBuilder {
             viaField: { object: this.path(object), field },
           });
         }
+        return;
       }
+      // `(*step)(..)` through a parameter, `handlers[i](..)` through a file-scope table (`handlers[]`): resolved at link time.
+      const ref = pointerCallee(fnNode);
+      const table = ref?.type === 'subscript_expression' ? ref.childForFieldName('argument') : undefined;
+      const through = ref?.type === 'identifier' && this.params.some((p) => p.name === ref.text) ? ref.text
+        : table?.type === 'identifier' && !this.isVariable(table.text) ? `${table.text}[]` : undefined;
+      if (through) this.emit({ kind: 'call', callee: through, args: args.map((a) => this.path(a)), site: this.site(node) });
       return;
     }
     const name = fnNode.text;
@@ -1586,6 +1603,17 @@ function fieldCallee(fnNode: SyntaxNode): SyntaxNode | undefined {
     else if (n.type === 'pointer_expression' && n.childForFieldName('operator')?.text === '*') n = n.childForFieldName('argument');
     else if (n.type === 'subscript_expression') n = n.childForFieldName('argument');
     else return undefined;
+  }
+  return undefined;
+}
+
+/** What a call through a pointer names once parentheses and `*` are peeled: `(*step)` -> step, `(*tbl[i])` -> tbl[i]. */
+function pointerCallee(fnNode: SyntaxNode): SyntaxNode | undefined {
+  let n: SyntaxNode | null = fnNode;
+  for (let depth = 0; n && depth < 4; depth++) {
+    if (n.type === 'parenthesized_expression') n = n.namedChild(0);
+    else if (n.type === 'pointer_expression' && n.childForFieldName('operator')?.text === '*') n = n.childForFieldName('argument');
+    else return n;
   }
   return undefined;
 }

@@ -42,6 +42,7 @@ export type LockEvent =
   | { kind: 'irq'; effect: IrqEffect; api: string; site: Site }
   | { kind: 'wait'; what: WaitKind; key: AccessPath; api: string; site: Site }
   | {
+      /** handler: a function's name, `tbl[]` (each function of a file-scope table), or `$i` (what callers pass for parameter i). */
       kind: 'register'; what: WaitKind; ctx: Context; handler: string; key: AccessPath;
       api: string; site: Site;
     }
@@ -58,6 +59,7 @@ export type LockEvent =
   /** An assignment to a variable that some guarding condition reads: what was known of those conditions is gone. */
   | { kind: 'forget'; ident: string; site: Site }
   | {
+      /** callee: a function's name, a parameter's name (a call through it), or `tbl[]` (through a file-scope table). */
       kind: 'call'; callee: string; args: AccessPath[]; site: Site;
       /** Arguments that are literal constants (`true`, `0`, `NULL`), by index, for conditional locking. */
       literals?: Record<number, boolean>;
@@ -143,7 +145,9 @@ export interface OpsBinding {
   object?: AccessPath;
   /** For an initializer: the variable it initializes (`static struct timer_list t = { .function = fn }`). */
   variable?: string;
+  /** The field, or `#n` for position n of a positional initializer (`{ START, END, handler }`). */
   field: string;
+  /** The function, or `$i` for `x->field = param` (what the callers pass for parameter i). */
   fn: string;
   site: Site;
 }

@@ -90,7 +90,7 @@ export function findEntries(
     if (coreFiles.has(file)) continue;
     const keyRef = fn && (ev.key.base || ev.key.fields.length) ? program.lockRef(ev.key, fn) : ev.key.base ? { cls: ev.key.base } : undefined;
     const key = keyRef && 'cls' in keyRef && !(fn && keyRef.cls.startsWith(`${fn.name}:`)) ? keyRef.cls : undefined;
-    for (const target of program.handlerTargets(ev.handler, file)) {
+    for (const target of program.handlerTargets(ev.handler, file, fn)) {
       const e: EntryPoint = {
         fn: target, ctx: ev.ctx, why: `${ev.api}() at ${ev.site.file}:${ev.site.line}`,
         irqOff: ev.ctx === 'hardirq', bhOff: ev.ctx === 'softirq', held: [], what: ev.what, key, keyFile: file, keyText: ev.key.text,
@@ -107,7 +107,7 @@ export function findEntries(
   const softTimers = softHrtimers(program);
   for (const w of LINUX_WAITABLE_FIELDS) {
     for (const b of program.bindings.get(`${w.structType}.${w.field}`) ?? []) {
-      const target = program.callee(b.fn, b.binding.site.file);
+      const target = program.bindingTarget(b);
       if (!target || coreFiles.has(target.file) || handlers.some((h) => h.fn === target && h.what === w.what)) continue;
       const owner = program.ownerOf(b.binding);
       const ref = b.binding.object && owner ? program.lockRef(b.binding.object, owner) : undefined;
@@ -129,7 +129,7 @@ export function findEntries(
     const row = api.ops.get(key);
     if (!row) continue;
     for (const b of list) {
-      const target = program.callee(b.fn, b.binding.site.file);
+      const target = program.bindingTarget(b);
       if (!target || coreFiles.has(target.file)) continue;
       entries.push({
         fn: target, ctx: row.ctx, why: `${key} (called by ${row.caller ?? 'the core'})`,

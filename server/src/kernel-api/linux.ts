@@ -88,6 +88,7 @@ const waits: ApiRow[] = [
   { fn: 'disable_irq', op: 'wait', what: 'irq', key: 0, sleeps: true, project: P },
   { fn: 'synchronize_irq', op: 'wait', what: 'irq', key: 0, sleeps: true, project: P },
   { fn: 'free_irq', op: 'wait', what: 'irq', key: 0, sleeps: true, project: P },
+  { fn: 'pci_free_irq', op: 'wait', what: 'irq', key: 1, sleeps: true, project: P },
   { fn: 'devm_free_irq', op: 'wait', what: 'irq', key: 1, sleeps: true, project: P },
   { fn: 'unbind_from_irqhandler', op: 'wait', what: 'irq', key: 0, sleeps: true, project: P },
   { fn: 'del_timer_sync', op: 'wait', what: 'timer', key: 0, project: P },
@@ -123,6 +124,9 @@ const registrations: ApiRow[] = [
   { fn: 'devm_request_threaded_irq', op: 'register', what: 'irq', ctx: 'hardirq', handlerArg: 2, key: 1,
     threadArg: 3, threadCtx: 'process', project: P },
   { fn: 'devm_request_any_context_irq', op: 'register', what: 'irq', ctx: 'hardirq', handlerArg: 2, key: 1, project: P },
+  // A PCI device's vector nr: request_threaded_irq(pci_irq_vector(dev, nr), handler, thread_fn, ...).
+  { fn: 'pci_request_irq', op: 'register', what: 'irq', ctx: 'hardirq', handlerArg: 2, key: 1,
+    threadArg: 3, threadCtx: 'process', project: P },
   // Xen event channels: the handler runs in hardirq context; the irq is the result.
   { fn: 'bind_evtchn_to_irqhandler', op: 'register', what: 'irq', ctx: 'hardirq', handlerArg: 1, key: 'ret', project: P },
   { fn: 'bind_evtchn_to_irqhandler_lateeoi', op: 'register', what: 'irq', ctx: 'hardirq', handlerArg: 1, key: 'ret', project: P },

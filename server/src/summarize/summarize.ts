@@ -232,11 +232,13 @@ export interface CallGraph {
   targetsOf: Map<LockEvent, FunctionIR[]>;
   /** Pointer calls whose targets were matched by field name only. */
   guessed: Set<LockEvent>;
+  /** Functions a call passes to a callee that calls them: they run at the call too, after the callee's own facts. */
+  callbacks: Map<LockEvent, FunctionIR[]>;
   pointerCalls: { resolved: number; total: number };
 }
 
 export function resolveCalls(program: Program): CallGraph {
-  const graph: CallGraph = { calls: new Map(), targetsOf: new Map(), guessed: new Set(), pointerCalls: { resolved: 0, total: 0 } };
+  const graph: CallGraph = { calls: new Map(), targetsOf: new Map(), guessed: new Set(), callbacks: new Map(), pointerCalls: { resolved: 0, total: 0 } };
   const { calls, targetsOf, guessed } = graph;
   const pointerEvents: Array<[FunctionIR, LockEvent]> = [];
   for (const fn of program.functions) {
@@ -259,9 +261,20 @@ export function resolveCalls(program: Program): CallGraph {
           // new_fops->open, an mdio mux -> its parent bus): another object, never a recursion.
           targets = targets.filter((t) => t !== fn);
           if (targets.length > 0) pointerEvents.push([fn, ev]);
+        } else if (ev.callee.endsWith('[]')) {
+          // Through a file-scope table of functions: what the table lists.
+          targets = program.handlerTargets(ev.callee, fn.file, fn).filter((t) => t !== fn);
+        } else if (fn.params.some((p) => p.name === ev.callee)) {
+          // Through a parameter: the callers' call runs what they pass (callbacksPassed).
+          targets = [];
         } else {
           const t = program.callee(ev.callee, fn.file);
           targets = t ? [t] : [];
+          const passed = t && !program.isCore(fn) ? program.callbacksPassed(ev, t, fn) : [];
+          if (passed.length > 0) {
+            graph.callbacks.set(ev, passed);
+            for (const c of passed) set.add(c);
+          }
         }
         targetsOf.set(ev, targets);
         for (const t of targets) set.add(t);
@@ -354,7 +367,7 @@ export function summarize(program: Program, opts: SummarizeOptions = {}): Summar
         release(scc);
         continue;
       }
-      const { summary, outputs } = summarizeFunction(fn, program, out, targetsOf, guessed, maxDepth);
+      const { summary, outputs } = summarizeFunction(fn, program, out, graph, maxDepth);
       record(fn, summary, outputs, used);
       release(scc);
       continue;
@@ -366,7 +379,7 @@ export function summarize(program: Program, opts: SummarizeOptions = {}): Summar
       changed = false;
       for (const fn of scc) {
         const before = out.byFn.get(fn);
-        const { summary, outputs } = summarizeFunction(fn, program, out, targetsOf, guessed, maxDepth);
+        const { summary, outputs } = summarizeFunction(fn, program, out, graph, maxDepth);
         out.byFn.set(fn, summary);
         last.set(fn, outputs);
         if (!before || before.acquires.length !== summary.acquires.length || before.waits.length !== summary.waits.length
@@ -492,9 +505,9 @@ function signatureOf(s: FunctionSummary): string {
 }
 
 function summarizeFunction(
-  fn: FunctionIR, program: Program, out: Summaries, targetsOf: Map<LockEvent, FunctionIR[]>, guessed: ReadonlySet<LockEvent>,
-  maxDepth: number,
+  fn: FunctionIR, program: Program, out: Summaries, graph: CallGraph, maxDepth: number,
 ): { summary: FunctionSummary; outputs: FunctionOutputs } {
+  const { targetsOf, guessed, callbacks } = graph;
   // Facts are deduplicated within the function; each function's facts are its own (and memoized with it).
   const outputs: FunctionOutputs = { orders: [], waitsUnderLock: [], recursions: [], lockSites: [], statesDropped: 0, factsDropped: 0, factsTooDeep: 0 };
   const seen = { seenOrders: new Set<string>(), seenWaits: new Set<string>(), seenRec: new Set<string>() };
@@ -643,83 +656,92 @@ function summarizeFunction(
       case 'register':
         return true;
       case 'call': {
-        const targets = targetsOf.get(ev) ?? [];
-        const guess = guessed.has(ev);
-        // A pointer call runs one of its targets, not each after the other (regmap's ->lock is its
-        // spinlock or its mutex): every target starts from the held set before the call, and what
-        // each leaves held or released is merged after the last.
-        const before = targets.length > 1 ? s.held.slice() : undefined;
-        const backends = targets.length > 1 && new Set(targets.map((t) => t.file)).size > 1;
-        const after = before?.slice();
-        for (const t of targets) {
-          callees.add(t.name);
-          const cs = out.byFn.get(t);
-          if (!cs) continue; // not yet summarized: a recursion edge, picked up in the next round
-          if (before) s.held = before.slice();
-          const via = ev.viaField ? `calls ${t.name}() through ->${ev.viaField.field}${guess ? ' (matched by field name)' : ''}` : `calls ${t.name}()`;
-          // The callee's parameter tests in the caller's terms: decided by the call's
-          // arguments, or carried over when the argument is the caller's own parameter.
-          const translate = (when?: ParamTest[]): ParamTest[] | undefined | false => {
-            if (!when) return undefined;
-            const out: ParamTest[] = [];
-            for (const [p, t, mask] of when) {
-              const actual = argumentTruth(ev, p, mask, s);
-              if (actual !== undefined) {
-                if (actual !== t) return false;
-                continue;
-              }
-              const arg = ev.args[p];
-              if (arg?.baseKind === 'param' && arg.paramIndex !== undefined && arg.fields.length === 0) out.push([arg.paramIndex, t, mask]);
-            }
-            return out.length > 0 ? out : undefined;
-          };
-          // The same callee, with the same arguments, in the same state, adds nothing new: skip repeats.
-          const applyKey = `${t.file}\0${t.name}|${ev.args.map((a) => a.text).join(',')}|${JSON.stringify(ev.literals ?? '')}${JSON.stringify(ev.flags ?? '')}|${stateKey(s)}`;
-          const repeat = applied.has(applyKey);
-          applied.add(applyKey);
-          for (const a of repeat ? [] : cs.acquires) {
-            if (a.chain.len >= maxDepth) { outputs.factsTooDeep++; continue; }
-            const when = translate(a.when);
-            if (when === false) continue;
-            const lock = mapRef(a.lock, ev.args, program, fn);
-            if (!lock) continue;
-            const inst = mapInstance(a.lock.inst, ev.args);
-            const view = withoutDropped(s, a.dropped, ev.args, program, fn);
-            acquire(view, {
-              ...a, dropped: undefined, when, lock: { ...lock, inst }, irqOff: s.irqOff || a.irqOff, bhOff: s.bhDepth > 0 || a.bhOff,
-              chain: chainOf(fn.name, ev.site, via, a.chain, guess),
-            }, inst, backends ? t.file : undefined);
-          }
-          for (const w of repeat ? [] : cs.waits) {
-            if (w.chain.len >= maxDepth) { outputs.factsTooDeep++; continue; }
-            const when = translate(w.when);
-            if (when === false) continue;
-            wait(withoutDropped(s, w.dropped, ev.args, program, fn), { ...w, dropped: undefined, when, chain: chainOf(fn.name, ev.site, via, w.chain, guess) }, backends ? t.file : undefined);
-          }
-          for (const r of cs.exitReleased) {
-            const lock = mapRef(r, ev.args, program, fn);
-            if (!lock) continue;
-            const idx = s.held.findIndex((h) => sameLock(h.lock, lock));
-            if (idx >= 0) s.held.splice(idx, 1);
-            else {
-              // Released through a helper, held by our caller: dropped for what follows, as a direct unlock is.
-              released.set(refKey(lock), lock);
-              if (!s.dropped.some((d) => sameLock(d, lock))) s.dropped.push(lock);
-            }
-          }
-          for (const h of cs.exitHeld) {
-            const lock = mapRef(h.lock, ev.args, program, fn);
-            if (lock) s.held.push({ ...h, lock, chain: chainOf(fn.name, ev.site, via, h.chain, guess), backend: backends ? t.file : h.backend });
-          }
-          if (before && after) {
-            for (const h of before) if (!s.held.includes(h) && after.includes(h)) after.splice(after.indexOf(h), 1);
-            for (const h of s.held) if (!before.includes(h)) after.push(h);
-          }
-        }
-        if (after) s.held = after;
+        // The callee (or a pointer call's targets), then each function the call hands to a callee that calls it.
+        callTargets(s, ev, targetsOf.get(ev) ?? [], false);
+        for (const c of callbacks.get(ev) ?? []) callTargets(s, ev, [c], true);
         return true;
       }
     }
+  };
+
+  /** Apply a call to these targets: one of them runs (a pointer call's), or a callback passed along (`passed`). */
+  const callTargets = (s: State, ev: Extract<LockEvent, { kind: 'call' }>, targets: FunctionIR[], passed: boolean): void => {
+    const guess = guessed.has(ev);
+    // A callback runs with arguments of its own, not the call's: nothing of its parameters maps.
+    const call = passed ? { ...ev, args: [], literals: undefined, flags: undefined } : ev;
+    // A pointer call runs one of its targets, not each after the other (regmap's ->lock is its
+    // spinlock or its mutex): every target starts from the held set before the call, and what
+    // each leaves held or released is merged after the last.
+    const before = targets.length > 1 ? s.held.slice() : undefined;
+    const backends = targets.length > 1 && new Set(targets.map((t) => t.file)).size > 1;
+    const after = before?.slice();
+    for (const t of targets) {
+      callees.add(t.name);
+      const cs = out.byFn.get(t);
+      if (!cs) continue; // not yet summarized: a recursion edge, picked up in the next round
+      if (before) s.held = before.slice();
+      const via = passed ? `calls ${t.name}() (passed to ${call.callee}())`
+        : call.viaField ? `calls ${t.name}() through ->${call.viaField.field}${guess ? ' (matched by field name)' : ''}` : `calls ${t.name}()`;
+      // The callee's parameter tests in the caller's terms: decided by the call's
+      // arguments, or carried over when the argument is the caller's own parameter.
+      const translate = (when?: ParamTest[]): ParamTest[] | undefined | false => {
+        if (!when) return undefined;
+        const out: ParamTest[] = [];
+        for (const [p, t, mask] of when) {
+          const actual = argumentTruth(call, p, mask, s);
+          if (actual !== undefined) {
+            if (actual !== t) return false;
+            continue;
+          }
+          const arg = call.args[p];
+          if (arg?.baseKind === 'param' && arg.paramIndex !== undefined && arg.fields.length === 0) out.push([arg.paramIndex, t, mask]);
+        }
+        return out.length > 0 ? out : undefined;
+      };
+      // The same callee, with the same arguments, in the same state, adds nothing new: skip repeats.
+      const applyKey = `${t.file}\0${t.name}|${call.args.map((a) => a.text).join(',')}|${JSON.stringify(call.literals ?? '')}${JSON.stringify(call.flags ?? '')}|${stateKey(s)}`;
+      const repeat = applied.has(applyKey);
+      applied.add(applyKey);
+      for (const a of repeat ? [] : cs.acquires) {
+        if (a.chain.len >= maxDepth) { outputs.factsTooDeep++; continue; }
+        const when = translate(a.when);
+        if (when === false) continue;
+        const lock = mapRef(a.lock, call.args, program, fn);
+        if (!lock) continue;
+        const inst = mapInstance(a.lock.inst, call.args);
+        const view = withoutDropped(s, a.dropped, call.args, program, fn);
+        acquire(view, {
+          ...a, dropped: undefined, when, lock: { ...lock, inst }, irqOff: s.irqOff || a.irqOff, bhOff: s.bhDepth > 0 || a.bhOff,
+          chain: chainOf(fn.name, call.site, via, a.chain, guess),
+        }, inst, backends ? t.file : undefined);
+      }
+      for (const w of repeat ? [] : cs.waits) {
+        if (w.chain.len >= maxDepth) { outputs.factsTooDeep++; continue; }
+        const when = translate(w.when);
+        if (when === false) continue;
+        wait(withoutDropped(s, w.dropped, call.args, program, fn), { ...w, dropped: undefined, when, chain: chainOf(fn.name, call.site, via, w.chain, guess) }, backends ? t.file : undefined);
+      }
+      for (const r of cs.exitReleased) {
+        const lock = mapRef(r, call.args, program, fn);
+        if (!lock) continue;
+        const idx = s.held.findIndex((h) => sameLock(h.lock, lock));
+        if (idx >= 0) s.held.splice(idx, 1);
+        else {
+          // Released through a helper, held by our caller: dropped for what follows, as a direct unlock is.
+          released.set(refKey(lock), lock);
+          if (!s.dropped.some((d) => sameLock(d, lock))) s.dropped.push(lock);
+        }
+      }
+      for (const h of cs.exitHeld) {
+        const lock = mapRef(h.lock, call.args, program, fn);
+        if (lock) s.held.push({ ...h, lock, chain: chainOf(fn.name, call.site, via, h.chain, guess), backend: backends ? t.file : h.backend });
+      }
+      if (before && after) {
+        for (const h of before) if (!s.held.includes(h) && after.includes(h)) after.splice(after.indexOf(h), 1);
+        for (const h of s.held) if (!before.includes(h)) after.push(h);
+      }
+    }
+    if (after) s.held = after;
   };
 
   // Path-sensitive walk: a bounded set of states per block, so that a lock taken on

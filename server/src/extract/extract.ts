@@ -13,7 +13,7 @@ import type {
 import { containerType, declaredName, functionDeclarator, siteOf, typeName } from './syntax-util';
 import { expandMacro, guardMacroName, lineAt, scanMacros } from './macros';
 import { guardKey } from '../kernel-api/load';
-import { LINUX_FUNCTION_DEFINERS, LINUX_LEAF_CALLS } from '../kernel-api/linux';
+import { LINUX_FUNCTION_DEFINERS, LINUX_LEAF_CALLS, LINUX_ORDERED_WQ_ALLOCATORS, LINUX_QUEUE_WORK_CALLS } from '../kernel-api/linux';
 
 export interface ExtractEnv {
   api: ApiTable;
@@ -1239,6 +1239,7 @@ class FunctionBuilder {
     const name = fnNode.text;
     const row = this.env.definedHere?.has(name) ? undefined : this.env.api.byName.get(name);
     const site = this.site(node);
+    if (!this.env.definedHere?.has(name)) this.workqueueCall(name, node, args, site);
     if (row) {
       this.apiCall(row, node, args, site, onConditional);
       return;
@@ -1271,6 +1272,18 @@ class FunctionBuilder {
       kind: 'call', callee: name, args: args.map((a) => this.path(a)), site,
       literals: anyLiteral ? literals : undefined, flags: anyFlags ? flags : undefined,
     });
+  }
+
+  /** `queue_work(wq, &w)` and `wq = alloc_ordered_workqueue(..)`: which works run one at a time (LINUX_QUEUE_WORK_CALLS). */
+  private workqueueCall(name: string, node: SyntaxNode, args: SyntaxNode[], site: Site): void {
+    const queued = LINUX_QUEUE_WORK_CALLS.get(name);
+    if (queued) {
+      const wq = queued.wq === 'system' ? undefined : args[queued.wq];
+      const work = args[queued.work];
+      if (work) this.emit({ kind: 'workqueue', op: 'queue', wq: wq ? this.path(wq) : undefined, work: this.path(work), api: name, site });
+    } else if (LINUX_ORDERED_WQ_ALLOCATORS.has(name)) {
+      this.emit({ kind: 'workqueue', op: 'ordered', wq: this.resultPath(node), api: name, site });
+    }
   }
 
   private apiCall(

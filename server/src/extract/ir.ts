@@ -46,6 +46,11 @@ export type LockEvent =
       kind: 'register'; what: WaitKind; ctx: Context; handler: string; key: AccessPath;
       api: string; site: Site;
     }
+  /**
+   * A work queued (`queue_work(wq, &w)`; no wq for a shared system queue), or
+   * an ordered workqueue created (`wq = alloc_ordered_workqueue(..)`: wq is where it is stored).
+   */
+  | { kind: 'workqueue'; op: 'queue' | 'ordered'; wq?: AccessPath; work?: AccessPath; api: string; site: Site }
   /** On this branch, parameter `param` tested truthy (or falsy): `if (!locked)`, `if (flags & MASK)` (with mask). */
   | { kind: 'assume'; param: number; truthy: boolean; mask?: string; site: Site }
   /** A local flag set to a literal: `locked = true;` (feeds conditional locking in callees). */

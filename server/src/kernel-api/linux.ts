@@ -192,6 +192,25 @@ export const LINUX_HRTIMER_MODE_CALLS: ReadonlyMap<string, number> = new Map([
   ['hrtimer_init', 2], ['hrtimer_start', 2], ['hrtimer_start_range_ns', 3], ['hrtimer_setup', 3],
 ]);
 
+/**
+ * Calls that queue a work: the workqueue's argument index ('system' for the
+ * shared system queues) and the work's. With the ordered workqueue
+ * allocators below, they tell which works run one at a time.
+ */
+export const LINUX_QUEUE_WORK_CALLS: ReadonlyMap<string, { wq: number | 'system'; work: number }> = new Map([
+  ['queue_work', { wq: 0, work: 1 }], ['queue_work_on', { wq: 1, work: 2 }], ['queue_work_node', { wq: 1, work: 2 }],
+  ['queue_delayed_work', { wq: 0, work: 1 }], ['queue_delayed_work_on', { wq: 1, work: 2 }],
+  ['mod_delayed_work', { wq: 0, work: 1 }], ['mod_delayed_work_on', { wq: 1, work: 2 }], ['queue_rcu_work', { wq: 0, work: 1 }],
+  ['schedule_work', { wq: 'system', work: 0 }], ['schedule_work_on', { wq: 'system', work: 1 }],
+  ['schedule_delayed_work', { wq: 'system', work: 0 }], ['schedule_delayed_work_on', { wq: 'system', work: 1 }],
+  ['ieee80211_queue_work', { wq: 'system', work: 1 }], ['ieee80211_queue_delayed_work', { wq: 'system', work: 1 }],
+]);
+
+/** Calls returning an ordered workqueue: one work at a time, in queueing order (__WQ_ORDERED). */
+export const LINUX_ORDERED_WQ_ALLOCATORS: ReadonlySet<string> = new Set([
+  'alloc_ordered_workqueue', 'create_singlethread_workqueue',
+]);
+
 export const LINUX_WAITABLE_FIELDS: readonly WaitableFieldRow[] = [
   { structType: 'timer_list', field: 'function', what: 'timer', ctx: 'softirq', project: P },
   { structType: 'hrtimer', field: 'function', what: 'hrtimer', ctx: 'hardirq', project: P },

@@ -654,6 +654,7 @@ function summarizeFunction(
         return true;
       }
       case 'register':
+      case 'workqueue':
         return true;
       case 'call': {
         // The callee (or a pointer call's targets), then each function the call hands to a callee that calls it.

@@ -788,11 +788,17 @@ function summarizeFunction(
     fn.gaps.push({ site: fn.site, what: `summary cut after ${Math.max(20_000, fn.blocks.length * 4)} block visits: later paths of ${fn.name}() are not analysed` });
   }
 
-  // Held on every exit: the function is a lock wrapper for its callers.
-  let exitHeld: HeldLock[] = [];
+  // Held on every exit, as many times as on every exit: the function is a lock wrapper for its callers.
+  // mthca_lock_cqs() takes one CQ lock when both CQs are one, two otherwise: one is what its callers hold
+  // for sure, and what the mirror unlock helper releases.
+  const exitHeld: HeldLock[] = [];
   if (exitStates.length > 0) {
-    exitHeld = exitStates[0].held.filter((h) => !('local' in h.lock && h.lock.local)
-      && exitStates.every((s) => s.held.some((x) => sameLock(x.lock, h.lock))));
+    const times = (s: State, lock: LockRef): number => s.held.filter((x) => sameLock(x.lock, lock)).length;
+    for (const h of exitStates[0].held) {
+      if ('local' in h.lock && h.lock.local) continue;
+      const kept = exitHeld.filter((x) => sameLock(x.lock, h.lock)).length;
+      if (exitStates.every((s) => times(s, h.lock) > kept)) exitHeld.push(h);
+    }
   }
   return {
     summary: {

@@ -521,9 +521,7 @@ function summarizeFunction(
   const addAcq = (a: AcqFact): void => {
     if ('local' in a.lock && a.lock.local) return; // meaningless to callers
     const key = `${refKey(a.lock)}|${a.mode}|${a.irqOff}|${a.bhOff}|${a.try ?? false}|${a.subclass ?? ''}`;
-    if (acquires.has(key)) return;
-    if (acquires.size < MAX_FACTS) acquires.set(key, a);
-    else outputs.factsDropped++;
+    if (!keepFact(acquires, key, a, MAX_FACTS)) outputs.factsDropped++;
   };
 
   /** A lock acquisition (direct or through a callee) in state s. */
@@ -568,7 +566,7 @@ function summarizeFunction(
 
   const wait = (s: State, w: WaitFact, backend?: string): void => {
     const key = `${w.what}|${w.key ?? w.keyText}|${w.api}`;
-    if (!waits.has(key) && waits.size < 64) waits.set(key, withPathFacts(s, w));
+    keepFact(waits, key, withPathFacts(s, w), 64);
     for (const h of s.held) {
       if (backend && h.backend && h.backend !== backend) continue;
       const cls = clsOf(h.lock);
@@ -830,6 +828,50 @@ function argumentTruth(ev: Extract<LockEvent, { kind: 'call' }>, p: number, mask
   const arg = ev.args[p];
   if (arg && arg.baseKind === 'local' && arg.fields.length === 0) return s.vals.find(([n]) => n === arg.base)?.[1];
   return undefined;
+}
+
+/**
+ * Record a fact under `key` unless one reached on a path with fewer parameter
+ * tests is there. The same lock (or wait) reached on paths that test the
+ * parameters differently is kept once per set of tests, each with its own
+ * path, so that a caller ruling out one of them still sees the others
+ * (`while (tail != head || start)` called with start = 0). An untested path
+ * supersedes the tested ones; past MAX_VARIANTS sets, the last keeps only the
+ * tests it shares with the next. False when the map is full.
+ */
+function keepFact<F extends { when?: ParamTest[] }>(facts: Map<string, F>, key: string, f: F, cap: number): boolean {
+  const first = facts.get(key);
+  if (first && !first.when) return true;
+  const untested = (g: F): true => {
+    for (let i = 1; i < MAX_VARIANTS; i++) facts.delete(`${key}#${i}`);
+    facts.set(key, g);
+    return true;
+  };
+  if (!f.when) return first || facts.size < cap ? untested(f) : false;
+  const tests = testsKey(f.when);
+  for (let i = 0; i < MAX_VARIANTS; i++) {
+    const k = i === 0 ? key : `${key}#${i}`;
+    const prior = facts.get(k);
+    if (!prior?.when) {
+      if (facts.size >= cap) return false;
+      facts.set(k, f);
+      return true;
+    }
+    if (testsKey(prior.when) === tests) return true;
+    if (i === MAX_VARIANTS - 1) {
+      const both = prior.when.filter(([p, t, m]) => f.when!.some(([q, u, n]) => p === q && t === u && m === n));
+      if (both.length === 0) return untested({ ...prior, when: undefined });
+      facts.set(k, { ...prior, when: both });
+    }
+  }
+  return true;
+}
+
+/** Parameter-test sets kept apart for one fact, at most. */
+const MAX_VARIANTS = 4;
+
+function testsKey(when: ParamTest[] | undefined): string {
+  return (when ?? []).map(([p, t, m]) => `${p}${t ? '+' : '-'}${m ?? ''}`).sort().join(',');
 }
 
 /** A fact as recorded on this path: with the caller's locks dropped so far and the parameter tests taken. */

@@ -194,11 +194,6 @@ export class Program {
     return nearest(defined.length > 0 && defined.length < visible.length ? defined : visible, fromFile, (f) => f.file)[0];
   }
 
-  /**
-   * The functions a registration's (or a table call's) handler names: one function,
-   * for `tbl[]` (written `tbl[i]`) every function of that table, for `$i`
-   * (parameter i of `fn`) every function its callers pass.
-   */
   private readonly paramUseMemo = new Map<FunctionIR, { called: Set<number>; kept: Set<number> }>();
 
   /**
@@ -284,6 +279,11 @@ export class Program {
     return this.callee(arg.base, caller.file);
   }
 
+  /**
+   * The functions a registration's (or a table call's) handler names: one function,
+   * for `tbl[]` (written `tbl[i]`) every function of that table, for `$i`
+   * (parameter i of `fn`) every function its callers pass.
+   */
   handlerTargets(handler: string, fromFile: string, fn?: FunctionIR): FunctionIR[] {
     if (handler.startsWith('$')) return fn && !this.isCore(fn) ? this.functionsPassed(fn, Number(handler.slice(1))) : [];
     if (!handler.endsWith('[]')) {

@@ -234,7 +234,7 @@ function waitUnderLock(summaries: Summaries, model: EntryModel, push: (c: Candid
     for (const h of bound) {
       const hs = summaries.byFn.get(h.fn);
       const acq = hs?.acquires.find((a) => 'cls' in a.lock && a.lock.cls === w.held.cls && !a.try && conflicts(a.mode, w.held.mode));
-      if (!acq) continue;
+      if (!acq || serialisedWith(w.fn, h, model)) continue;
       if (++n > limits.maxCandidatesPerRule) { cuts.candidatesCut++; return; }
       const waitStep = lastStep(w.wait.chain);
       const handlerName = h.fn.name;
@@ -261,6 +261,55 @@ function waitUnderLock(summaries: Summaries, model: EntryModel, push: (c: Candid
       });
     }
   }
+}
+
+/**
+ * Whether `fn` runs only inside other works of the ordered workqueue that work
+ * handler `h` is queued on (cw1200's join-complete work cancelling the
+ * BSS-parameters work): the two never run at once, so waiting for `h` finds it
+ * queued at most, never running. Every entry reaching `fn` must be such a work.
+ */
+function serialisedWith(fn: FunctionIR, h: EntryPoint, model: EntryModel): boolean {
+  const queue = h.what === 'work' && h.key !== undefined ? model.orderedQueue.get(h.key) : undefined;
+  if (!queue) return false;
+  const entriesOf = entriesByFn(model);
+  const seen = new Set<FunctionIR>([fn]);
+  const todo = [fn];
+  let found = false;
+  while (todo.length > 0) {
+    const f = todo.pop()!;
+    for (const e of entriesOf.get(f) ?? []) {
+      // A work waiting for itself waits for ever.
+      if (e.what !== 'work' || e.key === undefined || e.key === h.key || model.orderedQueue.get(e.key) !== queue) return false;
+      found = true;
+    }
+    for (const c of model.callers.get(f) ?? []) {
+      if (seen.has(c)) continue;
+      if (seen.size >= MAX_SERIAL_WALK) return false;
+      seen.add(c);
+      todo.push(c);
+    }
+  }
+  return found;
+}
+
+/** Functions walked up from a waiter at most, looking for its entries. */
+const MAX_SERIAL_WALK = 500;
+
+const entriesByFnCache = new WeakMap<EntryModel, Map<FunctionIR, EntryPoint[]>>();
+
+function entriesByFn(model: EntryModel): Map<FunctionIR, EntryPoint[]> {
+  let map = entriesByFnCache.get(model);
+  if (!map) {
+    map = new Map();
+    for (const e of model.entries) {
+      const list = map.get(e.fn) ?? [];
+      list.push(e);
+      map.set(e.fn, list);
+    }
+    entriesByFnCache.set(model, map);
+  }
+  return map;
 }
 
 function lockOrderInversion(summaries: Summaries, model: EntryModel, push: (c: Candidate) => void, limits: CheckLimits, cuts: CheckCuts): void {

@@ -13,7 +13,7 @@ import type {
 import { containerType, declaredName, functionDeclarator, siteOf, typeName } from './syntax-util';
 import { expandMacro, guardMacroName, lineAt, scanMacros } from './macros';
 import { guardKey } from '../kernel-api/load';
-import { LINUX_FUNCTION_DEFINERS, LINUX_LEAF_CALLS } from '../kernel-api/linux';
+import { LINUX_FUNCTION_DEFINERS, LINUX_LEAF_CALLS, LINUX_ORDERED_WQ_ALLOCATORS, LINUX_QUEUE_WORK_CALLS } from '../kernel-api/linux';
 
 export interface ExtractEnv {
   api: ApiTable;
@@ -329,9 +329,13 @@ function collectGlobalDeclaration(
     if (!n) continue;
     if (d.type === 'function_declarator' || (n.node.parent?.type === 'function_declarator' && !n.isFnPtr)) continue;
     const g: GlobalDef = { name: n.name, type: type ?? '?', isStatic, site: siteOf(n.node, file) };
+    if (n.value?.type === 'initializer_list') {
+      const fns = d.descendantsOfType('array_declarator').length > 0 ? tableFunctions(n.value) : [];
+      if (fns.length > 0) g.fns = fns;
+      if (type) collectVariableBindings(n.name, n.value, type, file, facts);
+    }
     facts.globals.push(g);
     fileGlobals.set(g.name, g);
-    if (n.value?.type === 'initializer_list' && type) collectVariableBindings(n.name, n.value, type, file, facts);
   }
 }
 
@@ -348,8 +352,15 @@ function collectInitializerBindings(list: SyntaxNode, structType: string, file: 
     facts.gaps.push(nestingGap(list, file));
     return;
   }
-  for (const item of list.namedChildren) {
-    if (!item) continue;
+  const items = list.namedChildren.filter((c): c is SyntaxNode => !!c && c.type !== 'comment');
+  // `{ START, END, is_sdma_eng_int }`: a purely positional list binds by position (`#2`), named at link time.
+  const positional = items.every((c) => c.type !== 'initializer_pair' && c.type !== 'assignment_expression'
+    && !c.type.startsWith('preproc_') && c.type !== 'ERROR');
+  items.forEach((item, position) => {
+    const fnName = positional && item.type !== 'initializer_list' ? functionNameOf(item) : undefined;
+    if (fnName && !ALL_CAPS.test(fnName)) facts.bindings.push({ structType, field: `#${position}`, fn: fnName, site: siteOf(item, file) });
+  });
+  for (const item of items) {
     if (item.type === 'initializer_pair') {
       const designator = item.childForFieldName('designator');
       const value = item.childForFieldName('value');
@@ -370,6 +381,22 @@ function collectInitializerBindings(list: SyntaxNode, structType: string, file: 
     }
   }
 }
+
+/** The function names an array's initializer lists (`{ f, g }`, `{ [A] = f, [B] = NULL }`); constants and NULL left out. */
+function tableFunctions(list: SyntaxNode): string[] {
+  const out: string[] = [];
+  for (const item of list.namedChildren) {
+    if (!item || out.length >= MAX_TABLE) break;
+    const value = item.type === 'initializer_pair' && item.childForFieldName('designator')?.type !== 'field_designator'
+      ? item.childForFieldName('value') : item;
+    const fn = value ? functionNameOf(value) : undefined;
+    if (fn && !ALL_CAPS.test(fn) && !out.includes(fn)) out.push(fn);
+  }
+  return out;
+}
+
+/** Functions read from one table's initializer at most: a longer one is data, not a set of callbacks. */
+const MAX_TABLE = 64;
 
 function functionNameOf(value: SyntaxNode): string | undefined {
   let v: SyntaxNode | null = value;
@@ -885,10 +912,13 @@ class FunctionBuilder {
         return c ? this.handlerNames(c) : [];
       });
     }
+    // `tbl[i]` of a file-scope table of functions: each of them (`tbl[]`, resolved at link time).
+    const table = node.type === 'subscript_expression' ? node.childForFieldName('argument') : undefined;
+    if (table?.type === 'identifier' && !this.isVariable(table.text)) return [`${table.text}[]`];
     const name = functionNameOf(node);
     if (!name) return [];
     if (!this.isVariable(name)) return [name];
-    if (!this.locals.has(name)) return []; // a parameter: the caller's choice
+    if (!this.locals.has(name)) return [`$${this.params.findIndex((p) => p.name === name)}`]; // a parameter: what the callers pass
     const body = this.def.childForFieldName('body')?.text ?? '';
     const out: string[] = [];
     // `poll = fn;` and the declaration `int (*poll)(struct napi_struct *, int) = fn;`
@@ -904,41 +934,117 @@ class FunctionBuilder {
 
   private ifStatement(node: SyntaxNode): void {
     const cond = node.childForFieldName('condition');
-    const { onTrue, onFalse } = this.condition(cond);
-    // A side-effect-free condition (no parameter test) is remembered on each branch, so that
-    // `if (rev4) spin_lock(..); ...; if (rev4) spin_unlock(..);` pairs up; kept only when it guards a lock.
-    const pure = onTrue.length === 0 && onFalse.length === 0 ? pureCondition(cond) : undefined;
     const firstBlock = this.blocks.length;
-    const head = this.cur;
+    const { whenTrue, whenFalse, pureTests } = this.branch(cond, true);
     const join = this.newBlock();
-    const thenB = this.newBlock();
-    this.cur = head;
-    this.jump(thenB);
-    this.cur = thenB;
-    const site = cond ? this.site(cond) : undefined;
-    if (pure && site) this.emit({ kind: 'test', key: pure.key, truthy: pure.truthy, idents: pure.idents, site });
-    for (const ev of onTrue) this.emit(ev);
+    this.cur = whenTrue;
     this.statement(node.childForFieldName('consequence'));
     this.jump(join);
     const alt = node.childForFieldName('alternative');
-    const elseB = this.newBlock();
-    this.cur = head;
-    this.jump(elseB);
-    this.cur = elseB;
-    if (pure && site) this.emit({ kind: 'test', key: pure.key, truthy: !pure.truthy, idents: pure.idents, site });
-    for (const ev of onFalse) this.emit(ev);
+    this.cur = whenFalse;
     if (alt) this.statement(alt.type === 'else_clause' ? alt.namedChild(0) : alt);
     this.jump(join);
     this.cur = join;
-    if (pure) {
+    if (pureTests) {
       let guards = false;
       for (let b = firstBlock; b < this.blocks.length && !guards; b++) {
         guards = this.blocks[b].events.some((ev) => ev.kind === 'acquire' || ev.kind === 'release');
       }
       if (!guards) {
-        for (const b of [thenB, elseB]) this.blocks[b].events = this.blocks[b].events.filter((ev) => ev.kind !== 'test');
+        for (let b = firstBlock; b < this.blocks.length; b++) {
+          this.blocks[b].events = this.blocks[b].events.filter((ev) => ev.kind !== 'test');
+        }
       }
     }
+  }
+
+  /**
+   * Evaluate a branch condition from the current block into two new blocks:
+   * the one entered where it held and the one where it did not, each starting
+   * with what that outcome implies (parameter tests, conditional acquires).
+   * With `tests`, a side-effect-free condition (no parameter test) is
+   * remembered on each branch, so that `if (rev4) spin_lock(..); ...; if (rev4)
+   * spin_unlock(..);` pairs up (the caller drops them unless they guard a lock).
+   * A `constant` condition enters one block only.
+   */
+  private branch(cond: SyntaxNode | null, tests: boolean, constant?: boolean): { whenTrue: number; whenFalse: number; pureTests: boolean } {
+    if (cond && this.shortCircuits(cond)) {
+      const whenTrue = this.newBlock();
+      const whenFalse = this.newBlock();
+      const pureTests = this.shortCircuit(cond, whenTrue, whenFalse, tests, 0);
+      return { whenTrue, whenFalse, pureTests };
+    }
+    return this.operandBranch(cond, tests, constant);
+  }
+
+  /** One condition (or operand of a short-circuit one), evaluated as a whole. */
+  private operandBranch(cond: SyntaxNode | null, tests: boolean, constant?: boolean): { whenTrue: number; whenFalse: number; pureTests: boolean } {
+    const { onTrue, onFalse } = this.condition(cond);
+    const pure = tests && onTrue.length === 0 && onFalse.length === 0 ? pureCondition(cond) : undefined;
+    const site = cond ? this.site(cond) : undefined;
+    const head = this.cur;
+    const whenTrue = this.newBlock();
+    const whenFalse = this.newBlock();
+    for (const [b, events, truthy] of [[whenTrue, onTrue, true], [whenFalse, onFalse, false]] as const) {
+      this.cur = head;
+      if (constant !== !truthy) this.jump(b);
+      this.cur = b;
+      if (pure && site) this.emit({ kind: 'test', key: pure.key, truthy: pure.truthy === truthy, idents: pure.idents, site });
+      for (const ev of events) this.emit(ev);
+    }
+    return { whenTrue, whenFalse, pureTests: pure !== undefined };
+  }
+
+  /**
+   * `a && b` or `a || b` (under `!` and parentheses) whose operands matter
+   * apart: one names a lock API or tests a parameter. A membership test
+   * `p == A || p == B` is one test.
+   */
+  private shortCircuits(cond: SyntaxNode): boolean {
+    const { node } = stripNegations(cond, 16);
+    if (node?.type !== 'binary_expression' || this.paramMembership(node)) return false;
+    const op = node.childForFieldName('operator')?.text;
+    if (op !== '&&' && op !== '||') return false;
+    if (this.namesLockApi(node.text)) return true;
+    const operands: SyntaxNode[] = [node];
+    for (let i = 0; i < operands.length && i < 32; i++) {
+      const { node: n } = stripNegations(operands[i], 16);
+      const o = n?.type === 'binary_expression' ? n.childForFieldName('operator')?.text : undefined;
+      if (n && (o === '&&' || o === '||') && !this.paramMembership(n)) {
+        for (const side of [n.childForFieldName('left'), n.childForFieldName('right')]) if (side) operands.push(side);
+      } else if (n && this.paramTest(n)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * A short-circuit condition as the branches it evaluates: each operand is a
+   * branch of its own, so a lock taken in `!(flags & NO_LOCK) &&
+   * mutex_lock_killable(..)` is held only where the flag test passed, and a
+   * caller's argument decides each parameter test apart. Whether a guarding
+   * test was remembered on some operand.
+   */
+  private shortCircuit(cond: SyntaxNode, whenTrue: number, whenFalse: number, tests: boolean, depth: number): boolean {
+    const { node, truthy } = stripNegations(cond, 16);
+    if (!node) return false;
+    const [onTrue, onFalse] = truthy ? [whenTrue, whenFalse] : [whenFalse, whenTrue];
+    const op = node.type === 'binary_expression' ? node.childForFieldName('operator')?.text : undefined;
+    const left = node.childForFieldName('left');
+    const right = node.childForFieldName('right');
+    if ((op === '&&' || op === '||') && left && right && depth < 16 && !this.paramMembership(node)) {
+      const mid = this.newBlock();
+      const leftTests = op === '&&' ? this.shortCircuit(left, mid, onFalse, tests, depth + 1) : this.shortCircuit(left, onTrue, mid, tests, depth + 1);
+      this.cur = mid;
+      return this.shortCircuit(right, onTrue, onFalse, tests, depth + 1) || leftTests;
+    }
+    const { whenTrue: t, whenFalse: f, pureTests } = this.operandBranch(node, tests);
+    for (const [from, to] of [[t, onTrue], [f, onFalse]]) {
+      this.cur = from;
+      this.jump(to);
+    }
+    return pureTests;
   }
 
   /**
@@ -1052,17 +1158,10 @@ class FunctionBuilder {
     this.cur = head;
     const condNode = node.childForFieldName('condition');
     // `do { } while (0)` (every statement macro) runs once; `while (1)` leaves only by break or return.
-    const constant = constantTruth(condNode);
-    const { onTrue, onFalse } = this.condition(condNode);
-    const toBody = this.newBlock();
-    const toAfter = this.newBlock();
-    if (constant !== false) this.jump(toBody);
-    if (constant !== true) this.jump(toAfter);
-    this.cur = toBody;
-    for (const ev of onTrue) this.emit(ev);
+    const { whenTrue, whenFalse } = this.branch(condNode, false, constantTruth(condNode));
+    this.cur = whenTrue;
     this.jump(bodyB);
-    this.cur = toAfter;
-    for (const ev of onFalse) this.emit(ev);
+    this.cur = whenFalse;
     this.jump(after);
 
     const update = this.newBlock();
@@ -1179,8 +1278,11 @@ class FunctionBuilder {
       : [right];
     for (const value of values) {
       const fn = functionNameOf(value);
-      if (!fn || this.isVariable(fn) || this.fileGlobals.has(fn)) continue;
-      this.facts.bindings.push({ structType: '', object: this.path(object), field, fn, site: this.site(value) });
+      if (!fn || this.fileGlobals.has(fn)) continue;
+      // `cmd->job_step = job_step;` of a parameter binds what the callers pass (`$1`, at link time).
+      const param = this.params.findIndex((p) => p.name === fn);
+      if (this.isVariable(fn) && (param < 0 || this.locals.has(fn))) continue;
+      this.facts.bindings.push({ structType: '', object: this.path(object), field, fn: param >= 0 ? `$${param}` : fn, site: this.site(value) });
     }
   }
 
@@ -1212,12 +1314,20 @@ class FunctionBuilder {
             viaField: { object: this.path(object), field },
           });
         }
+        return;
       }
+      // `(*step)(..)` through a parameter, `handlers[i](..)` through a file-scope table (`handlers[]`): resolved at link time.
+      const ref = pointerCallee(fnNode);
+      const table = ref?.type === 'subscript_expression' ? ref.childForFieldName('argument') : undefined;
+      const through = ref?.type === 'identifier' && this.params.some((p) => p.name === ref.text) ? ref.text
+        : table?.type === 'identifier' && !this.isVariable(table.text) ? `${table.text}[]` : undefined;
+      if (through) this.emit({ kind: 'call', callee: through, args: args.map((a) => this.path(a)), site: this.site(node) });
       return;
     }
     const name = fnNode.text;
     const row = this.env.definedHere?.has(name) ? undefined : this.env.api.byName.get(name);
     const site = this.site(node);
+    if (!this.env.definedHere?.has(name)) this.workqueueCall(name, node, args, site);
     if (row) {
       this.apiCall(row, node, args, site, onConditional);
       return;
@@ -1250,6 +1360,18 @@ class FunctionBuilder {
       kind: 'call', callee: name, args: args.map((a) => this.path(a)), site,
       literals: anyLiteral ? literals : undefined, flags: anyFlags ? flags : undefined,
     });
+  }
+
+  /** `queue_work(wq, &w)` and `wq = alloc_ordered_workqueue(..)`: which works run one at a time (LINUX_QUEUE_WORK_CALLS). */
+  private workqueueCall(name: string, node: SyntaxNode, args: SyntaxNode[], site: Site): void {
+    const queued = LINUX_QUEUE_WORK_CALLS.get(name);
+    if (queued) {
+      const wq = queued.wq === 'system' ? undefined : args[queued.wq];
+      const work = args[queued.work];
+      if (work) this.emit({ kind: 'workqueue', op: 'queue', wq: wq ? this.path(wq) : undefined, work: this.path(work), api: name, site });
+    } else if (LINUX_ORDERED_WQ_ALLOCATORS.has(name)) {
+      this.emit({ kind: 'workqueue', op: 'ordered', wq: this.resultPath(node), api: name, site });
+    }
   }
 
   private apiCall(
@@ -1587,6 +1709,17 @@ function fieldCallee(fnNode: SyntaxNode): SyntaxNode | undefined {
     else if (n.type === 'pointer_expression' && n.childForFieldName('operator')?.text === '*') n = n.childForFieldName('argument');
     else if (n.type === 'subscript_expression') n = n.childForFieldName('argument');
     else return undefined;
+  }
+  return undefined;
+}
+
+/** What a call through a pointer names once parentheses and `*` are peeled: `(*step)` -> step, `(*tbl[i])` -> tbl[i]. */
+function pointerCallee(fnNode: SyntaxNode): SyntaxNode | undefined {
+  let n: SyntaxNode | null = fnNode;
+  for (let depth = 0; n && depth < 4; depth++) {
+    if (n.type === 'parenthesized_expression') n = n.namedChild(0);
+    else if (n.type === 'pointer_expression' && n.childForFieldName('operator')?.text === '*') n = n.childForFieldName('argument');
+    else return n;
   }
   return undefined;
 }

@@ -42,9 +42,15 @@ export type LockEvent =
   | { kind: 'irq'; effect: IrqEffect; api: string; site: Site }
   | { kind: 'wait'; what: WaitKind; key: AccessPath; api: string; site: Site }
   | {
+      /** handler: a function's name, `tbl[]` (each function of a file-scope table), or `$i` (what callers pass for parameter i). */
       kind: 'register'; what: WaitKind; ctx: Context; handler: string; key: AccessPath;
       api: string; site: Site;
     }
+  /**
+   * A work queued (`queue_work(wq, &w)`; no wq for a shared system queue), or
+   * an ordered workqueue created (`wq = alloc_ordered_workqueue(..)`: wq is where it is stored).
+   */
+  | { kind: 'workqueue'; op: 'queue' | 'ordered'; wq?: AccessPath; work?: AccessPath; api: string; site: Site }
   /** On this branch, parameter `param` tested truthy (or falsy): `if (!locked)`, `if (flags & MASK)` (with mask). */
   | { kind: 'assume'; param: number; truthy: boolean; mask?: string; site: Site }
   /** A local flag set to a literal: `locked = true;` (feeds conditional locking in callees). */
@@ -58,6 +64,7 @@ export type LockEvent =
   /** An assignment to a variable that some guarding condition reads: what was known of those conditions is gone. */
   | { kind: 'forget'; ident: string; site: Site }
   | {
+      /** callee: a function's name, a parameter's name (a call through it), or `tbl[]` (through a file-scope table). */
       kind: 'call'; callee: string; args: AccessPath[]; site: Site;
       /** Arguments that are literal constants (`true`, `0`, `NULL`), by index, for conditional locking. */
       literals?: Record<number, boolean>;
@@ -121,6 +128,8 @@ export interface GlobalDef {
   type: string;
   isStatic: boolean;
   site: Site;
+  /** An array of function pointers (`fn_t *tbl[] = { [A] = f, g }`): the names its initializer lists, in order. */
+  fns?: string[];
 }
 
 /** A function-like #define whose body calls something the API table knows. */
@@ -141,7 +150,9 @@ export interface OpsBinding {
   object?: AccessPath;
   /** For an initializer: the variable it initializes (`static struct timer_list t = { .function = fn }`). */
   variable?: string;
+  /** The field, or `#n` for position n of a positional initializer (`{ START, END, handler }`). */
   field: string;
+  /** The function, or `$i` for `x->field = param` (what the callers pass for parameter i). */
   fn: string;
   site: Site;
 }

@@ -3,7 +3,8 @@
 // table binds it to a field the core calls in a known context, an annotation
 // says so, or nothing in the analysed code calls it (a syscall, probe, MMIO
 // handler ...: process context). Contexts flow from entries to callees.
-import type { FunctionIR } from '../extract/ir';
+import * as path from 'node:path';
+import type { AccessPath, FunctionIR } from '../extract/ir';
 import type { ApiTable, Context, WaitKind } from '../kernel-api/types';
 import { LINUX_HRTIMER_MODE_CALLS, LINUX_WAITABLE_FIELDS } from '../kernel-api/linux';
 import type { Program } from './link';
@@ -56,6 +57,8 @@ export interface EntryModel {
   coreFiles: ReadonlySet<string>;
   /** Whether a struct type is the driver's own, as seen from a file (see Program.isLocalType). */
   isLocalType: (type: string, fromFile: string) => boolean;
+  /** Works (by key class) queued only on one ordered workqueue: that queue's class. They never run beside each other. */
+  orderedQueue: ReadonlyMap<string, string>;
 }
 
 /** Classes of hrtimers started or set up in a _SOFT mode anywhere in the analysed code: their callbacks run in softirq. */
@@ -65,6 +68,80 @@ function softHrtimers(program: Program): Set<string> {
     if (!ev.flags?.[index]?.some((m) => m.endsWith('_SOFT')) || !ev.args[0]) continue;
     const ref = program.lockRef(ev.args[0], fn);
     if (ref && 'cls' in ref && !ref.local) out.add(ref.cls);
+  }
+  return out;
+}
+
+/**
+ * Works queued only on one ordered workqueue (`wq = alloc_ordered_workqueue(..)`,
+ * then only `queue_work(wq, &w)`), with that queue's class. A work also queued
+ * elsewhere (a system queue, another or an unknown queue) is none of them, nor
+ * is any work of a directory where some queueing names no work class.
+ */
+function orderedQueues(program: Program, coreFiles: ReadonlySet<string>): Map<string, string> {
+  const ordered = new Set<string>();
+  const queuedOn = new Map<string, { queues: Set<string>; dirs: Set<string> }>();
+  const unknownDirs = new Set<string>();
+  const cls = (p: AccessPath | undefined, fn: FunctionIR): string | undefined => {
+    const ref = p ? program.lockRef(p, fn) : undefined;
+    return ref && 'cls' in ref && !ref.local ? ref.cls : undefined;
+  };
+  const queued = (work: string | undefined, queue: string, file: string): void => {
+    // A work named by a core type (`delayed_work.work` through a helper's pointer) could be any work.
+    if (!work || !keyIsLocal(program, work, file)) {
+      unknownDirs.add(path.dirname(file));
+      return;
+    }
+    const q = queuedOn.get(work) ?? { queues: new Set<string>(), dirs: new Set<string>() };
+    q.queues.add(queue);
+    q.dirs.add(path.dirname(file));
+    queuedOn.set(work, q);
+  };
+  // A helper queueing the work it is given (`cw1200_resume_work(priv, &priv->bss_loss_work, ..)`): the callers' works.
+  const byParam = new Map<string, Array<{ fn: FunctionIR; param: number; queue: string }>>();
+  for (const fn of program.functions) {
+    if (coreFiles.has(fn.file)) continue;
+    for (const b of fn.blocks) {
+      for (const ev of b.events) {
+        if (ev.kind !== 'workqueue') continue;
+        const wq = ev.wq ? cls(ev.wq, fn) : undefined;
+        if (ev.op === 'ordered') {
+          if (wq) ordered.add(wq);
+          continue;
+        }
+        const queue = ev.wq ? wq ?? '?' : 'system';
+        if (ev.work?.baseKind === 'param' && ev.work.paramIndex !== undefined && ev.work.fields.length === 0) {
+          const list = byParam.get(fn.name) ?? [];
+          list.push({ fn, param: ev.work.paramIndex, queue });
+          byParam.set(fn.name, list);
+        } else {
+          queued(cls(ev.work, fn), queue, fn.file);
+        }
+      }
+    }
+  }
+  if (byParam.size > 0) {
+    const helpers = new Set<FunctionIR>();
+    for (const fn of program.functions) {
+      for (const b of fn.blocks) {
+        for (const ev of b.events) {
+          if (ev.kind !== 'call' || ev.viaField) continue;
+          for (const h of byParam.get(ev.callee) ?? []) {
+            if (program.callee(ev.callee, fn.file) !== h.fn) continue;
+            helpers.add(h.fn);
+            const arg = ev.args[h.param];
+            queued(arg?.baseKind === 'param' ? undefined : arg && cls(arg, fn), h.queue, fn.file);
+          }
+        }
+      }
+    }
+    // A helper whose callers are not all seen (called through a pointer, or by none) queues unknown works.
+    for (const list of byParam.values()) for (const h of list) if (!helpers.has(h.fn)) unknownDirs.add(path.dirname(h.fn.file));
+  }
+  const out = new Map<string, string>();
+  for (const [work, { queues, dirs }] of queuedOn) {
+    const [only] = queues;
+    if (queues.size === 1 && ordered.has(only) && ![...dirs].some((d) => unknownDirs.has(d))) out.set(work, only);
   }
   return out;
 }
@@ -88,26 +165,26 @@ export function findEntries(
   for (const { ev, fn } of program.registrations) {
     const file = fn?.file ?? ev.site.file;
     if (coreFiles.has(file)) continue;
-    const target = program.callee(ev.handler, file);
-    if (!target) continue;
     const keyRef = fn && (ev.key.base || ev.key.fields.length) ? program.lockRef(ev.key, fn) : ev.key.base ? { cls: ev.key.base } : undefined;
     const key = keyRef && 'cls' in keyRef && !(fn && keyRef.cls.startsWith(`${fn.name}:`)) ? keyRef.cls : undefined;
-    const e: EntryPoint = {
-      fn: target, ctx: ev.ctx, why: `${ev.api}() at ${ev.site.file}:${ev.site.line}`,
-      irqOff: ev.ctx === 'hardirq', bhOff: ev.ctx === 'softirq', held: [], what: ev.what, key, keyFile: file, keyText: ev.key.text,
-      handlerId: `${ev.what}:${target.name}`, keyLocal: key !== undefined && keyIsLocal(program, key, file),
-    };
-    if (handlers.some((h) => h.fn === target && h.ctx === e.ctx && h.what === e.what)) continue;
-    handlers.push(e);
-    entries.push(e);
-    handlerFns.add(target);
+    for (const target of program.handlerTargets(ev.handler, file, fn)) {
+      const e: EntryPoint = {
+        fn: target, ctx: ev.ctx, why: `${ev.api}() at ${ev.site.file}:${ev.site.line}`,
+        irqOff: ev.ctx === 'hardirq', bhOff: ev.ctx === 'softirq', held: [], what: ev.what, key, keyFile: file, keyText: ev.key.text,
+        handlerId: `${ev.what}:${target.name}`, keyLocal: key !== undefined && keyIsLocal(program, key, file),
+      };
+      if (handlers.some((h) => h.fn === target && h.ctx === e.ctx && h.what === e.what)) continue;
+      handlers.push(e);
+      entries.push(e);
+      handlerFns.add(target);
+    }
   }
 
   // Callbacks bound by assigning a waitable field: handlers that waits bind to, keyed by the object.
   const softTimers = softHrtimers(program);
   for (const w of LINUX_WAITABLE_FIELDS) {
     for (const b of program.bindings.get(`${w.structType}.${w.field}`) ?? []) {
-      const target = program.callee(b.fn, b.binding.site.file);
+      const target = program.bindingTarget(b);
       if (!target || coreFiles.has(target.file) || handlers.some((h) => h.fn === target && h.what === w.what)) continue;
       const owner = program.ownerOf(b.binding);
       const ref = b.binding.object && owner ? program.lockRef(b.binding.object, owner) : undefined;
@@ -129,7 +206,7 @@ export function findEntries(
     const row = api.ops.get(key);
     if (!row) continue;
     for (const b of list) {
-      const target = program.callee(b.fn, b.binding.site.file);
+      const target = program.bindingTarget(b);
       if (!target || coreFiles.has(target.file)) continue;
       entries.push({
         fn: target, ctx: row.ctx, why: `${key} (called by ${row.caller ?? 'the core'})`,
@@ -216,5 +293,6 @@ export function findEntries(
   return {
     entries, handlers, initPhase, contexts, callers, processEntries, handlersByKind, coreFiles,
     isLocalType: (type, fromFile) => program.isLocalType(type, fromFile),
+    orderedQueue: orderedQueues(program, coreFiles),
   };
 }

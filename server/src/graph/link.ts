@@ -24,7 +24,9 @@ export class Program {
   private readonly staticGlobals = new Map<string, GlobalDef>(); // key file\0name
   private readonly fnByName = new Map<string, FunctionIR[]>();
   /** (struct type.field) -> functions bound to it. */
-  readonly bindings = new Map<string, Array<{ fn: string; binding: OpsBinding }>>();
+  readonly bindings = new Map<string, BoundFn[]>();
+  /** Fields each function stores one of its parameters in (`cmd->job_step = job_step`). */
+  private readonly paramStores = new Map<FunctionIR, Array<{ param: number; structType: string; field: string }>>();
   readonly registrations: Array<{ ev: Extract<LockEvent, { kind: 'register' }>; fn?: FunctionIR }> = [];
 
   /** Files read from the kernel tree's core for summaries only. */
@@ -45,7 +47,10 @@ export class Program {
       }
       for (const g of f.globals) {
         if (g.isStatic) this.staticGlobals.set(`${f.file}\0${g.name}`, g);
-        else if (!this.globals.has(g.name) || this.globals.get(g.name)!.type === '?') this.globals.set(g.name, g);
+        else if (!this.globals.has(g.name) || this.globals.get(g.name)!.type === '?' || (g.fns && !this.globals.get(g.name)!.fns)) {
+          // The definition, not an `extern` declaration, for a table of functions.
+          this.globals.set(g.name, g);
+        }
       }
       for (const fn of f.functions) {
         this.functions.push(fn);
@@ -58,13 +63,29 @@ export class Program {
     for (const f of files) for (const r of registrationsIn(f)) this.registrations.push(r);
     for (const f of files) {
       for (const b of f.bindings) {
-        const structType = b.structType || (b.object ? this.typeOfPath(b.object, this.ownerOf(b)) : undefined);
+        const owner = b.object || b.fn.startsWith('$') ? this.ownerOf(b) : undefined;
+        const structType = b.structType || (b.object ? this.typeOfPath(b.object, owner) : undefined);
         if (!structType) continue;
-        const key = `${this.resolveTypedef(structType)}.${b.field}`;
+        const field = b.field.startsWith('#') ? this.positionalField(structType, Number(b.field.slice(1)), f.file) : b.field;
+        if (!field) continue;
+        const key = `${this.resolveTypedef(structType)}.${field}`;
         const list = this.bindings.get(key) ?? [];
-        // Two drivers' static functions of one name are two targets: deduplicate by name within a file only.
-        if (!list.some((x) => x.fn === b.fn && x.binding.site.file === b.site.file)) list.push({ fn: b.fn, binding: b });
-        this.bindings.set(key, list);
+        if (b.fn.startsWith('$')) {
+          // `x->f = param`: every function the callers pass for it. The core's own plumbing is what ops rows describe.
+          if (!owner) continue;
+          const param = Number(b.fn.slice(1));
+          const stores = this.paramStores.get(owner) ?? [];
+          stores.push({ param, structType: this.resolveTypedef(structType), field });
+          this.paramStores.set(owner, stores);
+          if (this.isCore(owner)) continue;
+          for (const target of this.functionsPassed(owner, param)) {
+            if (!list.some((x) => x.target === target)) list.push({ fn: target.name, binding: b, target, passed: true });
+          }
+        } else if (!list.some((x) => x.fn === b.fn && x.binding.site.file === b.site.file)) {
+          // Two drivers' static functions of one name are two targets: deduplicate by name within a file only.
+          list.push({ fn: b.fn, binding: b });
+        }
+        if (list.length > 0) this.bindings.set(key, list);
       }
     }
   }
@@ -73,7 +94,7 @@ export class Program {
 
   /**
    * A key for everything call resolution reads: function names and places,
-   * types, globals and bindings of every file, and the core files. Equal keys
+   * types, globals and bindings of every file (those bodies add too), and the core files. Equal keys
    * resolve every call the same way (resolveCalls memoizes by it).
    */
   linkKey(): string {
@@ -81,9 +102,69 @@ export class Program {
       const h = createHash('sha1');
       for (const c of [...this.coreFiles].sort()) h.update(`${c}\0`);
       for (const f of this.files) h.update(linkDigest(f));
+      // Bindings also come from function bodies (a function handed through a parameter): their targets, as linked.
+      for (const [key, list] of this.bindings) {
+        h.update(`${key}\0`);
+        for (const b of list) h.update(`${b.fn}@${b.binding.site.file}:${b.binding.site.line}:${b.passed ? 'p' : ''}:${b.target ? `${b.target.file}/${b.target.name}` : ''};`);
+      }
       this.link = h.digest('hex');
     }
     return this.link;
+  }
+
+  /** The function a binding names. */
+  bindingTarget(b: BoundFn): FunctionIR | undefined {
+    return b.target ?? this.callee(b.fn, b.binding.site.file);
+  }
+
+  /** The function-pointer field at a position of a struct's initializer (`{ START, END, handler }`). */
+  private positionalField(structType: string, position: number, file: string): string | undefined {
+    const fields = this.struct(structType, file)?.fields;
+    if (!fields || position >= fields.size) return undefined;
+    const field = [...fields.values()][position];
+    return field.isFnPtr ? field.name : undefined;
+  }
+
+  private passedArgs?: Map<string, Array<{ caller: FunctionIR; ev: Extract<LockEvent, { kind: 'call' }> }>>;
+
+  /**
+   * The functions callers pass for parameter `index` of `fn`
+   * (`_ipr_initiate_ioa_reset(ioa_cfg, ipr_reset_freeze, ..)`), also through
+   * callers that pass on a parameter of their own: what a call, a registration
+   * or a field assignment through that parameter reaches.
+   */
+  functionsPassed(fn: FunctionIR, index: number, seen: Set<string> = new Set()): FunctionIR[] {
+    if (!this.passedArgs) {
+      // Direct calls with a plain name or a parameter among their arguments, by callee name.
+      this.passedArgs = new Map();
+      for (const caller of this.functions) {
+        for (const b of caller.blocks) {
+          for (const ev of b.events) {
+            if (ev.kind !== 'call' || ev.viaField) continue;
+            if (!ev.args.some((a) => !a.fuzzy && a.fields.length === 0 && (a.baseKind === 'global' || a.baseKind === 'param'))) continue;
+            const list = this.passedArgs.get(ev.callee) ?? [];
+            list.push({ caller, ev });
+            this.passedArgs.set(ev.callee, list);
+          }
+        }
+      }
+    }
+    const key = `${fn.file}\0${fn.name}\0${index}`;
+    if (seen.has(key)) return [];
+    seen.add(key);
+    const out: FunctionIR[] = [];
+    for (const { caller, ev } of this.passedArgs.get(fn.name) ?? []) {
+      const arg = ev.args[index];
+      if (!arg || arg.fuzzy || arg.fields.length > 0 || this.callee(ev.callee, caller.file) !== fn) continue;
+      let passed: FunctionIR[] = [];
+      if (arg.baseKind === 'param' && arg.paramIndex !== undefined) passed = this.functionsPassed(caller, arg.paramIndex, seen);
+      else {
+        const t = this.functionNamed(arg, caller);
+        if (t) passed = [t];
+      }
+      for (const t of passed) if (!out.includes(t) && out.length < MAX_PASSED) out.push(t);
+    }
+    return out;
   }
 
   private byFile?: Map<string, FunctionIR[]>;
@@ -136,6 +217,111 @@ export class Program {
     return nearest(defined.length > 0 && defined.length < visible.length ? defined : visible, fromFile, (f) => f.file)[0];
   }
 
+  private readonly paramUseMemo = new Map<FunctionIR, { called: Set<number>; kept: Set<number> }>();
+
+  /**
+   * The parameters `fn` calls through (`fn(sdev, data)` for a parameter fn),
+   * itself or by passing them on to a callee that does, and the ones it
+   * stores in a field that it or its callees then call through
+   * (`cmd->job_step = job_step; ipr_reset_ioa_job(cmd)`). Not the ones it
+   * also keeps for later (stored, registered, or passed on to be): a
+   * queue-or-run-now helper (async_schedule, hci_cmd_sync_run) runs the
+   * function elsewhere, at its call only on a fallback path.
+   */
+  paramsCalled(fn: FunctionIR): ReadonlySet<number> {
+    const { called, kept } = this.paramUse(fn, 0);
+    return kept.size === 0 ? called : new Set([...called].filter((i) => !kept.has(i)));
+  }
+
+  private paramUse(fn: FunctionIR, depth: number): { called: Set<number>; kept: Set<number> } {
+    const memo = this.paramUseMemo.get(fn);
+    if (memo) return memo;
+    const use = { called: new Set<number>(), kept: new Set<number>() };
+    if (fn.params.length === 0 || depth > 8) return use;
+    this.paramUseMemo.set(fn, use); // a recursion sees what is known so far
+    for (const st of this.paramStores.get(fn) ?? []) {
+      (this.dispatches(fn, st.structType, st.field, 0, new Set()) ? use.called : use.kept).add(st.param);
+    }
+    for (const b of fn.blocks) {
+      for (const ev of b.events) {
+        if (ev.kind === 'register' && ev.handler.startsWith('$')) use.kept.add(Number(ev.handler.slice(1)));
+        if (ev.kind !== 'call' || ev.viaField) continue;
+        const called = fn.params.findIndex((p) => p.name === ev.callee);
+        if (called >= 0) {
+          use.called.add(called);
+          continue;
+        }
+        if (!ev.args.some((a) => a.baseKind === 'param' && a.fields.length === 0)) continue;
+        const callee = this.callee(ev.callee, fn.file);
+        const passedOn = callee ? this.paramUse(callee, depth + 1) : undefined;
+        ev.args.forEach((a, i) => {
+          if (!passedOn || a.baseKind !== 'param' || a.paramIndex === undefined || a.fields.length > 0) return;
+          if (passedOn.called.has(i)) use.called.add(a.paramIndex);
+          if (passedOn.kept.has(i)) use.kept.add(a.paramIndex);
+        });
+      }
+    }
+    return use;
+  }
+
+  /** Whether `fn`, or a direct callee a few calls down, calls through `structType.field`. */
+  private dispatches(fn: FunctionIR, structType: string, field: string, depth: number, seen: Set<FunctionIR>): boolean {
+    if (seen.has(fn) || depth > 4) return false;
+    seen.add(fn);
+    for (const b of fn.blocks) {
+      for (const ev of b.events) {
+        if (ev.kind !== 'call') continue;
+        if (ev.viaField) {
+          if (ev.viaField.field === field && (this.typeOfPath(ev.viaField.object, fn) ?? structType) === structType) return true;
+          continue;
+        }
+        const callee = this.callee(ev.callee, fn.file);
+        if (callee && !this.isCore(callee) && this.dispatches(callee, structType, field, depth + 1, seen)) return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The functions a direct call passes to parameters its callee calls through
+   * (`starget_for_each_device(starget, data, mpi3mr_update_sdev_qd)`): they run
+   * at that call, with the caller's locks and interrupt state.
+   */
+  callbacksPassed(ev: Extract<LockEvent, { kind: 'call' }>, callee: FunctionIR, caller: FunctionIR): FunctionIR[] {
+    const out: FunctionIR[] = [];
+    for (const i of this.paramsCalled(callee)) {
+      const t = this.functionNamed(ev.args[i], caller);
+      if (t && t !== caller && !out.includes(t)) out.push(t);
+    }
+    return out;
+  }
+
+  /** The function an argument names (`fn`, `&fn`), not a variable. */
+  private functionNamed(arg: AccessPath | undefined, caller: FunctionIR): FunctionIR | undefined {
+    if (!arg || arg.fuzzy || arg.fields.length > 0 || arg.baseKind !== 'global' || this.global(arg.base, caller.file)) return undefined;
+    return this.callee(arg.base, caller.file);
+  }
+
+  /**
+   * The functions a registration's (or a table call's) handler names: one function,
+   * for `tbl[]` (written `tbl[i]`) every function of that table, for `$i`
+   * (parameter i of `fn`) every function its callers pass.
+   */
+  handlerTargets(handler: string, fromFile: string, fn?: FunctionIR): FunctionIR[] {
+    if (handler.startsWith('$')) return fn && !this.isCore(fn) ? this.functionsPassed(fn, Number(handler.slice(1))) : [];
+    if (!handler.endsWith('[]')) {
+      const t = this.callee(handler, fromFile);
+      return t ? [t] : [];
+    }
+    const table = this.global(handler.slice(0, -2), fromFile);
+    const out: FunctionIR[] = [];
+    for (const name of table?.fns ?? []) {
+      const t = this.callee(name, table!.site.file);
+      if (t && !out.includes(t)) out.push(t);
+    }
+    return out;
+  }
+
   isCore(fn: FunctionIR): boolean {
     return this.coreFiles.has(fn.file);
   }
@@ -145,7 +331,7 @@ export class Program {
     return this.targetsOf(this.bindings.get(`${this.resolveTypedef(structType)}.${field}`) ?? [], fromFile);
   }
 
-  private byField?: Map<string, Array<{ fn: string; binding: OpsBinding }>>;
+  private byField?: Map<string, BoundFn[]>;
 
   /** Functions bound to a field whose name matches, whatever the struct (fallback for untyped objects). */
   boundByField(field: string, fromFile: string): FunctionIR[] {
@@ -168,10 +354,13 @@ export class Program {
    * dispatch to whichever driver owns the object: not resolved, rather than
    * joining every driver that fills the field.
    */
-  private targetsOf(list: Array<{ fn: string; binding: OpsBinding }>, fromFile: string): FunctionIR[] {
+  private targetsOf(list: readonly BoundFn[], fromFile: string): FunctionIR[] {
     const fns: FunctionIR[] = [];
     for (const b of list) {
-      const fn = this.callee(b.fn, b.binding.site.file);
+      // A function handed to a setter (`ibmvfc_init_event(evt, done, ..)`) is the callback of the object it was
+      // given with: any dispatch of the field joining every one of them is no path. See paramsCalled for the rest.
+      if (b.passed) continue;
+      const fn = this.bindingTarget(b);
       if (fn && !fns.includes(fn)) fns.push(fn);
     }
     const own = fns.filter((f) => f.file === fromFile);
@@ -353,6 +542,14 @@ function linkDigest(f: FileFacts): string {
   return d;
 }
 
+/** A function bound to a field; `passed` when it reached the field through a parameter of the function storing it. */
+export interface BoundFn {
+  fn: string;
+  binding: OpsBinding;
+  target?: FunctionIR;
+  passed?: true;
+}
+
 /** Registrations made inside a file's functions; facts are immutable once extracted, so computed once per facts object. */
 const registrationCache = new WeakMap<FileFacts, Array<{ ev: Extract<LockEvent, { kind: 'register' }>; fn: FunctionIR }>>();
 
@@ -367,6 +564,9 @@ function registrationsIn(f: FileFacts): Array<{ ev: Extract<LockEvent, { kind: '
   }
   return regs;
 }
+
+/** Functions passed for one parameter, at most (a dispatcher's whole command table is no more use than this many). */
+const MAX_PASSED = 64;
 
 /** More targets than this for one call through a field: a core dispatching to drivers, left unresolved. */
 const MAX_DISPATCH = 4;

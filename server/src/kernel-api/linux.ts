@@ -88,6 +88,7 @@ const waits: ApiRow[] = [
   { fn: 'disable_irq', op: 'wait', what: 'irq', key: 0, sleeps: true, project: P },
   { fn: 'synchronize_irq', op: 'wait', what: 'irq', key: 0, sleeps: true, project: P },
   { fn: 'free_irq', op: 'wait', what: 'irq', key: 0, sleeps: true, project: P },
+  { fn: 'pci_free_irq', op: 'wait', what: 'irq', key: 1, sleeps: true, project: P },
   { fn: 'devm_free_irq', op: 'wait', what: 'irq', key: 1, sleeps: true, project: P },
   { fn: 'unbind_from_irqhandler', op: 'wait', what: 'irq', key: 0, sleeps: true, project: P },
   { fn: 'del_timer_sync', op: 'wait', what: 'timer', key: 0, project: P },
@@ -123,6 +124,9 @@ const registrations: ApiRow[] = [
   { fn: 'devm_request_threaded_irq', op: 'register', what: 'irq', ctx: 'hardirq', handlerArg: 2, key: 1,
     threadArg: 3, threadCtx: 'process', project: P },
   { fn: 'devm_request_any_context_irq', op: 'register', what: 'irq', ctx: 'hardirq', handlerArg: 2, key: 1, project: P },
+  // A PCI device's vector nr: request_threaded_irq(pci_irq_vector(dev, nr), handler, thread_fn, ...).
+  { fn: 'pci_request_irq', op: 'register', what: 'irq', ctx: 'hardirq', handlerArg: 2, key: 1,
+    threadArg: 3, threadCtx: 'process', project: P },
   // Xen event channels: the handler runs in hardirq context; the irq is the result.
   { fn: 'bind_evtchn_to_irqhandler', op: 'register', what: 'irq', ctx: 'hardirq', handlerArg: 1, key: 'ret', project: P },
   { fn: 'bind_evtchn_to_irqhandler_lateeoi', op: 'register', what: 'irq', ctx: 'hardirq', handlerArg: 1, key: 'ret', project: P },
@@ -186,6 +190,25 @@ export const LINUX_OPS: readonly OpsRow[] = [
  */
 export const LINUX_HRTIMER_MODE_CALLS: ReadonlyMap<string, number> = new Map([
   ['hrtimer_init', 2], ['hrtimer_start', 2], ['hrtimer_start_range_ns', 3], ['hrtimer_setup', 3],
+]);
+
+/**
+ * Calls that queue a work: the workqueue's argument index ('system' for the
+ * shared system queues) and the work's. With the ordered workqueue
+ * allocators below, they tell which works run one at a time.
+ */
+export const LINUX_QUEUE_WORK_CALLS: ReadonlyMap<string, { wq: number | 'system'; work: number }> = new Map([
+  ['queue_work', { wq: 0, work: 1 }], ['queue_work_on', { wq: 1, work: 2 }], ['queue_work_node', { wq: 1, work: 2 }],
+  ['queue_delayed_work', { wq: 0, work: 1 }], ['queue_delayed_work_on', { wq: 1, work: 2 }],
+  ['mod_delayed_work', { wq: 0, work: 1 }], ['mod_delayed_work_on', { wq: 1, work: 2 }], ['queue_rcu_work', { wq: 0, work: 1 }],
+  ['schedule_work', { wq: 'system', work: 0 }], ['schedule_work_on', { wq: 'system', work: 1 }],
+  ['schedule_delayed_work', { wq: 'system', work: 0 }], ['schedule_delayed_work_on', { wq: 'system', work: 1 }],
+  ['ieee80211_queue_work', { wq: 'system', work: 1 }], ['ieee80211_queue_delayed_work', { wq: 'system', work: 1 }],
+]);
+
+/** Calls returning an ordered workqueue: one work at a time, in queueing order (__WQ_ORDERED). */
+export const LINUX_ORDERED_WQ_ALLOCATORS: ReadonlySet<string> = new Set([
+  'alloc_ordered_workqueue', 'create_singlethread_workqueue',
 ]);
 
 export const LINUX_WAITABLE_FIELDS: readonly WaitableFieldRow[] = [

@@ -235,6 +235,8 @@ export interface CallGraph {
   targetsOf: TargetsOf;
   /** Pointer calls whose targets were matched by field name only. */
   guessed: Set<LockEvent>;
+  /** Functions a call passes to a callee that calls them: they run at the call too, after the callee's own facts. */
+  callbacks: Map<LockEvent, FunctionIR[]>;
   pointerCalls: { resolved: number; total: number };
 }
 
@@ -246,6 +248,8 @@ interface FunctionCalls {
   /** Pointer calls with targets (cycle cutting looks at these), and those matched by field name only. */
   pointer: LockEvent[];
   guessed: LockEvent[];
+  /** Functions a call passes to a callee that calls them (CallGraph.callbacks). */
+  callbacks: Array<[LockEvent, FunctionIR[]]>;
   total: number;
   resolved: number;
 }
@@ -270,6 +274,7 @@ export function resolveCalls(program: Program, memo?: CallMemo): CallGraph {
     calls: new Map(),
     targetsOf: { get: (ev) => cut.get(ev) ?? targets.get(ev), set: (ev, t) => cut.set(ev, t) },
     guessed: new Set(),
+    callbacks: new Map(),
     pointerCalls: { resolved: 0, total: 0 },
   };
   const pointerEvents: Array<[FunctionIR, LockEvent]> = [];
@@ -283,15 +288,16 @@ export function resolveCalls(program: Program, memo?: CallMemo): CallGraph {
     graph.calls.set(fn, r.callees);
     for (const ev of r.pointer) pointerEvents.push([fn, ev]);
     for (const ev of r.guessed) graph.guessed.add(ev);
+    for (const [ev, passed] of r.callbacks) graph.callbacks.set(ev, passed);
     graph.pointerCalls.total += r.total;
     graph.pointerCalls.resolved += r.resolved;
   }
-  cutPointerCycles(program, graph.calls, graph.targetsOf, pointerEvents);
+  cutPointerCycles(program, graph.calls, graph.targetsOf, graph.callbacks, pointerEvents);
   return graph;
 }
 
 function resolveFunction(program: Program, fn: FunctionIR, targetsOf: { set(ev: LockEvent, t: FunctionIR[]): unknown }): FunctionCalls {
-  const r: FunctionCalls = { link: '', callees: new Set(), pointer: [], guessed: [], total: 0, resolved: 0 };
+  const r: FunctionCalls = { link: '', callees: new Set(), pointer: [], guessed: [], callbacks: [], total: 0, resolved: 0 };
   for (const b of fn.blocks) {
     for (const ev of b.events) {
       if (ev.kind !== 'call') continue;
@@ -310,9 +316,20 @@ function resolveFunction(program: Program, fn: FunctionIR, targetsOf: { set(ev: 
         // new_fops->open, an mdio mux -> its parent bus): another object, never a recursion.
         targets = targets.filter((t) => t !== fn);
         if (targets.length > 0) r.pointer.push(ev);
+      } else if (ev.callee.endsWith('[]')) {
+        // Through a file-scope table of functions: what the table lists.
+        targets = program.handlerTargets(ev.callee, fn.file, fn).filter((t) => t !== fn);
+      } else if (fn.params.some((p) => p.name === ev.callee)) {
+        // Through a parameter: the callers' call runs what they pass (callbacksPassed).
+        targets = [];
       } else {
         const t = program.callee(ev.callee, fn.file);
         targets = t ? [t] : [];
+        const passed = t && !program.isCore(fn) ? program.callbacksPassed(ev, t, fn) : [];
+        if (passed.length > 0) {
+          r.callbacks.push([ev, passed]);
+          for (const c of passed) r.callees.add(c);
+        }
       }
       targetsOf.set(ev, targets);
       for (const t of targets) r.callees.add(t);
@@ -416,7 +433,7 @@ export function summarize(program: Program, opts: SummarizeOptions = {}): Summar
         release(scc);
         continue;
       }
-      const { summary, outputs } = summarizeFunction(fn, program, out, targetsOf, guessed, maxDepth);
+      const { summary, outputs } = summarizeFunction(fn, program, out, graph, maxDepth);
       record(fn, summary, outputs, calleeVersions(fn));
       release(scc);
       continue;
@@ -428,7 +445,7 @@ export function summarize(program: Program, opts: SummarizeOptions = {}): Summar
       changed = false;
       for (const fn of scc) {
         const before = out.byFn.get(fn);
-        const { summary, outputs } = summarizeFunction(fn, program, out, targetsOf, guessed, maxDepth);
+        const { summary, outputs } = summarizeFunction(fn, program, out, graph, maxDepth);
         out.byFn.set(fn, summary);
         last.set(fn, outputs);
         if (!before || before.acquires.length !== summary.acquires.length || before.waits.length !== summary.waits.length
@@ -450,7 +467,7 @@ export function summarize(program: Program, opts: SummarizeOptions = {}): Summar
  * into this one: such targets are dropped, direct recursion is kept.
  */
 function cutPointerCycles(
-  program: Program, calls: Map<FunctionIR, Set<FunctionIR>>, targetsOf: TargetsOf,
+  program: Program, calls: Map<FunctionIR, Set<FunctionIR>>, targetsOf: TargetsOf, callbacks: ReadonlyMap<LockEvent, FunctionIR[]>,
   pointerEvents: ReadonlyArray<[FunctionIR, LockEvent]>,
 ): void {
   if (pointerEvents.length === 0) return;
@@ -471,7 +488,9 @@ function cutPointerCycles(
   // Rebuild the callee sets of the functions whose pointer calls lost targets.
   for (const fn of touched) {
     const set = new Set<FunctionIR>();
-    for (const b of fn.blocks) for (const ev of b.events) if (ev.kind === 'call') for (const t of targetsOf.get(ev) ?? []) set.add(t);
+    for (const b of fn.blocks) {
+      for (const ev of b.events) if (ev.kind === 'call') for (const t of [...targetsOf.get(ev) ?? [], ...callbacks.get(ev) ?? []]) set.add(t);
+    }
     calls.set(fn, set);
   }
 }
@@ -575,9 +594,9 @@ function signatureOf(s: FunctionSummary): string {
 }
 
 function summarizeFunction(
-  fn: FunctionIR, program: Program, out: Summaries, targetsOf: TargetsOf, guessed: ReadonlySet<LockEvent>,
-  maxDepth: number,
+  fn: FunctionIR, program: Program, out: Summaries, graph: CallGraph, maxDepth: number,
 ): { summary: FunctionSummary; outputs: FunctionOutputs } {
+  const { targetsOf, guessed, callbacks } = graph;
   // Facts are deduplicated within the function; each function's facts are its own (and memoized with it).
   const outputs: FunctionOutputs = { orders: [], waitsUnderLock: [], recursions: [], lockSites: [], statesDropped: 0, factsDropped: 0, factsTooDeep: 0 };
   const seen = { seenOrders: new Set<string>(), seenWaits: new Set<string>(), seenRec: new Set<string>() };
@@ -591,9 +610,7 @@ function summarizeFunction(
   const addAcq = (a: AcqFact): void => {
     if ('local' in a.lock && a.lock.local) return; // meaningless to callers
     const key = `${refKey(a.lock)}|${a.mode}|${a.irqOff}|${a.bhOff}|${a.try ?? false}|${a.subclass ?? ''}`;
-    if (acquires.has(key)) return;
-    if (acquires.size < MAX_FACTS) acquires.set(key, a);
-    else outputs.factsDropped++;
+    if (!keepFact(acquires, key, a, MAX_FACTS)) outputs.factsDropped++;
   };
 
   /** A lock acquisition (direct or through a callee) in state s. */
@@ -638,7 +655,7 @@ function summarizeFunction(
 
   const wait = (s: State, w: WaitFact, backend?: string): void => {
     const key = `${w.what}|${w.key ?? w.keyText}|${w.api}`;
-    if (!waits.has(key) && waits.size < 64) waits.set(key, withPathFacts(s, w));
+    keepFact(waits, key, withPathFacts(s, w), 64);
     for (const h of s.held) {
       if (backend && h.backend && h.backend !== backend) continue;
       const cls = clsOf(h.lock);
@@ -741,85 +758,95 @@ function summarizeFunction(
         return true;
       }
       case 'register':
+      case 'workqueue':
         return true;
       case 'call': {
-        const targets = targetsOf.get(ev) ?? [];
-        const guess = guessed.has(ev);
-        // A pointer call runs one of its targets, not each after the other (regmap's ->lock is its
-        // spinlock or its mutex): every target starts from the held set before the call, and what
-        // each leaves held or released is merged after the last.
-        const before = targets.length > 1 ? s.held.slice() : undefined;
-        const backends = targets.length > 1 && new Set(targets.map((t) => t.file)).size > 1;
-        const after = before?.slice();
-        for (const t of targets) {
-          callees.add(t.name);
-          const cs = out.byFn.get(t);
-          if (!cs) continue; // not yet summarized: a recursion edge, picked up in the next round
-          if (before) s.held = before.slice();
-          const via = ev.viaField ? `calls ${t.name}() through ->${ev.viaField.field}${guess ? ' (matched by field name)' : ''}` : `calls ${t.name}()`;
-          // The callee's parameter tests in the caller's terms: decided by the call's
-          // arguments, or carried over when the argument is the caller's own parameter.
-          const translate = (when?: ParamTest[]): ParamTest[] | undefined | false => {
-            if (!when) return undefined;
-            const out: ParamTest[] = [];
-            for (const [p, t, mask] of when) {
-              const actual = argumentTruth(ev, p, mask, s);
-              if (actual !== undefined) {
-                if (actual !== t) return false;
-                continue;
-              }
-              const arg = ev.args[p];
-              if (arg?.baseKind === 'param' && arg.paramIndex !== undefined && arg.fields.length === 0) out.push([arg.paramIndex, t, mask]);
-            }
-            return out.length > 0 ? out : undefined;
-          };
-          // The same callee, with the same arguments, in the same state, adds nothing new: skip repeats.
-          const applyKey = `${t.file}\0${t.name}|${ev.args.map((a) => a.text).join(',')}|${JSON.stringify(ev.literals ?? '')}${JSON.stringify(ev.flags ?? '')}|${stateKey(s)}`;
-          const repeat = applied.has(applyKey);
-          applied.add(applyKey);
-          for (const a of repeat ? [] : cs.acquires) {
-            if (a.chain.len >= maxDepth) { outputs.factsTooDeep++; continue; }
-            const when = translate(a.when);
-            if (when === false) continue;
-            const lock = mapRef(a.lock, ev.args, program, fn);
-            if (!lock) continue;
-            const inst = mapInstance(a.lock.inst, ev.args);
-            const view = withoutDropped(s, a.dropped, ev.args, program, fn);
-            acquire(view, {
-              ...a, dropped: undefined, when, lock: { ...lock, inst }, irqOff: s.irqOff || a.irqOff, bhOff: s.bhDepth > 0 || a.bhOff,
-              chain: chainOf(fn.name, ev.site, via, a.chain, guess),
-            }, inst, backends ? t.file : undefined);
-          }
-          for (const w of repeat ? [] : cs.waits) {
-            if (w.chain.len >= maxDepth) { outputs.factsTooDeep++; continue; }
-            const when = translate(w.when);
-            if (when === false) continue;
-            wait(withoutDropped(s, w.dropped, ev.args, program, fn), { ...w, dropped: undefined, when, chain: chainOf(fn.name, ev.site, via, w.chain, guess) }, backends ? t.file : undefined);
-          }
-          for (const r of cs.exitReleased) {
-            const lock = mapRef(r, ev.args, program, fn);
-            if (!lock) continue;
-            const idx = s.held.findIndex((h) => sameLock(h.lock, lock));
-            if (idx >= 0) s.held.splice(idx, 1);
-            else {
-              // Released through a helper, held by our caller: dropped for what follows, as a direct unlock is.
-              released.set(refKey(lock), lock);
-              if (!s.dropped.some((d) => sameLock(d, lock))) s.dropped.push(lock);
-            }
-          }
-          for (const h of cs.exitHeld) {
-            const lock = mapRef(h.lock, ev.args, program, fn);
-            if (lock) s.held.push({ ...h, lock, chain: chainOf(fn.name, ev.site, via, h.chain, guess), backend: backends ? t.file : h.backend });
-          }
-          if (before && after) {
-            for (const h of before) if (!s.held.includes(h) && after.includes(h)) after.splice(after.indexOf(h), 1);
-            for (const h of s.held) if (!before.includes(h)) after.push(h);
-          }
-        }
-        if (after) s.held = after;
+        // The callee (or a pointer call's targets), then each function the call hands to a callee that calls it.
+        callTargets(s, ev, targetsOf.get(ev) ?? [], false);
+        for (const c of callbacks.get(ev) ?? []) callTargets(s, ev, [c], true);
         return true;
       }
     }
+  };
+
+  /** Apply a call to these targets: one of them runs (a pointer call's), or a callback passed along (`passed`). */
+  const callTargets = (s: State, ev: Extract<LockEvent, { kind: 'call' }>, targets: FunctionIR[], passed: boolean): void => {
+    const guess = guessed.has(ev);
+    // A callback runs with arguments of its own, not the call's: nothing of its parameters maps.
+    const call = passed ? { ...ev, args: [], literals: undefined, flags: undefined } : ev;
+    // A pointer call runs one of its targets, not each after the other (regmap's ->lock is its
+    // spinlock or its mutex): every target starts from the held set before the call, and what
+    // each leaves held or released is merged after the last.
+    const before = targets.length > 1 ? s.held.slice() : undefined;
+    const backends = targets.length > 1 && new Set(targets.map((t) => t.file)).size > 1;
+    const after = before?.slice();
+    for (const t of targets) {
+      callees.add(t.name);
+      const cs = out.byFn.get(t);
+      if (!cs) continue; // not yet summarized: a recursion edge, picked up in the next round
+      if (before) s.held = before.slice();
+      const via = passed ? `calls ${t.name}() (passed to ${call.callee}())`
+        : call.viaField ? `calls ${t.name}() through ->${call.viaField.field}${guess ? ' (matched by field name)' : ''}` : `calls ${t.name}()`;
+      // The callee's parameter tests in the caller's terms: decided by the call's
+      // arguments, or carried over when the argument is the caller's own parameter.
+      const translate = (when?: ParamTest[]): ParamTest[] | undefined | false => {
+        if (!when) return undefined;
+        const out: ParamTest[] = [];
+        for (const [p, t, mask] of when) {
+          const actual = argumentTruth(call, p, mask, s);
+          if (actual !== undefined) {
+            if (actual !== t) return false;
+            continue;
+          }
+          const arg = call.args[p];
+          if (arg?.baseKind === 'param' && arg.paramIndex !== undefined && arg.fields.length === 0) out.push([arg.paramIndex, t, mask]);
+        }
+        return out.length > 0 ? out : undefined;
+      };
+      // The same callee, with the same arguments, in the same state, adds nothing new: skip repeats.
+      const applyKey = `${t.file}\0${t.name}|${call.args.map((a) => a.text).join(',')}|${JSON.stringify(call.literals ?? '')}${JSON.stringify(call.flags ?? '')}|${stateKey(s)}`;
+      const repeat = applied.has(applyKey);
+      applied.add(applyKey);
+      for (const a of repeat ? [] : cs.acquires) {
+        if (a.chain.len >= maxDepth) { outputs.factsTooDeep++; continue; }
+        const when = translate(a.when);
+        if (when === false) continue;
+        const lock = mapRef(a.lock, call.args, program, fn);
+        if (!lock) continue;
+        const inst = mapInstance(a.lock.inst, call.args);
+        const view = withoutDropped(s, a.dropped, call.args, program, fn);
+        acquire(view, {
+          ...a, dropped: undefined, when, lock: { ...lock, inst }, irqOff: s.irqOff || a.irqOff, bhOff: s.bhDepth > 0 || a.bhOff,
+          chain: chainOf(fn.name, call.site, via, a.chain, guess),
+        }, inst, backends ? t.file : undefined);
+      }
+      for (const w of repeat ? [] : cs.waits) {
+        if (w.chain.len >= maxDepth) { outputs.factsTooDeep++; continue; }
+        const when = translate(w.when);
+        if (when === false) continue;
+        wait(withoutDropped(s, w.dropped, call.args, program, fn), { ...w, dropped: undefined, when, chain: chainOf(fn.name, call.site, via, w.chain, guess) }, backends ? t.file : undefined);
+      }
+      for (const r of cs.exitReleased) {
+        const lock = mapRef(r, call.args, program, fn);
+        if (!lock) continue;
+        const idx = s.held.findIndex((h) => sameLock(h.lock, lock));
+        if (idx >= 0) s.held.splice(idx, 1);
+        else {
+          // Released through a helper, held by our caller: dropped for what follows, as a direct unlock is.
+          released.set(refKey(lock), lock);
+          if (!s.dropped.some((d) => sameLock(d, lock))) s.dropped.push(lock);
+        }
+      }
+      for (const h of cs.exitHeld) {
+        const lock = mapRef(h.lock, call.args, program, fn);
+        if (lock) s.held.push({ ...h, lock, chain: chainOf(fn.name, call.site, via, h.chain, guess), backend: backends ? t.file : h.backend });
+      }
+      if (before && after) {
+        for (const h of before) if (!s.held.includes(h) && after.includes(h)) after.splice(after.indexOf(h), 1);
+        for (const h of s.held) if (!before.includes(h)) after.push(h);
+      }
+    }
+    if (after) s.held = after;
   };
 
   // Path-sensitive walk: a bounded set of states per block, so that a lock taken on
@@ -865,11 +892,17 @@ function summarizeFunction(
     fn.gaps.push({ site: fn.site, what: `summary cut after ${Math.max(20_000, fn.blocks.length * 4)} block visits: later paths of ${fn.name}() are not analysed` });
   }
 
-  // Held on every exit: the function is a lock wrapper for its callers.
-  let exitHeld: HeldLock[] = [];
+  // Held on every exit, as many times as on every exit: the function is a lock wrapper for its callers.
+  // mthca_lock_cqs() takes one CQ lock when both CQs are one, two otherwise: one is what its callers hold
+  // for sure, and what the mirror unlock helper releases.
+  const exitHeld: HeldLock[] = [];
   if (exitStates.length > 0) {
-    exitHeld = exitStates[0].held.filter((h) => !('local' in h.lock && h.lock.local)
-      && exitStates.every((s) => s.held.some((x) => sameLock(x.lock, h.lock))));
+    const times = (s: State, lock: LockRef): number => s.held.filter((x) => sameLock(x.lock, lock)).length;
+    for (const h of exitStates[0].held) {
+      if ('local' in h.lock && h.lock.local) continue;
+      const kept = exitHeld.filter((x) => sameLock(x.lock, h.lock)).length;
+      if (exitStates.every((s) => times(s, h.lock) > kept)) exitHeld.push(h);
+    }
   }
   return {
     summary: {
@@ -901,6 +934,50 @@ function argumentTruth(ev: Extract<LockEvent, { kind: 'call' }>, p: number, mask
   const arg = ev.args[p];
   if (arg && arg.baseKind === 'local' && arg.fields.length === 0) return s.vals.find(([n]) => n === arg.base)?.[1];
   return undefined;
+}
+
+/**
+ * Record a fact under `key` unless one reached on a path with fewer parameter
+ * tests is there. The same lock (or wait) reached on paths that test the
+ * parameters differently is kept once per set of tests, each with its own
+ * path, so that a caller ruling out one of them still sees the others
+ * (`while (tail != head || start)` called with start = 0). An untested path
+ * supersedes the tested ones; past MAX_VARIANTS sets, the last keeps only the
+ * tests it shares with the next. False when the map is full.
+ */
+function keepFact<F extends { when?: ParamTest[] }>(facts: Map<string, F>, key: string, f: F, cap: number): boolean {
+  const first = facts.get(key);
+  if (first && !first.when) return true;
+  const untested = (g: F): true => {
+    for (let i = 1; i < MAX_VARIANTS; i++) facts.delete(`${key}#${i}`);
+    facts.set(key, g);
+    return true;
+  };
+  if (!f.when) return first || facts.size < cap ? untested(f) : false;
+  const tests = testsKey(f.when);
+  for (let i = 0; i < MAX_VARIANTS; i++) {
+    const k = i === 0 ? key : `${key}#${i}`;
+    const prior = facts.get(k);
+    if (!prior?.when) {
+      if (facts.size >= cap) return false;
+      facts.set(k, f);
+      return true;
+    }
+    if (testsKey(prior.when) === tests) return true;
+    if (i === MAX_VARIANTS - 1) {
+      const both = prior.when.filter(([p, t, m]) => f.when!.some(([q, u, n]) => p === q && t === u && m === n));
+      if (both.length === 0) return untested({ ...prior, when: undefined });
+      facts.set(k, { ...prior, when: both });
+    }
+  }
+  return true;
+}
+
+/** Parameter-test sets kept apart for one fact, at most. */
+const MAX_VARIANTS = 4;
+
+function testsKey(when: ParamTest[] | undefined): string {
+  return (when ?? []).map(([p, t, m]) => `${p}${t ? '+' : '-'}${m ?? ''}`).sort().join(',');
 }
 
 /** A fact as recorded on this path: with the caller's locks dropped so far and the parameter tests taken. */

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type { AccessPath, FunctionIR } from '../extract/ir';
 import type { ApiTable, Context, WaitKind } from '../kernel-api/types';
 import { LINUX_HRTIMER_MODE_CALLS, LINUX_WAITABLE_FIELDS } from '../kernel-api/linux';
-import type { Program } from './link';
+import { eventsIn, type Program } from './link';
 
 export interface EntryPoint {
   fn: FunctionIR;
@@ -99,24 +99,21 @@ function orderedQueues(program: Program, coreFiles: ReadonlySet<string>): Map<st
   };
   // A helper queueing the work it is given (`cw1200_resume_work(priv, &priv->bss_loss_work, ..)`): the callers' works.
   const byParam = new Map<string, Array<{ fn: FunctionIR; param: number; queue: string }>>();
-  for (const fn of program.functions) {
-    if (coreFiles.has(fn.file)) continue;
-    for (const b of fn.blocks) {
-      for (const ev of b.events) {
-        if (ev.kind !== 'workqueue') continue;
-        const wq = ev.wq ? cls(ev.wq, fn) : undefined;
-        if (ev.op === 'ordered') {
-          if (wq) ordered.add(wq);
-          continue;
-        }
-        const queue = ev.wq ? wq ?? '?' : 'system';
-        if (ev.work?.baseKind === 'param' && ev.work.paramIndex !== undefined && ev.work.fields.length === 0) {
-          const list = byParam.get(fn.name) ?? [];
-          list.push({ fn, param: ev.work.paramIndex, queue });
-          byParam.set(fn.name, list);
-        } else {
-          queued(cls(ev.work, fn), queue, fn.file);
-        }
+  for (const f of program.files) {
+    if (coreFiles.has(f.file)) continue;
+    for (const { fn, ev } of eventsIn(f, 'workqueue')) {
+      const wq = ev.wq ? cls(ev.wq, fn) : undefined;
+      if (ev.op === 'ordered') {
+        if (wq) ordered.add(wq);
+        continue;
+      }
+      const queue = ev.wq ? wq ?? '?' : 'system';
+      if (ev.work?.baseKind === 'param' && ev.work.paramIndex !== undefined && ev.work.fields.length === 0) {
+        const list = byParam.get(fn.name) ?? [];
+        list.push({ fn, param: ev.work.paramIndex, queue });
+        byParam.set(fn.name, list);
+      } else {
+        queued(cls(ev.work, fn), queue, fn.file);
       }
     }
   }

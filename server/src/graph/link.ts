@@ -125,7 +125,7 @@ export class Program {
     return field.isFnPtr ? field.name : undefined;
   }
 
-  private passedArgs?: Map<string, Array<{ caller: FunctionIR; ev: Extract<LockEvent, { kind: 'call' }> }>>;
+  private passedArgs?: Map<string, Array<{ fn: FunctionIR; ev: CallEvent }>>;
 
   /**
    * The functions callers pass for parameter `index` of `fn`
@@ -137,15 +137,11 @@ export class Program {
     if (!this.passedArgs) {
       // Direct calls with a plain name or a parameter among their arguments, by callee name.
       this.passedArgs = new Map();
-      for (const caller of this.functions) {
-        for (const b of caller.blocks) {
-          for (const ev of b.events) {
-            if (ev.kind !== 'call' || ev.viaField) continue;
-            if (!ev.args.some((a) => !a.fuzzy && a.fields.length === 0 && (a.baseKind === 'global' || a.baseKind === 'param'))) continue;
-            const list = this.passedArgs.get(ev.callee) ?? [];
-            list.push({ caller, ev });
-            this.passedArgs.set(ev.callee, list);
-          }
+      for (const f of this.files) {
+        for (const [callee, calls] of eventsIn(f, 'passing')) {
+          const list = this.passedArgs.get(callee);
+          if (list) list.push(...calls);
+          else this.passedArgs.set(callee, [...calls]);
         }
       }
     }
@@ -153,7 +149,7 @@ export class Program {
     if (seen.has(key)) return [];
     seen.add(key);
     const out: FunctionIR[] = [];
-    for (const { caller, ev } of this.passedArgs.get(fn.name) ?? []) {
+    for (const { fn: caller, ev } of this.passedArgs.get(fn.name) ?? []) {
       const arg = ev.args[index];
       if (!arg || arg.fuzzy || arg.fields.length > 0 || this.callee(ev.callee, caller.file) !== fn) continue;
       let passed: FunctionIR[] = [];
@@ -527,6 +523,39 @@ function functionsByLine(f: FileFacts): FunctionIR[] {
   let list = byLine.get(f);
   if (!list) byLine.set(f, (list = [...f.functions].sort((a, b) => a.site.line - b.site.line)));
   return list;
+}
+
+/**
+ * A file's events of one kind with their functions, per facts object (an edit
+ * rescans one file): `workqueue` events, and `passing`, the direct calls with
+ * a plain name or a parameter among their arguments by callee (functionsPassed).
+ */
+type IndexedEvents = {
+  workqueue: Array<{ fn: FunctionIR; ev: Extract<LockEvent, { kind: 'workqueue' }> }>;
+  passing: Map<string, Array<{ fn: FunctionIR; ev: CallEvent }>>;
+};
+const eventIndex = new WeakMap<FileFacts, IndexedEvents>();
+
+export function eventsIn<K extends keyof IndexedEvents>(f: FileFacts, kind: K): IndexedEvents[K] {
+  let index = eventIndex.get(f);
+  if (!index) {
+    index = { workqueue: [], passing: new Map() };
+    for (const fn of f.functions) {
+      for (const b of fn.blocks) {
+        for (const ev of b.events) {
+          if (ev.kind === 'workqueue') index.workqueue.push({ fn, ev });
+          else if (ev.kind === 'call' && !ev.viaField
+            && ev.args.some((a) => !a.fuzzy && a.fields.length === 0 && (a.baseKind === 'global' || a.baseKind === 'param'))) {
+            const list = index.passing.get(ev.callee);
+            if (list) list.push({ fn, ev });
+            else index.passing.set(ev.callee, [{ fn, ev }]);
+          }
+        }
+      }
+    }
+    eventIndex.set(f, index);
+  }
+  return index[kind];
 }
 
 const linkDigests = new WeakMap<FileFacts, string>();

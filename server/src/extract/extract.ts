@@ -490,6 +490,8 @@ const IF_STATEMENTS = new Set(['if_statement']);
 const LEAF_CALLS: ReadonlySet<string> = new Set(LINUX_LEAF_CALLS);
 const ALL_CAPS = /^[A-Z][A-Z0-9_]*$/;
 const IDENTIFIER = /[A-Za-z_]\w*/g;
+/** Shared holds: of two acquires a designator chooses between, the exclusive one is taken to be the one. */
+const SHARED_MODES: ReadonlySet<string> = new Set(['read', 'rwsem-read']);
 /** The first name an if-condition tests: `if (p`, `if (!p`, `if (!(p`. */
 const IF_TESTED = /\bif\s*\(\s*!?\s*\(?\s*(\w+)/g;
 
@@ -1302,6 +1304,12 @@ class FunctionBuilder {
     if (fnNode?.text === 'guard' && node.parent?.type === 'call_expression') return;
     // Calls inside the arguments were already visited: the index yields them first.
     if (!fnNode) return;
+    // `(w ? up_write : up_read)(&b->lock)`: one of two API functions of one kind, on the same argument.
+    const rows = this.conditionalDesignator(fnNode);
+    if (rows) {
+      this.apiCall(rows.find((r) => r.op !== 'acquire' || !SHARED_MODES.has(r.mode)) ?? rows[0], node, args, this.site(node), onConditional);
+      return;
+    }
     if (fnNode.type !== 'identifier') {
       // `x->ops->f(..)`, `(*x->f)(..)`, and a table of handlers `x->handler[type](..)`.
       const callee = fieldCallee(fnNode);
@@ -1360,6 +1368,25 @@ class FunctionBuilder {
       kind: 'call', callee: name, args: args.map((a) => this.path(a)), site,
       literals: anyLiteral ? literals : undefined, flags: anyFlags ? flags : undefined,
     });
+  }
+
+  /**
+   * The API rows a parenthesized `c ? f : g` designator chooses between, when
+   * both are rows of one kind (two releases, two acquires of one lock argument).
+   */
+  private conditionalDesignator(fnNode: SyntaxNode): ApiRow[] | undefined {
+    let n: SyntaxNode | null = fnNode;
+    while (n?.type === 'parenthesized_expression') n = n.namedChild(0);
+    if (n?.type !== 'conditional_expression') return undefined;
+    const rows: ApiRow[] = [];
+    for (const side of [n.childForFieldName('consequence'), n.childForFieldName('alternative')]) {
+      const row = side?.type === 'identifier' && !this.env.definedHere?.has(side.text) ? this.env.api.byName.get(side.text) : undefined;
+      if (!row) return undefined;
+      rows.push(row);
+    }
+    const [a, b] = rows;
+    const sameLock = 'lock' in a && 'lock' in b && a.lock === b.lock;
+    return a.op === b.op && (a.op === 'acquire' || a.op === 'release') && sameLock ? rows : undefined;
   }
 
   /** `queue_work(wq, &w)` and `wq = alloc_ordered_workqueue(..)`: which works run one at a time (LINUX_QUEUE_WORK_CALLS). */

@@ -61,13 +61,18 @@ export interface EntryModel {
   orderedQueue: ReadonlyMap<string, string>;
 }
 
-/** Classes of hrtimers started or set up in a _SOFT mode anywhere in the analysed code: their callbacks run in softirq. */
+/**
+ * Classes of hrtimers started or set up in a _SOFT mode anywhere in the
+ * analysed code: their callbacks run in softirq. A timer whose type the
+ * expression does not tell (`&tcp_sk(sk)->pacing_timer`, a macro) is named
+ * by its function and text: the `.function =` beside it in that function matches.
+ */
 function softHrtimers(program: Program): Set<string> {
   const out = new Set<string>();
   for (const { fn, ev, index } of program.callsTo(LINUX_HRTIMER_MODE_CALLS)) {
     if (!ev.flags?.[index]?.some((m) => m.endsWith('_SOFT')) || !ev.args[0]) continue;
     const ref = program.lockRef(ev.args[0], fn);
-    if (ref && 'cls' in ref && !ref.local) out.add(ref.cls);
+    if (ref && 'cls' in ref) out.add(ref.cls);
   }
   return out;
 }
@@ -186,7 +191,8 @@ export function findEntries(
       const owner = program.ownerOf(b.binding);
       const ref = b.binding.object && owner ? program.lockRef(b.binding.object, owner) : undefined;
       const key = ref && 'cls' in ref && !ref.local ? ref.cls : b.binding.variable;
-      const ctx: Context = w.what === 'hrtimer' && key !== undefined && softTimers.has(key) ? 'softirq' : w.ctx;
+      const soft = w.what === 'hrtimer' && ref !== undefined && 'cls' in ref && softTimers.has(ref.cls);
+      const ctx: Context = soft ? 'softirq' : w.ctx;
       const e: EntryPoint = {
         fn: target, ctx, why: `${w.structType}.${w.field} = ${target.name} at ${b.binding.site.file}:${b.binding.site.line}`,
         irqOff: ctx === 'hardirq', bhOff: ctx === 'softirq', held: [], what: w.what, key, keyFile: b.binding.site.file,

@@ -4,7 +4,7 @@
 // their own file first), and binds function-pointer fields to their targets.
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
-import { LINUX_LOCK_KEY_CALLS } from '../kernel-api/linux';
+import { LINUX_HRTIMER_MODE_CALLS, LINUX_LOCK_KEY_CALLS } from '../kernel-api/linux';
 import type { AccessPath, FileFacts, FunctionIR, GlobalDef, LockEvent, OpsBinding, StructDef, StructField } from '../extract/ir';
 
 /**
@@ -64,7 +64,7 @@ export class Program {
     for (const f of files) {
       for (const b of f.bindings) {
         const owner = b.object || b.fn.startsWith('$') ? this.ownerOf(b) : undefined;
-        const structType = b.structType || (b.object ? this.typeOfPath(b.object, owner) : undefined);
+        const structType = b.structType || (b.object ? this.typeOfPath(b.object, owner) ?? this.initializedAs(b.object, owner) : undefined);
         if (!structType) continue;
         const field = b.field.startsWith('#') ? this.positionalField(structType, Number(b.field.slice(1)), f.file) : b.field;
         if (!field) continue;
@@ -110,6 +110,23 @@ export class Program {
       this.link = h.digest('hex');
     }
     return this.link;
+  }
+
+  /**
+   * The type an object of unknown type has because its function set it up with
+   * a typed init call: `hrtimer_init(&tcp_sk(sk)->pacing_timer, ..)` beside
+   * `tcp_sk(sk)->pacing_timer.function = ..` (tcp_sk() is a macro) is an hrtimer.
+   */
+  private initializedAs(object: AccessPath, owner: FunctionIR | undefined): string | undefined {
+    if (!owner) return undefined;
+    const text = object.text.replace(/^&\s*/, '');
+    for (const f of this.files) {
+      if (f.file !== owner.file) continue;
+      for (const { fn, ev } of callsIn(f, LINUX_HRTIMER_MODE_CALLS)) {
+        if (fn === owner && ev.args[0]?.text.replace(/^&\s*/, '') === text) return 'hrtimer';
+      }
+    }
+    return undefined;
   }
 
   /** The function a binding names. */

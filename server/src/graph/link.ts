@@ -120,14 +120,15 @@ export class Program {
   private initializedAs(object: AccessPath, owner: FunctionIR | undefined): string | undefined {
     if (!owner) return undefined;
     const text = object.text.replace(/^&\s*/, '');
-    for (const f of this.files) {
-      if (f.file !== owner.file) continue;
-      for (const { fn, ev } of callsIn(f, LINUX_HRTIMER_MODE_CALLS)) {
-        if (fn === owner && ev.args[0]?.text.replace(/^&\s*/, '') === text) return 'hrtimer';
-      }
+    this.factsByFile ??= new Map(this.files.map((f) => [f.file, f]));
+    const f = this.factsByFile.get(owner.file);
+    for (const { fn, ev } of f ? callsIn(f, LINUX_HRTIMER_MODE_CALLS) : []) {
+      if (fn === owner && ev.args[0]?.text.replace(/^&\s*/, '') === text) return 'hrtimer';
     }
     return undefined;
   }
+
+  private factsByFile?: Map<string, FileFacts>;
 
   /** The function a binding names. */
   bindingTarget(b: BoundFn): FunctionIR | undefined {

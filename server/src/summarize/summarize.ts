@@ -609,7 +609,8 @@ function summarizeFunction(
 
   const addAcq = (a: AcqFact): void => {
     if ('local' in a.lock && a.lock.local) return; // meaningless to callers
-    const key = `${refKey(a.lock)}|${a.mode}|${a.irqOff}|${a.bhOff}|${a.try ?? false}|${a.subclass ?? ''}`;
+    // The caller's locks dropped before it belong to the fact: whichever variant came first must not hide the other.
+    const key = `${refKey(a.lock)}|${a.mode}|${a.irqOff}|${a.bhOff}|${a.try ?? false}|${a.subclass ?? ''}|${droppedKey(a.dropped)}`;
     if (!keepFact(acquires, key, a, MAX_FACTS)) outputs.factsDropped++;
   };
 
@@ -655,7 +656,8 @@ function summarizeFunction(
 
   const wait = (s: State, w: WaitFact, backend?: string): void => {
     const key = `${w.what}|${w.key ?? w.keyText}|${w.api}`;
-    keepFact(waits, key, withPathFacts(s, w), 64);
+    const fact = withPathFacts(s, w);
+    keepFact(waits, `${key}|${droppedKey(fact.dropped)}`, fact, 64);
     for (const h of s.held) {
       if (backend && h.backend && h.backend !== backend) continue;
       const cls = clsOf(h.lock);
@@ -669,6 +671,13 @@ function summarizeFunction(
 
   const resolve = (ev: { lock: import('../extract/ir').AccessPath; cls?: string }): LockRef | undefined =>
     ev.cls ? program.rowLockRef(ev.cls, ev.lock, fn) : program.lockRef(ev.lock, fn);
+
+  /** A caller's lock this path had dropped, taken again: no longer dropped. Whether it was one. */
+  const restore = (s: State, lock: LockRef): boolean => {
+    const before = s.dropped.length;
+    s.dropped = s.dropped.filter((d) => !sameLock(d, lock));
+    return s.dropped.length < before;
+  };
 
   /** Whether the function itself releases the lock somewhere (up() for a semaphore). */
   let releasedHere: Set<string> | undefined;
@@ -726,9 +735,10 @@ function summarizeFunction(
         if (ev.irq) applyIrq(s, ev.irq);
         // A semaphore this function never ups is handed over at the down (a completion or another thread ups it).
         if (OWNERLESS_MODES.has(ev.mode) && !upsHere(lock)) return true;
+        // Re-taking a caller's lock that this function had dropped: the caller's hold again, as at entry
+        // (not this function's: neither held for its callers at exit nor released by it).
+        if (restore(s, lock)) return true;
         s.held.push({ lock, mode: ev.mode, irq: ev.irq, subclass: ev.subclass, try: ev.try, chain });
-        // Re-taking a caller's lock that this function had dropped: it is the caller's hold again.
-        s.dropped = s.dropped.filter((d) => !sameLock(d, lock));
         return true;
       }
       case 'release': {
@@ -839,7 +849,7 @@ function summarizeFunction(
       }
       for (const h of cs.exitHeld) {
         const lock = mapRef(h.lock, call.args, program, fn);
-        if (lock) s.held.push({ ...h, lock, chain: chainOf(fn.name, call.site, via, h.chain, guess), backend: backends ? t.file : h.backend });
+        if (lock && !restore(s, lock)) s.held.push({ ...h, lock, chain: chainOf(fn.name, call.site, via, h.chain, guess), backend: backends ? t.file : h.backend });
       }
       if (before && after) {
         for (const h of before) if (!s.held.includes(h) && after.includes(h)) after.splice(after.indexOf(h), 1);
@@ -906,7 +916,9 @@ function summarizeFunction(
   }
   return {
     summary: {
-      acquires: [...acquires.values()], waits: [...waits.values()], exitHeld, exitReleased: [...released.values()],
+      acquires: [...acquires.values()], waits: [...waits.values()], exitHeld,
+      // A caller's lock released and taken again on every path (`unlock; callback(); lock`) is not released for it.
+      exitReleased: [...released.values()].filter((r) => exitStates.length === 0 || exitStates.some((x) => x.dropped.some((d) => sameLock(d, r)))),
       callees: [...callees],
     },
     outputs,
@@ -945,6 +957,10 @@ function argumentTruth(ev: Extract<LockEvent, { kind: 'call' }>, p: number, mask
  * supersedes the tested ones; past MAX_VARIANTS sets, the last keeps only the
  * tests it shares with the next. False when the map is full.
  */
+function droppedKey(dropped: readonly LockRef[] | undefined): string {
+  return dropped && dropped.length > 0 ? dropped.map(refKey).sort().join(',') : '';
+}
+
 function keepFact<F extends { when?: ParamTest[] }>(facts: Map<string, F>, key: string, f: F, cap: number): boolean {
   const first = facts.get(key);
   if (first && !first.when) return true;

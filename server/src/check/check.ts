@@ -6,7 +6,7 @@ import type { Context, LockMode } from '../kernel-api/types';
 import type { RelatedStep, RuleId } from '../report/finding';
 import type { SimHandler, SimOp, SimProgram, SimThread } from '../simulate/types';
 import type { EntryModel, EntryPoint } from '../graph/entries';
-import { nearest } from '../graph/link';
+import { nearest, perObject } from '../graph/link';
 import { stronglyConnected } from '../graph/scc';
 import * as path from 'node:path';
 import { conflicts, guessedStep, lastStep, refKey, steps, type AcqFact, type Chain, type OrderFact, type Step, type Summaries } from '../summarize/summarize';
@@ -296,21 +296,16 @@ function serialisedWith(fn: FunctionIR, h: EntryPoint, model: EntryModel): boole
 /** Functions walked up from a waiter at most, looking for its entries. */
 const MAX_SERIAL_WALK = 500;
 
-const entriesByFnCache = new WeakMap<EntryModel, Map<FunctionIR, EntryPoint[]>>();
-
-function entriesByFn(model: EntryModel): Map<FunctionIR, EntryPoint[]> {
-  let map = entriesByFnCache.get(model);
-  if (!map) {
-    map = new Map();
-    for (const e of model.entries) {
-      const list = map.get(e.fn) ?? [];
-      list.push(e);
-      map.set(e.fn, list);
-    }
-    entriesByFnCache.set(model, map);
+/** The entries of each function, per entry model. */
+const entriesByFn = perObject((model: EntryModel) => {
+  const map = new Map<FunctionIR, EntryPoint[]>();
+  for (const e of model.entries) {
+    const list = map.get(e.fn) ?? [];
+    list.push(e);
+    map.set(e.fn, list);
   }
   return map;
-}
+});
 
 function lockOrderInversion(summaries: Summaries, model: EntryModel, push: (c: Candidate) => void, limits: CheckLimits, cuts: CheckCuts): void {
   // The class graph; the proof of each edge prefers runtime code over init-only code.

@@ -475,7 +475,6 @@ export class Program {
     for (const f of this.files) for (const { fn, ev } of callsIn(f, table)) yield { fn, ev, index: table.get(ev.callee)! };
   }
 
-
   /**
    * The lock class an access path names inside `fn`: `type.field` for a lock
    * inside a struct, the variable's name for a global (file-qualified when
@@ -509,85 +508,76 @@ export class Program {
 
 type CallEvent = Extract<LockEvent, { kind: 'call' }>;
 
-/** A file's calls to a table's functions; per facts object and table, so an edit rescans one file, not the program. */
-const tableCallCache = new WeakMap<FileFacts, Map<ReadonlyMap<string, number>, Array<{ fn: FunctionIR; ev: CallEvent }>>>();
+/**
+ * `derive` computed once per object and kept with it. Facts are immutable once
+ * extracted, so what the Program derives from a file's facts is derived once:
+ * an edit in the editor rebuilds one file's share, not the program's.
+ */
+export function perObject<K extends object, V>(derive: (k: K) => V): (k: K) => V {
+  const memo = new WeakMap<K, V>();
+  return (k) => {
+    let v = memo.get(k);
+    if (v === undefined) memo.set(k, (v = derive(k)));
+    return v;
+  };
+}
 
+/** Every event of a file's functions, with its function. */
+function* fileEvents(f: FileFacts): Generator<{ fn: FunctionIR; ev: LockEvent }> {
+  for (const fn of f.functions) for (const b of fn.blocks) for (const ev of b.events) yield { fn, ev };
+}
+
+const tableCalls = perObject((_: FileFacts) => new Map<ReadonlyMap<string, number>, Array<{ fn: FunctionIR; ev: CallEvent }>>());
+
+/** A file's calls to a table's functions. */
 function callsIn(f: FileFacts, table: ReadonlyMap<string, number>): Array<{ fn: FunctionIR; ev: CallEvent }> {
-  let byTable = tableCallCache.get(f);
-  if (!byTable) tableCallCache.set(f, (byTable = new Map()));
+  const byTable = tableCalls(f);
   let list = byTable.get(table);
   if (!list) {
     list = [];
-    for (const fn of f.functions) {
-      for (const b of fn.blocks) for (const ev of b.events) if (ev.kind === 'call' && table.has(ev.callee)) list.push({ fn, ev });
-    }
+    for (const { fn, ev } of fileEvents(f)) if (ev.kind === 'call' && table.has(ev.callee)) list.push({ fn, ev });
     byTable.set(table, list);
   }
   return list;
 }
 
-// Per facts object (immutable once extracted), so that an edit rebuilds one file's share of the Program.
-const fieldMaps = new WeakMap<StructDef, Map<string, StructField>>();
+const fieldMap = perObject((s: StructDef) => new Map<string, StructField>(s.fields.map((x) => [x.name, x])));
 
-function fieldMap(s: StructDef): Map<string, StructField> {
-  let m = fieldMaps.get(s);
-  if (!m) fieldMaps.set(s, (m = new Map(s.fields.map((x) => [x.name, x]))));
-  return m;
-}
-
-const byLine = new WeakMap<FileFacts, FunctionIR[]>();
-
-function functionsByLine(f: FileFacts): FunctionIR[] {
-  let list = byLine.get(f);
-  if (!list) byLine.set(f, (list = [...f.functions].sort((a, b) => a.site.line - b.site.line)));
-  return list;
-}
+const functionsByLine = perObject((f: FileFacts) => [...f.functions].sort((a, b) => a.site.line - b.site.line));
 
 /**
- * A file's events of one kind with their functions, per facts object (an edit
- * rescans one file): `workqueue` events, and `passing`, the direct calls with
- * a plain name or a parameter among their arguments by callee (functionsPassed).
+ * A file's events of one kind with their functions: `workqueue` events, and
+ * `passing`, the direct calls with a plain name or a parameter among their
+ * arguments by callee (functionsPassed).
  */
 type IndexedEvents = {
   workqueue: Array<{ fn: FunctionIR; ev: Extract<LockEvent, { kind: 'workqueue' }> }>;
   passing: Map<string, Array<{ fn: FunctionIR; ev: CallEvent }>>;
 };
-const eventIndex = new WeakMap<FileFacts, IndexedEvents>();
+
+const eventIndex = perObject((f: FileFacts): IndexedEvents => {
+  const index: IndexedEvents = { workqueue: [], passing: new Map() };
+  for (const { fn, ev } of fileEvents(f)) {
+    if (ev.kind === 'workqueue') index.workqueue.push({ fn, ev });
+    else if (ev.kind === 'call' && !ev.viaField
+      && ev.args.some((a) => !a.fuzzy && a.fields.length === 0 && (a.baseKind === 'global' || a.baseKind === 'param'))) {
+      const list = index.passing.get(ev.callee);
+      if (list) list.push({ fn, ev });
+      else index.passing.set(ev.callee, [{ fn, ev }]);
+    }
+  }
+  return index;
+});
 
 export function eventsIn<K extends keyof IndexedEvents>(f: FileFacts, kind: K): IndexedEvents[K] {
-  let index = eventIndex.get(f);
-  if (!index) {
-    index = { workqueue: [], passing: new Map() };
-    for (const fn of f.functions) {
-      for (const b of fn.blocks) {
-        for (const ev of b.events) {
-          if (ev.kind === 'workqueue') index.workqueue.push({ fn, ev });
-          else if (ev.kind === 'call' && !ev.viaField
-            && ev.args.some((a) => !a.fuzzy && a.fields.length === 0 && (a.baseKind === 'global' || a.baseKind === 'param'))) {
-            const list = index.passing.get(ev.callee);
-            if (list) list.push({ fn, ev });
-            else index.passing.set(ev.callee, [{ fn, ev }]);
-          }
-        }
-      }
-    }
-    eventIndex.set(f, index);
-  }
-  return index[kind];
+  return eventIndex(f)[kind];
 }
 
-const linkDigests = new WeakMap<FileFacts, string>();
-
-/** What of a file's facts call resolution reads; per facts object, so an edit digests one file. */
-function linkDigest(f: FileFacts): string {
-  let d = linkDigests.get(f);
-  if (d === undefined) {
-    const functions = f.functions.map((fn) => [fn.name, fn.isStatic, fn.returnType ?? '', fn.site.line]);
-    d = createHash('sha1').update(JSON.stringify([f.file, functions, f.structs, f.typedefs, f.globals, f.bindings])).digest('hex');
-    linkDigests.set(f, d);
-  }
-  return d;
-}
+/** What of a file's facts call resolution reads. */
+const linkDigest = perObject((f: FileFacts): string => {
+  const functions = f.functions.map((fn) => [fn.name, fn.isStatic, fn.returnType ?? '', fn.site.line]);
+  return createHash('sha1').update(JSON.stringify([f.file, functions, f.structs, f.typedefs, f.globals, f.bindings])).digest('hex');
+});
 
 /** A function bound to a field; `passed` when it reached the field through a parameter of the function storing it. */
 export interface BoundFn {
@@ -597,20 +587,12 @@ export interface BoundFn {
   passed?: true;
 }
 
-/** Registrations made inside a file's functions; facts are immutable once extracted, so computed once per facts object. */
-const registrationCache = new WeakMap<FileFacts, Array<{ ev: Extract<LockEvent, { kind: 'register' }>; fn: FunctionIR }>>();
-
-function registrationsIn(f: FileFacts): Array<{ ev: Extract<LockEvent, { kind: 'register' }>; fn: FunctionIR }> {
-  let regs = registrationCache.get(f);
-  if (!regs) {
-    regs = [];
-    for (const fn of f.functions) {
-      for (const b of fn.blocks) for (const ev of b.events) if (ev.kind === 'register') regs.push({ ev, fn });
-    }
-    registrationCache.set(f, regs);
-  }
+/** Registrations made inside a file's functions. */
+const registrationsIn = perObject((f: FileFacts) => {
+  const regs: Array<{ ev: Extract<LockEvent, { kind: 'register' }>; fn: FunctionIR }> = [];
+  for (const { fn, ev } of fileEvents(f)) if (ev.kind === 'register') regs.push({ ev, fn });
   return regs;
-}
+});
 
 /** Functions passed for one parameter, at most (a dispatcher's whole command table is no more use than this many). */
 const MAX_PASSED = 64;

@@ -6,7 +6,7 @@
 // re-acquisitions. Summaries are context-free; contexts are applied at roots.
 import type { FileFacts, FunctionIR, LockEvent, Site } from '../extract/ir';
 import { OWNERLESS_MODES, type LockMode, type WaitKind } from '../kernel-api/types';
-import { mapInstance, type LockRef, type Program } from '../graph/link';
+import { mapInstance, perObject, type LockRef, type Program } from '../graph/link';
 import { stronglyConnected } from '../graph/scc';
 import { CancelledError, type CancellationToken } from '../engine/api';
 
@@ -549,7 +549,18 @@ interface CalleeVersions {
   versions: number[];
 }
 
-const fileKeys = new WeakMap<FileFacts, Map<FunctionIR, string>>();
+/** Per facts object: which of that name in the file each function is. */
+const fileKeys = perObject((f: FileFacts) => {
+  const own = new Map<FunctionIR, string>();
+  const seen = new Map<string, number>();
+  for (const fn of f.functions) {
+    const base = `${fn.file}\0${fn.name}`;
+    const n = seen.get(base) ?? 0;
+    seen.set(base, n + 1);
+    own.set(fn, `${base}\0${n}`);
+  }
+  return own;
+});
 
 /**
  * A key per function stable across edits that move lines: file, name, and
@@ -557,21 +568,7 @@ const fileKeys = new WeakMap<FileFacts, Map<FunctionIR, string>>();
  */
 function functionKeys(files: readonly FileFacts[]): Map<FunctionIR, string> {
   const keys = new Map<FunctionIR, string>();
-  for (const f of files) {
-    let own = fileKeys.get(f);
-    if (!own) {
-      own = new Map();
-      const seen = new Map<string, number>();
-      for (const fn of f.functions) {
-        const base = `${fn.file}\0${fn.name}`;
-        const n = seen.get(base) ?? 0;
-        seen.set(base, n + 1);
-        own.set(fn, `${base}\0${n}`);
-      }
-      fileKeys.set(f, own);
-    }
-    for (const [fn, k] of own) keys.set(fn, k);
-  }
+  for (const f of files) for (const [fn, k] of fileKeys(f)) keys.set(fn, k);
   return keys;
 }
 

@@ -5,7 +5,7 @@
 // through, never a reason to drop a function.
 import { createHash } from 'node:crypto';
 import { ParseBudgetError, parseC, parseCSync, type SyntaxNode, type Tree } from '../syntax/parser';
-import type { ApiRow, ApiTable } from '../kernel-api/types';
+import { SHARED_MODES, type ApiRow, type ApiTable } from '../kernel-api/types';
 import type {
   AccessPath, Block, FileFacts, FunctionIR, Gap, GlobalDef, LockEvent, MacroDef, OpsBinding, Site, StructDef,
   StructField,
@@ -490,8 +490,6 @@ const IF_STATEMENTS = new Set(['if_statement']);
 const LEAF_CALLS: ReadonlySet<string> = new Set(LINUX_LEAF_CALLS);
 const ALL_CAPS = /^[A-Z][A-Z0-9_]*$/;
 const IDENTIFIER = /[A-Za-z_]\w*/g;
-/** Shared holds: of two acquires a designator chooses between, the exclusive one is taken to be the one. */
-const SHARED_MODES: ReadonlySet<string> = new Set(['read', 'rwsem-read']);
 /** The first name an if-condition tests: `if (p`, `if (!p`, `if (!(p`. */
 const IF_TESTED = /\bif\s*\(\s*!?\s*\(?\s*(\w+)/g;
 
@@ -1304,7 +1302,8 @@ class FunctionBuilder {
     if (fnNode?.text === 'guard' && node.parent?.type === 'call_expression') return;
     // Calls inside the arguments were already visited: the index yields them first.
     if (!fnNode) return;
-    // `(w ? up_write : up_read)(&b->lock)`: one of two API functions of one kind, on the same argument.
+    // `(w ? up_write : up_read)(&b->lock)`: one of two API functions of one kind, on the same argument
+    // (of two acquires, the exclusive one).
     const rows = this.conditionalDesignator(fnNode);
     if (rows) {
       this.apiCall(rows.find((r) => r.op !== 'acquire' || !SHARED_MODES.has(r.mode)) ?? rows[0], node, args, this.site(node), onConditional);

@@ -22,6 +22,9 @@ export type LockMode =
 /** The modes whose holders and waiters may sleep; every other mode spins. */
 export const SLEEPING_MODES: ReadonlySet<LockMode> = new Set<LockMode>(['mutex', 'rwsem-read', 'rwsem-write', 'sem']);
 
+/** Reader modes: a reader's hold shares the lock with other readers. */
+export const SHARED_MODES: ReadonlySet<LockMode> = new Set<LockMode>(['read', 'rwsem-read']);
+
 /**
  * Modes with no owner: a semaphore is up()ed by whoever finishes with it (an
  * I/O completion, another thread). One a function downs but never ups is

@@ -19,10 +19,8 @@
 //   wait returns, the awaited handler never starts again.
 // - Lock holders are CPUs, not contexts: a handler that takes a lock its own
 //   CPU holds below it waits on itself (the same-CPU irq inversion).
-import { SLEEPING_MODES, type Context, type IrqEffect, type LockMode, type WaitKind } from '../kernel-api/types';
+import { SHARED_MODES, SLEEPING_MODES, type Context, type IrqEffect, type LockMode, type WaitKind } from '../kernel-api/types';
 import type { SimOp, SimProgram, WitnessAction, WitnessStep } from './types';
-
-const SHARED_MODES: ReadonlySet<LockMode> = new Set<LockMode>(['read', 'rwsem-read']);
 
 /** Waits after which the handler cannot start again: the irq is disabled or freed, the timer shut down. */
 const DISABLING_WAITS: ReadonlySet<string> = new Set([

@@ -4,8 +4,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
-import { collectFacts, WorkerPool, type EnvData, type FileItem, type FloorResult, type TaskFactory } from '../src/engine/pool';
-import { BUILTIN_OPS, BUILTIN_ROWS } from '../src/kernel-api/load';
+import { collectFacts, compactFacts, newSharedValues, WorkerPool, type EnvData, type FileItem, type FloorResult, type TaskFactory } from '../src/engine/pool';
+import { BUILTIN_OPS, BUILTIN_ROWS, buildApiTable } from '../src/kernel-api/load';
+import { extractSource } from '../src/extract/extract';
+import type { AccessPath, FileFacts } from '../src/extract/ir';
 
 // Test tasks, loaded by the pool's workers from this very file.
 type Item = { n: number; act?: 'throw' | 'crash' | 'exit' | 'loop' };
@@ -159,5 +161,43 @@ if (isMainThread) {
     assert.equal(other.stats.cache.hits, 0);
     const off = await collectFacts([dir], { jobs: 1, env, cache: false });
     assert.deepEqual(off.facts, cold.facts);
+  });
+
+  test('compactFacts: the same facts, with strings, empty arrays and access paths shared across files', async () => {
+    const api = buildApiTable(BUILTIN_ROWS, BUILTIN_OPS);
+    const text = (n: number) => `struct frob_dev { spinlock_t lock; int count; };
+void frob_kick${n}(struct frob_dev *fd)
+{
+\tunsigned long flags;
+\tspin_lock_irqsave(&fd->lock, flags);
+\tfd->count++;
+\tfrob_poke(fd);
+\tspin_unlock_irqrestore(&fd->lock, flags);
+\tfrob_poke(fd);
+}
+`;
+    // As the pool hands them over: parsed from JSON, every string and array its own.
+    const parsed = await Promise.all([1, 2].map(async (n) => JSON.parse(JSON.stringify(await extractSource(`drivers/frob/f${n}.c`, text(n), { api, macros: new Map() }))) as FileFacts));
+    const expected = JSON.parse(JSON.stringify(parsed)) as FileFacts[];
+    const shared = newSharedValues();
+    for (const f of parsed) compactFacts(f, shared);
+    assert.deepEqual(parsed, expected);
+
+    const paths: AccessPath[] = [];
+    for (const f of parsed) for (const fn of f.functions) for (const b of fn.blocks) for (const ev of b.events) {
+      if (ev.kind === 'acquire' || ev.kind === 'release') paths.push(ev.lock);
+      if (ev.kind === 'call') paths.push(...ev.args);
+    }
+    const locks = paths.filter((p) => p.text === '&fd->lock');
+    const fds = paths.filter((p) => p.text === 'fd');
+    assert.equal(locks.length, 4, 'lock and unlock in each file');
+    assert.equal(fds.length, 4, 'two frob_poke(fd) calls in each file');
+    // One object each, across both files, and frozen: facts are never changed after extraction.
+    assert.ok(locks.every((p) => p === locks[0]) && fds.every((p) => p === fds[0]));
+    assert.ok(Object.isFrozen(locks[0]));
+    const [a, b] = parsed;
+    assert.ok(a.functions[0].blocks.some((x) => x.events.length === 0), 'the fixture has an empty block');
+    const empties = [...a.functions[0].blocks, ...b.functions[0].blocks].map((x) => x.events).filter((e) => e.length === 0);
+    assert.ok(empties.every((e) => e === empties[0]));
   });
 }

@@ -121,12 +121,16 @@ const processIO: IO = {
   stderr: (s) => process.stderr.write(s),
 };
 
-/** `LOCKSCOPE_TRACE=1`: each stage's end on stderr with its wall time, heap and RSS (where a big run spends). */
+/**
+ * `LOCKSCOPE_TRACE=1`: each stage's end on stderr with its wall time, heap and RSS (where a big run spends).
+ * `LOCKSCOPE_TRACE=gc` under `node --expose-gc`: a full GC first, so the heap is what the stage keeps alive.
+ */
 function stageTrace(io: IO): PathOptions['trace'] {
   if (!process.env.LOCKSCOPE_TRACE) return undefined;
   let last = Date.now();
   return (stage, info) => {
     const now = Date.now();
+    if (process.env.LOCKSCOPE_TRACE === 'gc') (globalThis as { gc?: () => void }).gc?.();
     const mem = process.memoryUsage();
     const counts = info ? Object.entries(info).map(([k, v]) => ` ${k}=${v}`).join('') : '';
     io.stderr(`lockscope: ${stage} ${((now - last) / 1000).toFixed(1)} s, heap ${Math.round(mem.heapUsed / 2 ** 20)} MB, rss ${Math.round(mem.rss / 2 ** 20)} MB${counts}\n`);

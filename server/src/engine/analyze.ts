@@ -82,6 +82,7 @@ export function analyzeFacts(
   const program = new Program(facts, core);
   trace('link', { functions: program.functions.length });
   const graph = resolveCalls(program, opts.summaryMemo?.calls);
+  trace('calls', { pointerCalls: graph.pointerCalls.total });
   const model = findEntries(program, graph.calls, api, core);
   trace('entries', { entries: model.entries.length });
   // Only the entries' summaries are read after summarizing (check, lock-site contexts).

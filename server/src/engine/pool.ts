@@ -16,7 +16,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { SkippedFile } from './api';
-import type { FileFacts, MacroDef } from '../extract/ir';
+import type { AccessPath, FileFacts, MacroDef } from '../extract/ir';
 import type { ApiRow, OpsRow } from '../kernel-api/types';
 import { engineVersion, FactsCache, fingerprintOf, pruneCache, type CacheStats, type LookupStatus } from './cache';
 import { readSource, walkSources, type InputError, type SourceEntry, type WalkOptions } from './files';
@@ -346,20 +346,57 @@ export const factsTask: TaskFactory<FileItem, FactsResult> = async (rawInit) => 
   }
 };
 
-/** Point every site of the facts at the facts' own file string (one copy per file, not one per site). */
-export function internSiteFiles(facts: FileFacts): void {
-  const file = facts.file;
-  const fix = (site: { file: string }): void => {
-    if (site.file === file) site.file = file;
+/** One run's shared values (compactFacts): strings, and access paths by their content. */
+export interface SharedValues {
+  strings: Map<string, string>;
+  paths: Map<string, AccessPath>;
+}
+
+export function newSharedValues(): SharedValues {
+  return { strings: new Map(), paths: new Map() };
+}
+
+const EMPTY: readonly never[] = Object.freeze([]);
+
+/**
+ * Make a file's parsed facts small: one copy of every string, one empty
+ * array, and one object per distinct access path (`&adapter->hw_lock` is
+ * written thousands of times) across the run. JSON.parse gives each of them
+ * its own copy; on drivers/ the copies were a third of the facts' heap.
+ * Facts are never changed after extraction, so what is shared is frozen.
+ */
+export function compactFacts(facts: FileFacts, shared: SharedValues): void {
+  const intern = (s: string): string => {
+    const one = shared.strings.get(s);
+    if (one !== undefined) return one;
+    shared.strings.set(s, s);
+    return s;
   };
-  for (const fn of facts.functions) {
-    fix(fn.site);
-    for (const b of fn.blocks) for (const ev of b.events) fix(ev.site);
-    for (const g of fn.gaps) fix(g.site);
-  }
-  for (const list of [facts.structs, facts.globals, facts.bindings, facts.registrations, facts.macros, facts.gaps]) {
-    for (const x of list) fix(x.site);
-  }
+  const compact = (x: unknown): unknown => {
+    if (typeof x === 'string') return intern(x);
+    if (x === null || typeof x !== 'object') return x;
+    if (Array.isArray(x)) {
+      if (x.length === 0) return EMPTY;
+      for (let i = 0; i < x.length; i++) x[i] = compact(x[i]);
+      return x;
+    }
+    const o = x as Record<string, unknown>;
+    for (const k in o) o[k] = compact(o[k]);
+    return 'baseKind' in o && Array.isArray(o.fields) ? sharedPath(o as unknown as AccessPath) : o;
+  };
+  const sharedPath = (p: AccessPath): AccessPath => {
+    let key = '';
+    for (const k in p) {
+      const v = (p as unknown as Record<string, unknown>)[k];
+      if (v !== null && typeof v === 'object' && !(Array.isArray(v) && v.every((f) => typeof f === 'string'))) return p;
+      key += `${k}\u0001${Array.isArray(v) ? v.join('\u0002') : String(v)}\u0001`;
+    }
+    const one = shared.paths.get(key);
+    if (one !== undefined) return one;
+    shared.paths.set(key, Object.freeze(p));
+    return p;
+  };
+  compact(facts);
 }
 
 // ---------------------------------------------------------------------------
@@ -427,6 +464,7 @@ export async function collectFacts(inputs: readonly string[], opts: CollectOptio
   let done = 0;
   let outcomes: PoolOutcome<FactsResult>[] = [];
   const unreadable = new Map<number, string>();
+  const shared = newSharedValues();
   try {
     // Parse JSON-transferred facts as they arrive, overlapping the workers, and drop the text.
     outcomes = items.length === 0 ? [] : await pool.run(items, (i, o) => {
@@ -443,8 +481,7 @@ export async function collectFacts(inputs: readonly string[], opts: CollectOptio
           return;
         }
       }
-      // Parsing gives every site its own copy of the path: share one string per file.
-      if (o.ok && o.value.kind === 'facts' && o.value.facts) internSiteFiles(o.value.facts);
+      if (o.ok && o.value.kind === 'facts' && o.value.facts) compactFacts(o.value.facts, shared);
       opts.onProgress?.(++done, items.length);
     });
   } finally {

@@ -331,7 +331,8 @@ function resolveFunction(program: Program, fn: FunctionIR, targetsOf: { set(ev: 
           for (const c of passed) r.callees.add(c);
         }
       }
-      targetsOf.set(ev, targets);
+      // Most calls go outside the program (kfree, memcpy): no entry, not an empty array each.
+      if (targets.length > 0) targetsOf.set(ev, targets);
       for (const t of targets) r.callees.add(t);
     }
   }
@@ -896,7 +897,8 @@ function summarizeFunction(
   }
 
   if (work.length > 0 && !fn.gaps.some((g) => g.what.startsWith('summary cut'))) {
-    fn.gaps.push({ site: fn.site, what: `summary cut after ${Math.max(20_000, fn.blocks.length * 4)} block visits: later paths of ${fn.name}() are not analysed` });
+    // A new array: facts may share one frozen empty array (engine/pool.ts compactFacts).
+    fn.gaps = [...fn.gaps, { site: fn.site, what: `summary cut after ${Math.max(20_000, fn.blocks.length * 4)} block visits: later paths of ${fn.name}() are not analysed` }];
   }
 
   // Held on every exit, as many times as on every exit: the function is a lock wrapper for its callers.

@@ -11,7 +11,7 @@ import type {
   StructField,
 } from './ir';
 import { containerType, declaredName, functionDeclarator, siteOf, typeName } from './syntax-util';
-import { expandMacro, guardMacroName, lineAt, scanMacros } from './macros';
+import { expandMacro, functionMacroNames, guardMacroName, lineAt, scanMacros } from './macros';
 import { guardKey } from '../kernel-api/load';
 import { LINUX_FUNCTION_DEFINERS, LINUX_LEAF_CALLS, LINUX_ORDERED_WQ_ALLOCATORS, LINUX_QUEUE_WORK_CALLS } from '../kernel-api/linux';
 
@@ -111,6 +111,8 @@ export function extractTree(
     bindings: [], registrations: [], lockSites: 0, errorNodes: 0, gaps: [],
   };
   facts.macros = scanMacros(file, text, env.api);
+  const fnMacros = functionMacroNames(text);
+  if (fnMacros.length > 0) facts.fnMacros = fnMacros;
   const baseEnv = env;
   if (facts.macros.length > 0) {
     const merged = new Map(env.macros);

@@ -166,6 +166,11 @@ export interface FileFacts {
   typedefs: Array<{ name: string; target: string }>;
   globals: GlobalDef[];
   macros: MacroDef[];
+  /**
+   * Names of every function-like `#define name(` of the file (but ALL-CAPS ones): a call to such a name
+   * where the file is seen is the macro, not another driver's function of that name.
+   */
+  fnMacros?: string[];
   bindings: OpsBinding[];
   /** File-scope registrations: DEFINE_TIMER(t, fn), DECLARE_WORK(w, fn). */
   registrations: Array<Extract<LockEvent, { kind: 'register' }>>;

@@ -41,6 +41,15 @@ export function scanMacros(file: string, text: string, api: ApiTable): MacroDef[
   return out;
 }
 
+/** Names of the function-like macros a file defines, ALL-CAPS ones left out (those are never a function's name). */
+export function functionMacroNames(text: string): string[] {
+  if (!text.includes('define')) return [];
+  const out = new Set<string>();
+  DEFINE.lastIndex = 0;
+  for (let m = DEFINE.exec(text); m; m = DEFINE.exec(text)) if (/[a-z]/.test(m[1])) out.add(m[1]);
+  return [...out];
+}
+
 /** The 1-based line of a character offset. */
 export function lineAt(text: string, index: number): number {
   return text.slice(0, index).split('\n').length;

@@ -224,11 +224,54 @@ export class Program {
     if (local) return local;
     // A header's static inline is visible where the header can be included: from its own
     // directory and below, or anywhere for an include/ directory (mt7601u.h's mt76_wr() is not mt76's).
-    const visible = list.filter((f) => !f.isStatic || (f.file.endsWith('.h') && headerVisible(f.file, fromFile)));
-    // A header's static inline beside an extern definition is the `#else` stub of a
-    // config option (`static inline irqreturn_t musb_g_ep0_irq(..) { return 0; }`): the .c one is the code.
+    let visible = list.filter((f) => !f.isStatic || (f.file.endsWith('.h') && headerVisible(f.file, fromFile)));
+    // A function-like macro of that name in the caller's file or in a driver's own header the caller
+    // sees is what the call expands: mt76.h's `#define mt76_poll(dev, ...) __mt76_poll(..)` makes
+    // mt76's mt76_poll() calls no calls of mt7601u's mt76_poll(), a function of another module
+    // that mt76 cannot link against. Only a function of the macro's own line of directories
+    // (an `#ifdef` alternative to the macro) can still be the one called.
+    const shadows = this.macroShadows(name, fromFile);
+    if (shadows.length > 0) visible = visible.filter((f) => shadows.some((dir) => sameLine(f.file, dir)));
     const defined = visible.filter((f) => !f.file.endsWith('.h'));
+    // Likewise a driver header's static inline is the driver's own function when the .c files
+    // defining the name all lie in other drivers' directories (mt76.h's mt76_insert_hdr_pad() and
+    // mt7601u/util.c's); with one in its own line (kernel/sched/smp.h's and kernel/smp.c's) it is
+    // the `#else` stub of a config option.
+    const own = visible.filter((f) => f.file.endsWith('.h') && !INCLUDE_DIR.test(path.dirname(f.file))
+      && !defined.some((d) => sameLine(d.file, path.dirname(f.file))));
+    if (own.length > 0) return nearest(own, fromFile, (f) => f.file)[0];
+    // Otherwise a header's static inline beside an extern definition is the `#else` stub of a
+    // config option (`static inline irqreturn_t musb_g_ep0_irq(..) { return 0; }`): the .c one is the code.
     return nearest(defined.length > 0 && defined.length < visible.length ? defined : visible, fromFile, (f) => f.file)[0];
+  }
+
+  private macroFiles?: Map<string, string[]>;
+
+  /**
+   * The directories of the function-like macros named `name` that a call in
+   * `fromFile` sees: the file's own, and those of headers of a driver's own
+   * tree it can include. Not an include/ directory's: such a macro is often
+   * only the `#else` of a config option whose function is anywhere.
+   */
+  private macroShadows(name: string, fromFile: string): string[] {
+    if (!this.macroFiles) {
+      this.macroFiles = new Map();
+      for (const f of this.files) {
+        for (const m of f.fnMacros ?? []) {
+          if (!this.fnByName.has(m)) continue;
+          const list = this.macroFiles.get(m);
+          if (list) list.push(f.file);
+          else this.macroFiles.set(m, [f.file]);
+        }
+      }
+    }
+    const out: string[] = [];
+    for (const file of this.macroFiles.get(name) ?? []) {
+      const dir = path.dirname(file);
+      if (INCLUDE_DIR.test(dir) || !(file === fromFile || (file.endsWith('.h') && headerVisible(file, fromFile)))) continue;
+      if (!out.includes(dir)) out.push(dir);
+    }
+    return out;
   }
 
   private readonly paramUseMemo = new Map<FunctionIR, { called: Set<number>; kept: Set<number> }>();
@@ -576,7 +619,7 @@ export function eventsIn<K extends keyof IndexedEvents>(f: FileFacts, kind: K): 
 /** What of a file's facts call resolution reads. */
 const linkDigest = perObject((f: FileFacts): string => {
   const functions = f.functions.map((fn) => [fn.name, fn.isStatic, fn.returnType ?? '', fn.site.line]);
-  return createHash('sha1').update(JSON.stringify([f.file, functions, f.structs, f.typedefs, f.globals, f.bindings])).digest('hex');
+  return createHash('sha1').update(JSON.stringify([f.file, functions, f.structs, f.typedefs, f.globals, f.bindings, f.fnMacros ?? []])).digest('hex');
 });
 
 /** A function bound to a field; `passed` when it reached the field through a parameter of the function storing it. */
@@ -602,9 +645,28 @@ const MAX_DISPATCH = 4;
 
 const TYPE_CLASS = /(?:_t|_struct)$/;
 
+/** A directory of an include/ tree (include/linux, arch/x86/include/asm): headers anyone may include. */
+const INCLUDE_DIR = /(^|[\\/])include([\\/]|$)/;
+
 function headerVisible(header: string, fromFile: string): boolean {
   const dir = path.dirname(header);
-  return /(^|[\\/])include([\\/]|$)/.test(dir) || path.dirname(fromFile) === dir || fromFile.startsWith(`${dir}${path.sep}`);
+  return INCLUDE_DIR.test(dir) || within(fromFile, dir);
+}
+
+/** Whether `file` lies in `dir` or below it. */
+function within(file: string, dir: string): boolean {
+  return file.startsWith(`${dir}${path.sep}`);
+}
+
+/**
+ * Whether `file` lies in `dir`, below it or in one of its ancestors: one line of
+ * directories (a driver and its core), not a sibling's tree (another driver).
+ * Paths are compared absolute: the tree's core files are named so.
+ */
+function sameLine(file: string, dir: string): boolean {
+  const d = path.resolve(path.dirname(file));
+  const h = path.resolve(dir);
+  return d === h || within(d, h) || within(h, d);
 }
 
 /** The items whose file shares the longest directory prefix with `fromFile` (all of them on a tie). */

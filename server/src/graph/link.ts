@@ -88,7 +88,11 @@ export class Program {
         if (list.length > 0) this.bindings.set(key, list);
       }
     }
+    this.linked = true;
   }
+
+  /** Every binding is known (functionsPassed may follow calls through fields). */
+  private linked = false;
 
   private link?: string;
 
@@ -167,9 +171,10 @@ export class Program {
     if (seen.has(key)) return [];
     seen.add(key);
     const out: FunctionIR[] = [];
-    for (const { fn: caller, ev } of this.passedArgs.get(fn.name) ?? []) {
+    for (const { fn: caller, ev } of [...this.passedArgs.get(fn.name) ?? [], ...this.dispatchesTo(fn)]) {
       const arg = ev.args[index];
-      if (!arg || arg.fuzzy || arg.fields.length > 0 || this.callee(ev.callee, caller.file) !== fn) continue;
+      if (!arg || arg.fuzzy || arg.fields.length > 0) continue;
+      if (!ev.viaField && this.callee(ev.callee, caller.file) !== fn) continue;
       let passed: FunctionIR[] = [];
       if (arg.baseKind === 'param' && arg.paramIndex !== undefined) passed = this.functionsPassed(caller, arg.paramIndex, seen);
       else {
@@ -177,6 +182,50 @@ export class Program {
         if (t) passed = [t];
       }
       for (const t of passed) if (!out.includes(t) && out.length < MAX_PASSED) out.push(t);
+    }
+    return out;
+  }
+
+  private fieldsOf?: Map<FunctionIR, string[]>;
+  private passedByField?: Map<string, Array<{ fn: FunctionIR; ev: CallEvent }>>;
+
+  /**
+   * The calls through a function-pointer field that reach `fn`, bound to it
+   * (`dev->queue_ops->init(dev, poll)` for `.init = mt76_dma_init`), among the
+   * ones with a plain name or a parameter among their arguments. Known once
+   * every binding is (not while the constructor still collects them).
+   */
+  private dispatchesTo(fn: FunctionIR): Array<{ fn: FunctionIR; ev: CallEvent }> {
+    if (!this.linked) return [];
+    if (!this.fieldsOf || !this.passedByField) {
+      this.fieldsOf = new Map();
+      for (const [key, list] of this.bindings) {
+        for (const b of list) {
+          const t = b.passed ? undefined : this.bindingTarget(b);
+          if (!t) continue;
+          const keys = this.fieldsOf.get(t) ?? [];
+          if (!keys.includes(key)) keys.push(key);
+          this.fieldsOf.set(t, keys);
+        }
+      }
+      this.passedByField = new Map();
+      for (const f of this.files) {
+        for (const [field, calls] of eventsIn(f, 'passingField')) {
+          const list = this.passedByField.get(field);
+          if (list) list.push(...calls);
+          else this.passedByField.set(field, [...calls]);
+        }
+      }
+    }
+    const out: Array<{ fn: FunctionIR; ev: CallEvent }> = [];
+    for (const key of this.fieldsOf.get(fn) ?? []) {
+      const dot = key.lastIndexOf('.');
+      const [structType, field] = [key.slice(0, dot), key.slice(dot + 1)];
+      for (const call of this.passedByField.get(field) ?? []) {
+        // The object's type must be known and the call resolve to fn as any call through the field does.
+        const type = this.typeOfPath(call.ev.viaField!.object, call.fn);
+        if (type === structType && this.boundTargets(type, field, call.fn.file).includes(fn)) out.push(call);
+      }
     }
     return out;
   }
@@ -591,22 +640,25 @@ const functionsByLine = perObject((f: FileFacts) => [...f.functions].sort((a, b)
 /**
  * A file's events of one kind with their functions: `workqueue` events, and
  * `passing`, the direct calls with a plain name or a parameter among their
- * arguments by callee (functionsPassed).
+ * arguments by callee (functionsPassed), `passingField` the calls through a field.
  */
 type IndexedEvents = {
   workqueue: Array<{ fn: FunctionIR; ev: Extract<LockEvent, { kind: 'workqueue' }> }>;
   passing: Map<string, Array<{ fn: FunctionIR; ev: CallEvent }>>;
+  /** The same for calls through a function-pointer field, by field. */
+  passingField: Map<string, Array<{ fn: FunctionIR; ev: CallEvent }>>;
 };
 
 const eventIndex = perObject((f: FileFacts): IndexedEvents => {
-  const index: IndexedEvents = { workqueue: [], passing: new Map() };
+  const index: IndexedEvents = { workqueue: [], passing: new Map(), passingField: new Map() };
   for (const { fn, ev } of fileEvents(f)) {
     if (ev.kind === 'workqueue') index.workqueue.push({ fn, ev });
-    else if (ev.kind === 'call' && !ev.viaField
+    else if (ev.kind === 'call'
       && ev.args.some((a) => !a.fuzzy && a.fields.length === 0 && (a.baseKind === 'global' || a.baseKind === 'param'))) {
-      const list = index.passing.get(ev.callee);
+      const [byName, key] = ev.viaField ? [index.passingField, ev.viaField.field] : [index.passing, ev.callee];
+      const list = byName.get(key);
       if (list) list.push({ fn, ev });
-      else index.passing.set(ev.callee, [{ fn, ev }]);
+      else byName.set(key, [{ fn, ev }]);
     }
   }
   return index;

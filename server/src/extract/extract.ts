@@ -11,7 +11,7 @@ import type {
   StructField,
 } from './ir';
 import { containerType, declaredName, functionDeclarator, siteOf, typeName } from './syntax-util';
-import { expandMacro, guardMacroName, lineAt, scanMacros } from './macros';
+import { expandMacro, functionMacroNames, guardMacroName, lineAt, scanMacros } from './macros';
 import { guardKey } from '../kernel-api/load';
 import { LINUX_FUNCTION_DEFINERS, LINUX_LEAF_CALLS, LINUX_ORDERED_WQ_ALLOCATORS, LINUX_QUEUE_WORK_CALLS } from '../kernel-api/linux';
 
@@ -111,6 +111,8 @@ export function extractTree(
     bindings: [], registrations: [], lockSites: 0, errorNodes: 0, gaps: [],
   };
   facts.macros = scanMacros(file, text, env.api);
+  const fnMacros = functionMacroNames(text);
+  if (fnMacros.length > 0) facts.fnMacros = fnMacros;
   const baseEnv = env;
   if (facts.macros.length > 0) {
     const merged = new Map(env.macros);
@@ -597,7 +599,8 @@ class FunctionBuilder {
     IDENTIFIER.lastIndex = 0;
     for (let m = IDENTIFIER.exec(text); m; m = IDENTIFIER.exec(text)) {
       const id = m[0];
-      if (this.env.api.byName.has(id) || (this.env.macros.has(id) && !this.env.macros.get(id)!.constant) || id === 'guard' || id === 'scoped_guard') return true;
+      const macro = this.env.macros.get(id);
+      if (this.env.api.byName.has(id) || (macro && !macro.constant && !macro.passes) || id === 'guard' || id === 'scoped_guard') return true;
     }
     return false;
   }
@@ -1340,7 +1343,7 @@ class FunctionBuilder {
       return;
     }
     const macro = this.env.macros.get(name);
-    if (macro && !macro.constant && this.macroDepth < 4) {
+    if (macro && !macro.constant && this.macroDepth < 4 && (!macro.passes || this.handsFunction(macro, args))) {
       this.expandMacroCall(macro, node, args);
       return;
     }
@@ -1466,6 +1469,17 @@ class FunctionBuilder {
       if (n) return this.path(n.node);
     }
     return NO_PATH;
+  }
+
+  /** Whether a call of a macro that hands parameters on gives a function's name (`f`, `&f`) for one of them. */
+  private handsFunction(macro: MacroDef, args: SyntaxNode[]): boolean {
+    const variadic = macro.params[macro.params.length - 1] === '...';
+    return args.some((a, i) => {
+      const param = variadic && i >= macro.params.length - 1 ? '__VA_ARGS__' : macro.params[i];
+      if (!param || !macro.passes!.includes(param)) return false;
+      const id = a.type === 'pointer_expression' && a.text.startsWith('&') ? a.childForFieldName('argument') : a;
+      return id?.type === 'identifier' && !ALL_CAPS.test(id.text) && !this.isVariable(id.text) && !this.fileGlobals.has(id.text);
+    });
   }
 
   private expandMacroCall(macro: MacroDef, node: SyntaxNode, args: SyntaxNode[]): void {

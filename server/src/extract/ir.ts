@@ -140,6 +140,13 @@ export interface MacroDef {
   site: Site;
   /** An object-like macro naming a truth value (`#define CAN_NOT_SLEEP false`): an argument that decides a callee's branch. */
   constant?: boolean;
+  /**
+   * A macro that calls nothing the API table knows but hands some of its parameters (these,
+   * `__VA_ARGS__` for `...`) on to a call (`#define mt76_init_queues(dev, ...)
+   * (dev)->mt76.queue_ops->init(&((dev)->mt76), __VA_ARGS__)`): expanded only where a
+   * function's name is given for one of them, so that the function reaches where it is registered.
+   */
+  passes?: string[];
 }
 
 /** `.field = fn` in an initializer of `struct structType`, or `x->field = fn;`. */
@@ -166,6 +173,11 @@ export interface FileFacts {
   typedefs: Array<{ name: string; target: string }>;
   globals: GlobalDef[];
   macros: MacroDef[];
+  /**
+   * Names of every function-like `#define name(` of the file (but ALL-CAPS ones): a call to such a name
+   * where the file is seen is the macro, not another driver's function of that name.
+   */
+  fnMacros?: string[];
   bindings: OpsBinding[];
   /** File-scope registrations: DEFINE_TIMER(t, fn), DECLARE_WORK(w, fn). */
   registrations: Array<Extract<LockEvent, { kind: 'register' }>>;

@@ -29,9 +29,14 @@ export function scanMacros(file: string, text: string, api: ApiTable): MacroDef[
     // A macro that calls one of its parameters (`CALL_RXH(rxh)` -> `res = rxh(rx)`) hides the calls
     // it is given: expanded, the handlers it runs keep their caller.
     if (!interesting) interesting = params.some((p) => /^[A-Za-z_]\w*$/.test(p) && new RegExp(`\\b${p}\\s*\\(`).test(body));
-    if (!interesting || api.byName.has(m[1])) continue;
+    if (api.byName.has(m[1])) continue;
     const line = lineAt(text, m.index);
-    out.push({ name: m[1], params, body, site: { file, line, column: 1 } });
+    if (interesting) {
+      out.push({ name: m[1], params, body, site: { file, line, column: 1 } });
+      continue;
+    }
+    const passes = passedOn(params, body);
+    if (passes.length > 0) out.push({ name: m[1], params, body, site: { file, line, column: 1 }, passes });
   }
   TRUTH_DEFINE.lastIndex = 0;
   for (let m = TRUTH_DEFINE.exec(text); m; m = TRUTH_DEFINE.exec(text)) {
@@ -39,6 +44,48 @@ export function scanMacros(file: string, text: string, api: ApiTable): MacroDef[
     out.push({ name: m[1], params: [], body: m[2], site: { file, line, column: 1 }, constant: true });
   }
   return out;
+}
+
+/** The parameters a macro body hands on whole as an argument of a call (`f(a, p)`, `ops->g(x, __VA_ARGS__)`). */
+function passedOn(params: readonly string[], body: string): string[] {
+  if (!body.includes('(')) return [];
+  const out: string[] = [];
+  for (const p of params) {
+    const name = p === '...' ? '__VA_ARGS__' : p;
+    if (!/^[A-Za-z_]\w*$/.test(name)) continue;
+    // The name alone between `(`/`,` and `,`/`)` (in parentheses or not), in the argument list of a call.
+    const whole = new RegExp(`([(,])\\s*(?:\\(\\s*)?${name}\\s*(?:\\)\\s*)?(?=[,)])`, 'g');
+    for (let m = whole.exec(body); m; m = whole.exec(body)) {
+      if (isCallArgument(body, m.index)) {
+        out.push(name);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** Whether the `(` or `,` at `at` belongs to the argument list of a call: its `(` follows a name, `)` or `]`. */
+function isCallArgument(body: string, at: number): boolean {
+  let depth = 0;
+  for (let i = at; i >= 0; i--) {
+    const c = body[i];
+    if (c === ')' && i !== at) depth++;
+    else if (c === '(') {
+      if (depth === 0) return /[\w)\]]/.test(body.slice(0, i).trimEnd().slice(-1));
+      depth--;
+    }
+  }
+  return false;
+}
+
+/** Names of the function-like macros a file defines, ALL-CAPS ones left out (those are never a function's name). */
+export function functionMacroNames(text: string): string[] {
+  if (!text.includes('define')) return [];
+  const out = new Set<string>();
+  DEFINE.lastIndex = 0;
+  for (let m = DEFINE.exec(text); m; m = DEFINE.exec(text)) if (/[a-z]/.test(m[1])) out.add(m[1]);
+  return [...out];
 }
 
 /** The 1-based line of a character offset. */

@@ -88,7 +88,11 @@ export class Program {
         if (list.length > 0) this.bindings.set(key, list);
       }
     }
+    this.linked = true;
   }
+
+  /** Every binding is known (functionsPassed may follow calls through fields). */
+  private linked = false;
 
   private link?: string;
 
@@ -167,9 +171,10 @@ export class Program {
     if (seen.has(key)) return [];
     seen.add(key);
     const out: FunctionIR[] = [];
-    for (const { fn: caller, ev } of this.passedArgs.get(fn.name) ?? []) {
+    for (const { fn: caller, ev } of [...this.passedArgs.get(fn.name) ?? [], ...this.dispatchesTo(fn)]) {
       const arg = ev.args[index];
-      if (!arg || arg.fuzzy || arg.fields.length > 0 || this.callee(ev.callee, caller.file) !== fn) continue;
+      if (!arg || arg.fuzzy || arg.fields.length > 0) continue;
+      if (!ev.viaField && this.callee(ev.callee, caller.file) !== fn) continue;
       let passed: FunctionIR[] = [];
       if (arg.baseKind === 'param' && arg.paramIndex !== undefined) passed = this.functionsPassed(caller, arg.paramIndex, seen);
       else {
@@ -177,6 +182,50 @@ export class Program {
         if (t) passed = [t];
       }
       for (const t of passed) if (!out.includes(t) && out.length < MAX_PASSED) out.push(t);
+    }
+    return out;
+  }
+
+  private fieldsOf?: Map<FunctionIR, string[]>;
+  private passedByField?: Map<string, Array<{ fn: FunctionIR; ev: CallEvent }>>;
+
+  /**
+   * The calls through a function-pointer field that reach `fn`, bound to it
+   * (`dev->queue_ops->init(dev, poll)` for `.init = mt76_dma_init`), among the
+   * ones with a plain name or a parameter among their arguments. Known once
+   * every binding is (not while the constructor still collects them).
+   */
+  private dispatchesTo(fn: FunctionIR): Array<{ fn: FunctionIR; ev: CallEvent }> {
+    if (!this.linked) return [];
+    if (!this.fieldsOf || !this.passedByField) {
+      this.fieldsOf = new Map();
+      for (const [key, list] of this.bindings) {
+        for (const b of list) {
+          const t = b.passed ? undefined : this.bindingTarget(b);
+          if (!t) continue;
+          const keys = this.fieldsOf.get(t) ?? [];
+          if (!keys.includes(key)) keys.push(key);
+          this.fieldsOf.set(t, keys);
+        }
+      }
+      this.passedByField = new Map();
+      for (const f of this.files) {
+        for (const [field, calls] of eventsIn(f, 'passingField')) {
+          const list = this.passedByField.get(field);
+          if (list) list.push(...calls);
+          else this.passedByField.set(field, [...calls]);
+        }
+      }
+    }
+    const out: Array<{ fn: FunctionIR; ev: CallEvent }> = [];
+    for (const key of this.fieldsOf.get(fn) ?? []) {
+      const dot = key.lastIndexOf('.');
+      const [structType, field] = [key.slice(0, dot), key.slice(dot + 1)];
+      for (const call of this.passedByField.get(field) ?? []) {
+        // The object's type must be known and the call resolve to fn as any call through the field does.
+        const type = this.typeOfPath(call.ev.viaField!.object, call.fn);
+        if (type === structType && this.boundTargets(type, field, call.fn.file).includes(fn)) out.push(call);
+      }
     }
     return out;
   }
@@ -224,11 +273,54 @@ export class Program {
     if (local) return local;
     // A header's static inline is visible where the header can be included: from its own
     // directory and below, or anywhere for an include/ directory (mt7601u.h's mt76_wr() is not mt76's).
-    const visible = list.filter((f) => !f.isStatic || (f.file.endsWith('.h') && headerVisible(f.file, fromFile)));
-    // A header's static inline beside an extern definition is the `#else` stub of a
-    // config option (`static inline irqreturn_t musb_g_ep0_irq(..) { return 0; }`): the .c one is the code.
+    let visible = list.filter((f) => !f.isStatic || (f.file.endsWith('.h') && headerVisible(f.file, fromFile)));
+    // A function-like macro of that name in the caller's file or in a driver's own header the caller
+    // sees is what the call expands: mt76.h's `#define mt76_poll(dev, ...) __mt76_poll(..)` makes
+    // mt76's mt76_poll() calls no calls of mt7601u's mt76_poll(), a function of another module
+    // that mt76 cannot link against. Only a function of the macro's own line of directories
+    // (an `#ifdef` alternative to the macro) can still be the one called.
+    const shadows = this.macroShadows(name, fromFile);
+    if (shadows.length > 0) visible = visible.filter((f) => shadows.some((dir) => sameLine(f.file, dir)));
     const defined = visible.filter((f) => !f.file.endsWith('.h'));
+    // Likewise a driver header's static inline is the driver's own function when the .c files
+    // defining the name all lie in other drivers' directories (mt76.h's mt76_insert_hdr_pad() and
+    // mt7601u/util.c's); with one in its own line (kernel/sched/smp.h's and kernel/smp.c's) it is
+    // the `#else` stub of a config option.
+    const own = visible.filter((f) => f.file.endsWith('.h') && !INCLUDE_DIR.test(path.dirname(f.file))
+      && !defined.some((d) => sameLine(d.file, path.dirname(f.file))));
+    if (own.length > 0) return nearest(own, fromFile, (f) => f.file)[0];
+    // Otherwise a header's static inline beside an extern definition is the `#else` stub of a
+    // config option (`static inline irqreturn_t musb_g_ep0_irq(..) { return 0; }`): the .c one is the code.
     return nearest(defined.length > 0 && defined.length < visible.length ? defined : visible, fromFile, (f) => f.file)[0];
+  }
+
+  private macroFiles?: Map<string, string[]>;
+
+  /**
+   * The directories of the function-like macros named `name` that a call in
+   * `fromFile` sees: the file's own, and those of headers of a driver's own
+   * tree it can include. Not an include/ directory's: such a macro is often
+   * only the `#else` of a config option whose function is anywhere.
+   */
+  private macroShadows(name: string, fromFile: string): string[] {
+    if (!this.macroFiles) {
+      this.macroFiles = new Map();
+      for (const f of this.files) {
+        for (const m of f.fnMacros ?? []) {
+          if (!this.fnByName.has(m)) continue;
+          const list = this.macroFiles.get(m);
+          if (list) list.push(f.file);
+          else this.macroFiles.set(m, [f.file]);
+        }
+      }
+    }
+    const out: string[] = [];
+    for (const file of this.macroFiles.get(name) ?? []) {
+      const dir = path.dirname(file);
+      if (INCLUDE_DIR.test(dir) || !(file === fromFile || (file.endsWith('.h') && headerVisible(file, fromFile)))) continue;
+      if (!out.includes(dir)) out.push(dir);
+    }
+    return out;
   }
 
   private readonly paramUseMemo = new Map<FunctionIR, { called: Set<number>; kept: Set<number> }>();
@@ -548,22 +640,25 @@ const functionsByLine = perObject((f: FileFacts) => [...f.functions].sort((a, b)
 /**
  * A file's events of one kind with their functions: `workqueue` events, and
  * `passing`, the direct calls with a plain name or a parameter among their
- * arguments by callee (functionsPassed).
+ * arguments by callee (functionsPassed), `passingField` the calls through a field.
  */
 type IndexedEvents = {
   workqueue: Array<{ fn: FunctionIR; ev: Extract<LockEvent, { kind: 'workqueue' }> }>;
   passing: Map<string, Array<{ fn: FunctionIR; ev: CallEvent }>>;
+  /** The same for calls through a function-pointer field, by field. */
+  passingField: Map<string, Array<{ fn: FunctionIR; ev: CallEvent }>>;
 };
 
 const eventIndex = perObject((f: FileFacts): IndexedEvents => {
-  const index: IndexedEvents = { workqueue: [], passing: new Map() };
+  const index: IndexedEvents = { workqueue: [], passing: new Map(), passingField: new Map() };
   for (const { fn, ev } of fileEvents(f)) {
     if (ev.kind === 'workqueue') index.workqueue.push({ fn, ev });
-    else if (ev.kind === 'call' && !ev.viaField
+    else if (ev.kind === 'call'
       && ev.args.some((a) => !a.fuzzy && a.fields.length === 0 && (a.baseKind === 'global' || a.baseKind === 'param'))) {
-      const list = index.passing.get(ev.callee);
+      const [byName, key] = ev.viaField ? [index.passingField, ev.viaField.field] : [index.passing, ev.callee];
+      const list = byName.get(key);
       if (list) list.push({ fn, ev });
-      else index.passing.set(ev.callee, [{ fn, ev }]);
+      else byName.set(key, [{ fn, ev }]);
     }
   }
   return index;
@@ -576,7 +671,7 @@ export function eventsIn<K extends keyof IndexedEvents>(f: FileFacts, kind: K): 
 /** What of a file's facts call resolution reads. */
 const linkDigest = perObject((f: FileFacts): string => {
   const functions = f.functions.map((fn) => [fn.name, fn.isStatic, fn.returnType ?? '', fn.site.line]);
-  return createHash('sha1').update(JSON.stringify([f.file, functions, f.structs, f.typedefs, f.globals, f.bindings])).digest('hex');
+  return createHash('sha1').update(JSON.stringify([f.file, functions, f.structs, f.typedefs, f.globals, f.bindings, f.fnMacros ?? []])).digest('hex');
 });
 
 /** A function bound to a field; `passed` when it reached the field through a parameter of the function storing it. */
@@ -602,9 +697,28 @@ const MAX_DISPATCH = 4;
 
 const TYPE_CLASS = /(?:_t|_struct)$/;
 
+/** A directory of an include/ tree (include/linux, arch/x86/include/asm): headers anyone may include. */
+const INCLUDE_DIR = /(^|[\\/])include([\\/]|$)/;
+
 function headerVisible(header: string, fromFile: string): boolean {
   const dir = path.dirname(header);
-  return /(^|[\\/])include([\\/]|$)/.test(dir) || path.dirname(fromFile) === dir || fromFile.startsWith(`${dir}${path.sep}`);
+  return INCLUDE_DIR.test(dir) || within(fromFile, dir);
+}
+
+/** Whether `file` lies in `dir` or below it. */
+function within(file: string, dir: string): boolean {
+  return file.startsWith(`${dir}${path.sep}`);
+}
+
+/**
+ * Whether `file` lies in `dir`, below it or in one of its ancestors: one line of
+ * directories (a driver and its core), not a sibling's tree (another driver).
+ * Paths are compared absolute: the tree's core files are named so.
+ */
+function sameLine(file: string, dir: string): boolean {
+  const d = path.resolve(path.dirname(file));
+  const h = path.resolve(dir);
+  return d === h || within(d, h) || within(h, d);
 }
 
 /** The items whose file shares the longest directory prefix with `fromFile` (all of them on a tie). */

@@ -157,6 +157,15 @@ const registrations: ApiRow[] = [
   { fn: 'usb_fill_int_urb', op: 'register', what: 'urb', ctx: 'hardirq', handlerArg: 5, key: 0, project: P },
   { fn: 'usb_fill_control_urb', op: 'register', what: 'urb', ctx: 'hardirq', handlerArg: 6, key: 0, project: P },
   { fn: 'kthread_create', op: 'register', what: 'kthread', ctx: 'process', handlerArg: 0, key: 'ret', project: P },
+  // An asynchronous crypto request's completion callback (`*_request_set_callback(req, flags, compl, data)`):
+  // the provider completes the request from its tasklet or interrupt path, cryptd with bottom halves off;
+  // the API documents it as called in softirq context. Never a process-context root with BHs on.
+  { fn: 'aead_request_set_callback', op: 'register', what: 'crypto', ctx: 'softirq', handlerArg: 2, key: 0, project: P },
+  { fn: 'skcipher_request_set_callback', op: 'register', what: 'crypto', ctx: 'softirq', handlerArg: 2, key: 0, project: P },
+  { fn: 'ahash_request_set_callback', op: 'register', what: 'crypto', ctx: 'softirq', handlerArg: 2, key: 0, project: P },
+  { fn: 'akcipher_request_set_callback', op: 'register', what: 'crypto', ctx: 'softirq', handlerArg: 2, key: 0, project: P },
+  { fn: 'kpp_request_set_callback', op: 'register', what: 'crypto', ctx: 'softirq', handlerArg: 2, key: 0, project: P },
+  { fn: 'acomp_request_set_callback', op: 'register', what: 'crypto', ctx: 'softirq', handlerArg: 2, key: 0, project: P },
 ];
 
 /** `guard(name)` / `scoped_guard(name, ...)` class names -> the acquire they stand for. */

@@ -39,8 +39,12 @@ export type IrqEffect = 'off' | 'on' | 'save' | 'restore' | 'bh-off' | 'bh-on';
 /** The execution context a handler runs in. */
 export type Context = 'process' | 'softirq' | 'hardirq';
 
-/** What a wait waits for; registrations of the same kind bind to it by key. */
-export type WaitKind = 'irq' | 'timer' | 'hrtimer' | 'work' | 'workqueue' | 'tasklet' | 'kthread' | 'napi' | 'urb';
+/**
+ * What a wait waits for; registrations of the same kind bind to it by key.
+ * `crypto`: an asynchronous crypto request's completion callback (no wait
+ * names it yet).
+ */
+export type WaitKind = 'irq' | 'timer' | 'hrtimer' | 'work' | 'workqueue' | 'tasklet' | 'kthread' | 'napi' | 'urb' | 'crypto';
 
 /** When a conditional acquire succeeded (trylocks, _interruptible). */
 export type Success = 'always' | 'nonzero' | 'zero';

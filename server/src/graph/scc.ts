@@ -1,46 +1,55 @@
 // Strongly connected components (Tarjan's algorithm, iterative: a recursion
 // cycle of thousands of functions must not overflow the JS stack). Components
 // come out callees first: each after every component it can reach.
+// Runs on every analysis of the editor: one map lookup per edge, the rest in
+// arrays indexed by visit order.
 export function stronglyConnected<T>(nodes: Iterable<T>, successors: (n: T) => Iterable<T>): T[][] {
-  const index = new Map<T, number>();
-  const low = new Map<T, number>();
-  const onStack = new Set<T>();
+  const order = new Map<T, number>(); // visit order
+  const low: number[] = [];
+  const onStack: boolean[] = [];
   const stack: T[] = [];
   const result: T[][] = [];
-  let next = 0;
+  const frameNode: T[] = [];
+  const frameOrder: number[] = [];
+  const frameIt: Array<Iterator<T>> = [];
+  const enter = (v: T): void => {
+    const i = order.size;
+    order.set(v, i);
+    low.push(i);
+    onStack.push(true);
+    stack.push(v);
+    frameNode.push(v);
+    frameOrder.push(i);
+    frameIt.push(successors(v)[Symbol.iterator]());
+  };
   for (const root of nodes) {
-    if (index.has(root)) continue;
-    const frames: Array<{ v: T; it: Iterator<T> }> = [];
-    const enter = (v: T): void => {
-      index.set(v, next);
-      low.set(v, next++);
-      stack.push(v);
-      onStack.add(v);
-      frames.push({ v, it: successors(v)[Symbol.iterator]() });
-    };
+    if (order.has(root)) continue;
     enter(root);
-    while (frames.length > 0) {
-      const frame = frames[frames.length - 1];
-      const step = frame.it.next();
+    while (frameNode.length > 0) {
+      const top = frameNode.length - 1;
+      const vi = frameOrder[top];
+      const step = frameIt[top].next();
       if (!step.done) {
-        const w = step.value;
-        if (!index.has(w)) enter(w);
-        else if (onStack.has(w)) low.set(frame.v, Math.min(low.get(frame.v)!, index.get(w)!));
+        const wi = order.get(step.value);
+        if (wi === undefined) enter(step.value);
+        else if (onStack[wi] && wi < low[vi]) low[vi] = wi;
         continue;
       }
-      frames.pop();
-      if (frames.length > 0) {
-        const parent = frames[frames.length - 1].v;
-        low.set(parent, Math.min(low.get(parent)!, low.get(frame.v)!));
+      const v = frameNode.pop()!;
+      frameOrder.pop();
+      frameIt.pop();
+      if (frameNode.length > 0) {
+        const pi = frameOrder[frameNode.length - 1];
+        if (low[vi] < low[pi]) low[pi] = low[vi];
       }
-      if (low.get(frame.v) === index.get(frame.v)) {
+      if (low[vi] === vi) {
         const component: T[] = [];
         let w: T;
         do {
           w = stack.pop()!;
-          onStack.delete(w);
+          onStack[order.get(w)!] = false;
           component.push(w);
-        } while (w !== frame.v);
+        } while (w !== v);
         result.push(component);
       }
     }

@@ -238,6 +238,8 @@ export interface CallGraph {
   /** Functions a call passes to a callee that calls them: they run at the call too, after the callee's own facts. */
   callbacks: Map<LockEvent, FunctionIR[]>;
   pointerCalls: { resolved: number; total: number };
+  /** The call graph's strongly connected components, callees first, when resolving already had them. */
+  components?: FunctionIR[][];
 }
 
 /** One function's resolved calls, kept across analyses (SummaryMemo.calls). */
@@ -280,7 +282,7 @@ export function resolveCalls(program: Program, memo?: CallMemo): CallGraph {
   const pointerEvents: Array<[FunctionIR, LockEvent]> = [];
   for (const fn of program.functions) {
     let r = memo?.byFn.get(fn);
-    if (!r || r.link !== link || ![...r.callees].every((t) => live!.has(t))) {
+    if (!r || r.link !== link || !allLive(r.callees, live!)) {
       r = resolveFunction(program, fn, targets);
       r.link = link;
       memo?.byFn.set(fn, r);
@@ -292,8 +294,13 @@ export function resolveCalls(program: Program, memo?: CallMemo): CallGraph {
     graph.pointerCalls.total += r.total;
     graph.pointerCalls.resolved += r.resolved;
   }
-  cutPointerCycles(program, graph.calls, graph.targetsOf, graph.callbacks, pointerEvents);
+  graph.components = cutPointerCycles(program, graph.calls, graph.targetsOf, graph.callbacks, pointerEvents);
   return graph;
+}
+
+function allLive(callees: ReadonlySet<FunctionIR>, live: ReadonlySet<FunctionIR>): boolean {
+  for (const t of callees) if (!live.has(t)) return false;
+  return true;
 }
 
 function resolveFunction(program: Program, fn: FunctionIR, targetsOf: { set(ev: LockEvent, t: FunctionIR[]): unknown }): FunctionCalls {
@@ -420,7 +427,7 @@ export function summarize(program: Program, opts: SummarizeOptions = {}): Summar
     memo.byKey.set(key, { fn, summary, outputs, version, signature, calleeVersions: used });
   };
 
-  for (const scc of stronglyConnected(program.functions, (fn) => out.calls.get(fn) ?? [])) {
+  for (const scc of graph.components ?? stronglyConnected(program.functions, (fn) => out.calls.get(fn) ?? [])) {
     if (token?.isCancellationRequested) throw new CancelledError();
     const recursive = scc.length > 1 || out.calls.get(scc[0])?.has(scc[0]);
     if (!recursive && memo) {
@@ -470,10 +477,11 @@ export function summarize(program: Program, opts: SummarizeOptions = {}): Summar
 function cutPointerCycles(
   program: Program, calls: Map<FunctionIR, Set<FunctionIR>>, targetsOf: TargetsOf, callbacks: ReadonlyMap<LockEvent, FunctionIR[]>,
   pointerEvents: ReadonlyArray<[FunctionIR, LockEvent]>,
-): void {
-  if (pointerEvents.length === 0) return;
+): FunctionIR[][] | undefined {
+  if (pointerEvents.length === 0) return undefined;
   const component = new Map<FunctionIR, number>();
-  stronglyConnected(program.functions, (fn) => calls.get(fn) ?? []).forEach((members, i) => {
+  const components = stronglyConnected(program.functions, (fn) => calls.get(fn) ?? []);
+  components.forEach((members, i) => {
     if (members.length > 1) for (const m of members) component.set(m, i);
   });
   const touched = new Set<FunctionIR>();
@@ -494,6 +502,8 @@ function cutPointerCycles(
     }
     calls.set(fn, set);
   }
+  // Nothing cut: these are the graph's components, and summarizing need not find them again.
+  return touched.size === 0 ? components : undefined;
 }
 
 /** A subclass argument that is not a constant (a number or an ALL-CAPS name such as SINGLE_DEPTH_NESTING). */

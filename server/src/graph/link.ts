@@ -134,6 +134,36 @@ export class Program {
 
   private factsByFile?: Map<string, FileFacts>;
 
+  private backendsByField?: Map<string, Set<string>>;
+
+  /**
+   * The files that install only functions of their own into `field`: one
+   * backend each (rtw88's pci.c and sdio.c into `->write32`). A file that also
+   * installs another file's function is a core choosing among them (irdma's
+   * ctrl.c installs ws.c's irdma_ws_add or its own null one), not a backend.
+   */
+  backendFiles(field: string): ReadonlySet<string> {
+    if (!this.backendsByField) {
+      const own = new Map<string, Set<string>>();
+      const mixed = new Map<string, Set<string>>();
+      for (const [key, list] of this.bindings) {
+        const f = key.slice(key.lastIndexOf('.') + 1);
+        for (const b of list) {
+          const t = this.bindingTarget(b);
+          if (!t) continue;
+          const at = b.binding.site.file;
+          const into = t.file === at ? own : mixed;
+          const set = into.get(f) ?? new Set<string>();
+          set.add(at);
+          into.set(f, set);
+        }
+      }
+      for (const [f, files] of own) for (const m of mixed.get(f) ?? []) files.delete(m);
+      this.backendsByField = own;
+    }
+    return this.backendsByField.get(field) ?? NO_FILES;
+  }
+
   /** The function a binding names. */
   bindingTarget(b: BoundFn): FunctionIR | undefined {
     return b.target ?? this.callee(b.fn, b.binding.site.file);
@@ -696,6 +726,8 @@ const MAX_PASSED = 64;
 const MAX_DISPATCH = 4;
 
 const TYPE_CLASS = /(?:_t|_struct)$/;
+
+const NO_FILES: ReadonlySet<string> = new Set();
 
 /** A directory of an include/ tree (include/linux, arch/x86/include/asm): headers anyone may include. */
 const INCLUDE_DIR = /(^|[\\/])include([\\/]|$)/;

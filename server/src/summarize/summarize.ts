@@ -63,8 +63,19 @@ export interface HeldLock {
   backend?: string;
 }
 
+/**
+ * The target a fact came through, of a pointer call whose targets live in
+ * different files (rtw88's pci, usb and sdio `->write32`): that target's file
+ * and all of them. Code in one of those files runs with its own backend only.
+ */
+export interface Backend {
+  file: string;
+  among: readonly string[];
+}
+
 export interface AcqFact {
   lock: LockRef;
+  backend?: Backend;
   mode: LockMode;
   try?: boolean;
   subclass?: string;
@@ -85,6 +96,7 @@ export type ParamTest = [number, boolean, string?];
 
 export interface WaitFact {
   what: WaitKind;
+  backend?: Backend;
   /** The waited-for object's class (`per_user_data.irq`) or undefined when not resolvable. */
   key?: string;
   keyText: string;
@@ -618,7 +630,7 @@ function summarizeFunction(
   const addAcq = (a: AcqFact): void => {
     if ('local' in a.lock && a.lock.local) return; // meaningless to callers
     // The caller's locks dropped before it belong to the fact: whichever variant came first must not hide the other.
-    const key = `${refKey(a.lock)}|${a.mode}|${a.irqOff}|${a.bhOff}|${a.try ?? false}|${a.subclass ?? ''}|${droppedKey(a.dropped)}`;
+    const key = `${refKey(a.lock)}|${a.mode}|${a.irqOff}|${a.bhOff}|${a.try ?? false}|${a.subclass ?? ''}|${droppedKey(a.dropped)}|${a.backend?.file ?? ''}`;
     if (!keepFact(acquires, key, a, MAX_FACTS)) outputs.factsDropped++;
   };
 
@@ -665,7 +677,7 @@ function summarizeFunction(
   const wait = (s: State, w: WaitFact, backend?: string): void => {
     const key = `${w.what}|${w.key ?? w.keyText}|${w.api}`;
     const fact = withPathFacts(s, w);
-    keepFact(waits, `${key}|${droppedKey(fact.dropped)}`, fact, 64);
+    keepFact(waits, `${key}|${droppedKey(fact.dropped)}|${w.backend?.file ?? ''}`, fact, 64);
     for (const h of s.held) {
       if (backend && h.backend && h.backend !== backend) continue;
       const cls = clsOf(h.lock);
@@ -796,9 +808,17 @@ function summarizeFunction(
     // spinlock or its mutex): every target starts from the held set before the call, and what
     // each leaves held or released is merged after the last.
     const before = targets.length > 1 ? s.held.slice() : undefined;
-    const backends = targets.length > 1 && new Set(targets.map((t) => t.file)).size > 1;
+    const files = targets.length > 1 ? [...new Set(targets.map((t) => t.file))] : [];
+    const backends = files.length > 1;
+    // Targets in files that are each one backend (install only their own functions into the field).
+    const own = backends && call.viaField ? program.backendFiles(call.viaField.field) : undefined;
+    const among = own ? files.filter((f) => own.has(f)) : [];
+    // Another backend's facts, reached in code of one backend, never run together.
+    const otherBackend = (b?: Backend): boolean => b !== undefined && b.file !== fn.file && b.among.includes(fn.file);
     const after = before?.slice();
     for (const t of targets) {
+      const backend: Backend | undefined = among.length > 1 && among.includes(t.file) ? { file: t.file, among } : undefined;
+      if (otherBackend(backend)) continue;
       callees.add(t.name);
       const cs = out.byFn.get(t);
       if (!cs) continue; // not yet summarized: a recursion edge, picked up in the next round
@@ -827,6 +847,7 @@ function summarizeFunction(
       applied.add(applyKey);
       for (const a of repeat ? [] : cs.acquires) {
         if (a.chain.len >= maxDepth) { outputs.factsTooDeep++; continue; }
+        if (otherBackend(a.backend)) continue;
         const when = translate(a.when);
         if (when === false) continue;
         const lock = mapRef(a.lock, call.args, program, fn);
@@ -835,14 +856,17 @@ function summarizeFunction(
         const view = withoutDropped(s, a.dropped, call.args, program, fn);
         acquire(view, {
           ...a, dropped: undefined, when, lock: { ...lock, inst }, irqOff: s.irqOff || a.irqOff, bhOff: s.bhDepth > 0 || a.bhOff,
-          chain: chainOf(fn.name, call.site, via, a.chain, guess),
+          chain: chainOf(fn.name, call.site, via, a.chain, guess), backend: a.backend ?? backend,
         }, inst, backends ? t.file : undefined);
       }
       for (const w of repeat ? [] : cs.waits) {
         if (w.chain.len >= maxDepth) { outputs.factsTooDeep++; continue; }
+        if (otherBackend(w.backend)) continue;
         const when = translate(w.when);
         if (when === false) continue;
-        wait(withoutDropped(s, w.dropped, call.args, program, fn), { ...w, dropped: undefined, when, chain: chainOf(fn.name, call.site, via, w.chain, guess) }, backends ? t.file : undefined);
+        wait(withoutDropped(s, w.dropped, call.args, program, fn), {
+          ...w, dropped: undefined, when, chain: chainOf(fn.name, call.site, via, w.chain, guess), backend: w.backend ?? backend,
+        }, backends ? t.file : undefined);
       }
       for (const r of cs.exitReleased) {
         const lock = mapRef(r, call.args, program, fn);

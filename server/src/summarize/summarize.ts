@@ -250,7 +250,7 @@ export interface CallGraph {
   /** Functions a call passes to a callee that calls them: they run at the call too, after the callee's own facts. */
   callbacks: Map<LockEvent, FunctionIR[]>;
   pointerCalls: { resolved: number; total: number };
-  /** The call graph's strongly connected components, callees first, when resolving already had them. */
+  /** The call graph's strongly connected components, callees first (resolving finds them to cut pointer cycles). */
   components?: FunctionIR[][];
 }
 
@@ -514,8 +514,16 @@ function cutPointerCycles(
     }
     calls.set(fn, set);
   }
-  // Nothing cut: these are the graph's components, and summarizing need not find them again.
-  return touched.size === 0 ? components : undefined;
+  // Cut edges lie inside one component each: only those components can split, in place
+  // (callees first within; every edge leaving them still goes to an earlier component).
+  const split = new Set<number>();
+  for (const fn of touched) split.add(component.get(fn)!);
+  if (split.size === 0) return components;
+  return components.flatMap((members, i) => {
+    if (!split.has(i)) return [members];
+    const inside = new Set(members);
+    return stronglyConnected(members, (fn) => [...calls.get(fn) ?? []].filter((c) => inside.has(c)));
+  });
 }
 
 /** A subclass argument that is not a constant (a number or an ALL-CAPS name such as SINGLE_DEPTH_NESTING). */

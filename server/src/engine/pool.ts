@@ -358,6 +358,26 @@ export function newSharedValues(): SharedValues {
 
 const EMPTY: readonly never[] = Object.freeze([]);
 
+const PATH_KEYS = new Set(['text', 'base', 'baseKind', 'baseType', 'paramIndex', 'fields', 'fuzzy']);
+const SEP = '\u0001';
+
+/** An access path's fields (ir.ts) as a key; undefined for anything else, which stays its own object. */
+function pathKey(p: AccessPath): string | undefined {
+  let n = 0;
+  for (const k in p) {
+    n++;
+    if (!PATH_KEYS.has(k)) return undefined;
+  }
+  if (typeof p.text !== 'string' || p.text.includes(SEP)) return undefined;
+  for (const f of p.fields) if (typeof f !== 'string' || f.includes(SEP)) return undefined;
+  return `${p.text}${SEP}${p.base}${SEP}${p.baseKind}${SEP}${tagged(p.baseType)}${SEP}${tagged(p.paramIndex)}${SEP}${tagged(p.fuzzy)}${SEP}${p.fields.length}${SEP}${p.fields.join(SEP)}${SEP}${n}`;
+}
+
+/** An optional field in a key: absent, or its type and value. */
+function tagged(v: string | number | boolean | undefined): string {
+  return v === undefined ? '' : `${typeof v}:${v}`;
+}
+
 /**
  * Make a file's parsed facts small: one copy of every string, one empty
  * array, and one object per distinct access path (`&adapter->hw_lock` is
@@ -381,18 +401,20 @@ export function compactFacts(facts: FileFacts, shared: SharedValues): void {
       return x;
     }
     const o = x as Record<string, unknown>;
+    if ('baseKind' in o && Array.isArray(o.fields)) return sharedPath(o as unknown as AccessPath);
     for (const k in o) o[k] = compact(o[k]);
-    return 'baseKind' in o && Array.isArray(o.fields) ? sharedPath(o as unknown as AccessPath) : o;
+    return o;
   };
+  const walk = (o: Record<string, unknown>): void => {
+    for (const k in o) o[k] = compact(o[k]);
+  };
+  /** The run's one object for this access path; a first one has its strings shared first. */
   const sharedPath = (p: AccessPath): AccessPath => {
-    let key = '';
-    for (const k in p) {
-      const v = (p as unknown as Record<string, unknown>)[k];
-      if (v !== null && typeof v === 'object' && !(Array.isArray(v) && v.every((f) => typeof f === 'string'))) return p;
-      key += `${k}\u0001${Array.isArray(v) ? v.join('\u0002') : String(v)}\u0001`;
-    }
-    const one = shared.paths.get(key);
+    const key = pathKey(p);
+    const one = key === undefined ? undefined : shared.paths.get(key);
     if (one !== undefined) return one;
+    walk(p as unknown as Record<string, unknown>);
+    if (key === undefined) return p;
     shared.paths.set(key, Object.freeze(p));
     return p;
   };

@@ -11,7 +11,7 @@ import type {
   StructField,
 } from './ir';
 import { containerType, declaredName, functionDeclarator, siteOf, typeName } from './syntax-util';
-import { expandMacro, functionMacroNames, guardMacroName, lineAt, scanMacros } from './macros';
+import { expandMacro, functionMacroNames, guardMacroName, lineCounter, scanMacros } from './macros';
 import { guardKey } from '../kernel-api/load';
 import { LINUX_FUNCTION_DEFINERS, LINUX_LEAF_CALLS, LINUX_ORDERED_WQ_ALLOCATORS, LINUX_QUEUE_WORK_CALLS } from '../kernel-api/linux';
 
@@ -204,9 +204,10 @@ function expandFunctionDefiners(
 ): void {
   if (!source.includes('DEF_')) return;
   DEFINER_CALL.lastIndex = 0;
+  const lineOf = lineCounter(source);
   for (let m = DEFINER_CALL.exec(source); m; m = DEFINER_CALL.exec(source)) {
     const body = LINUX_FUNCTION_DEFINERS[m[1]].split('$1').join(m[2]);
-    const line = lineAt(source, m.index);
+    const line = lineOf(m.index);
     const site: Site = { file, line, column: 1, endLine: line, endColumn: m[0].length + 1 };
     const tree = parseCSync(body);
     try {

@@ -15,6 +15,7 @@ export function scanMacros(file: string, text: string, api: ApiTable): MacroDef[
   const out: MacroDef[] = scanGuardDefinitions(file, text);
   if (!text.includes('#define') && !text.includes('# define')) return out;
   DEFINE.lastIndex = 0;
+  const lineOf = lineCounter(text);
   for (let m = DEFINE.exec(text); m; m = DEFINE.exec(text)) {
     const body = m[3].replace(/\\\r?\n/g, ' ').trim();
     if (!body || body.length > 2000) continue;
@@ -30,7 +31,7 @@ export function scanMacros(file: string, text: string, api: ApiTable): MacroDef[
     // it is given: expanded, the handlers it runs keep their caller.
     if (!interesting) interesting = params.some((p) => /^[A-Za-z_]\w*$/.test(p) && new RegExp(`\\b${p}\\s*\\(`).test(body));
     if (api.byName.has(m[1])) continue;
-    const line = lineAt(text, m.index);
+    const line = lineOf(m.index);
     if (interesting) {
       out.push({ name: m[1], params, body, site: { file, line, column: 1 } });
       continue;
@@ -39,8 +40,10 @@ export function scanMacros(file: string, text: string, api: ApiTable): MacroDef[
     if (passes.length > 0) out.push({ name: m[1], params, body, site: { file, line, column: 1 }, passes });
   }
   TRUTH_DEFINE.lastIndex = 0;
+  const truthLine = lineCounter(text);
   for (let m = TRUTH_DEFINE.exec(text); m; m = TRUTH_DEFINE.exec(text)) {
-    const line = lineAt(text, m.index);
+    if (!onlyIndent(text, m.index)) continue;
+    const line = truthLine(m.index);
     out.push({ name: m[1], params: [], body: m[2], site: { file, line, column: 1 }, constant: true });
   }
   return out;
@@ -93,8 +96,40 @@ export function lineAt(text: string, index: number): number {
   return text.slice(0, index).split('\n').length;
 }
 
-/** `#define CAN_SLEEP true`, `#define NO_WAIT (0)`: object-like macros whose value is a truth value. */
-const TRUTH_DEFINE = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)[ \t]+\(?[ \t]*(true|false|0|1)[ \t]*\)?[ \t]*(?:\/\*.*\*\/[ \t]*|\/\/.*)?$/gm;
+/**
+ * Lines of offsets met in increasing order, counting only the text between
+ * them: a register header's thousands of `#define`s cost one pass, not one
+ * pass each (lineAt on every match was most of scanning drivers/' headers).
+ */
+export function lineCounter(text: string): (index: number) => number {
+  let at = 0;
+  let line = 1;
+  return (index) => {
+    if (index < at) {
+      at = 0;
+      line = 1;
+    }
+    for (let i = text.indexOf('\n', at); i !== -1 && i < index; i = text.indexOf('\n', i + 1)) line++;
+    at = index;
+    return line;
+  };
+}
+
+/**
+ * `#define CAN_SLEEP true`, `#define NO_WAIT (0)`: object-like macros whose
+ * value is a truth value. It starts at the `#` (a literal the regex engine
+ * finds fast); `onlyIndent` checks the line holds nothing before it.
+ */
+const TRUTH_DEFINE = /#[ \t]*define[ \t]+([A-Za-z_]\w*)[ \t]+\(?[ \t]*(true|false|0|1)[ \t]*\)?[ \t]*(?:\/\*.*\*\/[ \t]*|\/\/.*)?$/gm;
+
+function onlyIndent(text: string, index: number): boolean {
+  for (let i = index - 1; i >= 0; i--) {
+    const c = text[i];
+    if (c === '\n') return true;
+    if (c !== ' ' && c !== '\t') return false;
+  }
+  return true;
+}
 
 export interface Expansion {
   tree: Tree;
@@ -139,6 +174,7 @@ function scanGuardDefinitions(file: string, text: string): MacroDef[] {
   if (!text.includes('DEFINE_')) return [];
   const out: MacroDef[] = [];
   GUARD_DEFINE.lastIndex = 0;
+  const guardLine = lineCounter(text);
   for (let m = GUARD_DEFINE.exec(text); m; m = GUARD_DEFINE.exec(text)) {
     const args = splitArguments(text, m.index + m[0].length);
     if (!args) continue;
@@ -147,7 +183,7 @@ function scanGuardDefinitions(file: string, text: string): MacroDef[] {
     if (!name || !/^\w+$/.test(name) || !lock || !unlock) continue;
     const params = kind === 'LOCK_GUARD_0' ? [] : ['_T'];
     const arg = (e: string): string => (kind === 'LOCK_GUARD_1' ? e.replace(/_T\s*->\s*lock\b/g, '_T') : e);
-    const line = lineAt(text, m.index);
+    const line = guardLine(m.index);
     const site = { file, line, column: 1 };
     out.push({ name: guardMacroName(name), params, body: arg(lock), site });
     out.push({ name: guardMacroName(name, true), params, body: arg(unlock), site });

@@ -1,0 +1,36 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { lineAt, lineCounter, scanMacros } from '../src/extract/macros';
+import { BUILTIN_OPS, BUILTIN_ROWS, buildApiTable } from '../src/kernel-api/load';
+
+test('lineCounter gives lineAt\'s line for offsets in increasing order, and starts over for an earlier one', () => {
+  const text = Array.from({ length: 300 }, (_, i) => `#define REG_${i} 0x${i.toString(16)}${i % 7 === 0 ? '\n' : ''}`).join('\n');
+  const offsets: number[] = [];
+  for (let i = 0; i < text.length; i += 37) offsets.push(i);
+  const lineOf = lineCounter(text);
+  for (const o of offsets) assert.equal(lineOf(o), lineAt(text, o), `offset ${o}`);
+  for (const o of [text.length - 1, 5, 0, 400, text.length]) assert.equal(lineOf(o), lineAt(text, o), `offset ${o}`);
+});
+
+test('scanMacros: sites on the right lines; a truth-valued define only at the start of a line', () => {
+  const api = buildApiTable(BUILTIN_ROWS, BUILTIN_OPS);
+  const header = [
+    '/* register map */',
+    '#define FROB_CTRL 0x10',
+    '#define FROB_CAN_SLEEP true',
+    '  #  define FROB_NO_WAIT (0) /* polled */',
+    'int x; #define FROB_NOT_A_DEFINE 1',
+    '#define frob_lock(f) spin_lock(&(f)->lock)',
+    '',
+    '#define frob_unlock(f) \\',
+    '\tspin_unlock(&(f)->lock)',
+  ].join('\n');
+  const macros = scanMacros('drivers/frob/frob.h', header, api);
+  const at = (name: string) => macros.find((m) => m.name === name)?.site.line;
+  assert.equal(at('FROB_CAN_SLEEP'), 3);
+  assert.equal(at('FROB_NO_WAIT'), 4);
+  assert.equal(at('FROB_NOT_A_DEFINE'), undefined);
+  assert.equal(at('frob_lock'), 6);
+  assert.equal(at('frob_unlock'), 8);
+  assert.equal(macros.find((m) => m.name === 'FROB_NO_WAIT')?.body, '0');
+});

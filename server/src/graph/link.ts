@@ -188,14 +188,7 @@ export class Program {
   functionsPassed(fn: FunctionIR, index: number, seen: Set<string> = new Set()): FunctionIR[] {
     if (!this.passedArgs) {
       // Direct calls with a plain name or a parameter among their arguments, by callee name.
-      this.passedArgs = new Map();
-      for (const f of this.files) {
-        for (const [callee, calls] of eventsIn(f, 'passing')) {
-          const list = this.passedArgs.get(callee);
-          if (list) list.push(...calls);
-          else this.passedArgs.set(callee, [...calls]);
-        }
-      }
+      this.passedArgs = this.allEvents('passing');
     }
     const key = `${fn.file}\0${fn.name}\0${index}`;
     if (seen.has(key)) return [];
@@ -214,6 +207,19 @@ export class Program {
       for (const t of passed) if (!out.includes(t) && out.length < MAX_PASSED) out.push(t);
     }
     return out;
+  }
+
+  /** Every file's indexed calls of one kind, by key (callee name or field). */
+  private allEvents(kind: 'passing' | 'passingField'): Map<string, Array<{ fn: FunctionIR; ev: CallEvent }>> {
+    const all = new Map<string, Array<{ fn: FunctionIR; ev: CallEvent }>>();
+    for (const f of this.files) {
+      for (const [key, calls] of eventsIn(f, kind)) {
+        const list = all.get(key);
+        if (list) list.push(...calls);
+        else all.set(key, [...calls]);
+      }
+    }
+    return all;
   }
 
   private fieldsOf?: Map<FunctionIR, string[]>;
@@ -238,14 +244,7 @@ export class Program {
           this.fieldsOf.set(t, keys);
         }
       }
-      this.passedByField = new Map();
-      for (const f of this.files) {
-        for (const [field, calls] of eventsIn(f, 'passingField')) {
-          const list = this.passedByField.get(field);
-          if (list) list.push(...calls);
-          else this.passedByField.set(field, [...calls]);
-        }
-      }
+      this.passedByField = this.allEvents('passingField');
     }
     const out: Array<{ fn: FunctionIR; ev: CallEvent }> = [];
     for (const key of this.fieldsOf.get(fn) ?? []) {

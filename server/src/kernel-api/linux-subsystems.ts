@@ -242,9 +242,11 @@ const memory: ApiRow[] = [
   rel('xa_unlock_irq', 'xarray', 'spin', 0, { irq: 'on' }),
   acq('xa_lock_irqsave', 'xarray', 'spin', 0, { irq: 'save' }),
   rel('xa_unlock_irqrestore', 'xarray', 'spin', 0, { irq: 'restore' }),
-  ...insideAll(['xa_store', 'xa_erase', 'xa_insert', 'xa_alloc', 'xa_alloc_cyclic', 'xa_cmpxchg', 'xa_destroy'],
+  ...insideAll(['xa_store', 'xa_erase', 'xa_insert', 'xa_alloc', 'xa_alloc_cyclic', 'xa_cmpxchg'],
     'xarray', 'spin', 0),
   ...insideAll(['xa_store_irq', 'xa_erase_irq'], 'xarray', 'spin', 0, 'off'),
+  // lib/xarray.c: xa_destroy() takes the lock with xas_lock_irqsave() whatever the array's flags.
+  inside('xa_destroy', 'xarray', 'spin', 0, 'save'),
   ...insideAll(['ida_alloc', 'ida_alloc_range', 'ida_alloc_min', 'ida_alloc_max', 'ida_free'], 'xarray', 'spin', 0,
     'save', 'the ida\'s xarray lock'),
   acq('idr_preload', 'radix_tree_preloads.lock', 'spin', 'none', { doc: 'a per-CPU local_lock; also preemption off' }),

@@ -562,7 +562,7 @@ function sleepInAtomic(
     if (!propose(w.fn, w.held, w.wait.api, w.wait.chain)) return;
   }
   for (const o of summaries.orders) {
-    if (model.coreFiles.has(o.fn.file) || !SPINNING.has(o.fromMode) || !maySleep(o.toApi)) continue;
+    if (model.coreFiles.has(o.fn.file) || !SPINNING.has(o.fromMode) || !maySleep(o.toApi) || o.toChosenPerObject) continue;
     if (!propose(o.fn, { cls: o.from, mode: o.fromMode, chain: o.fromChain, irq: o.fromIrqEffect }, o.toApi, o.toChain)) return;
   }
 }

@@ -215,6 +215,15 @@ export const LINUX_QUEUE_WORK_CALLS: ReadonlyMap<string, { wq: number | 'system'
   ['ieee80211_queue_work', { wq: 'system', work: 1 }], ['ieee80211_queue_delayed_work', { wq: 'system', work: 1 }],
 ]);
 
+/**
+ * Function-pointer fields through which a core takes a lock it chose for each
+ * object at init. regmap's `map->lock` is regmap_lock_mutex by default, a
+ * spinlock with fast_io (every MMIO map) or use_raw_spinlock, nothing with
+ * disable_locking: what is taken through it is not known to sleep, as the
+ * regmap API rows say (`sleeps: false`) when regmap's core is not analysed.
+ */
+export const LINUX_PER_OBJECT_LOCK_FIELDS: ReadonlySet<string> = new Set(['regmap.lock']);
+
 /** Calls returning an ordered workqueue: one work at a time, in queueing order (__WQ_ORDERED). */
 export const LINUX_ORDERED_WQ_ALLOCATORS: ReadonlySet<string> = new Set([
   'alloc_ordered_workqueue', 'create_singlethread_workqueue',

@@ -5,6 +5,7 @@
 // facts the rules need: held-while-acquiring pairs, waits under a lock,
 // re-acquisitions. Summaries are context-free; contexts are applied at roots.
 import type { FileFacts, FunctionIR, LockEvent, Site } from '../extract/ir';
+import { LINUX_PER_OBJECT_LOCK_FIELDS } from '../kernel-api/linux';
 import { OWNERLESS_MODES, type LockMode, type WaitKind } from '../kernel-api/types';
 import { mapInstance, perObject, type LockRef, type Program } from '../graph/link';
 import { stronglyConnected } from '../graph/scc';
@@ -76,6 +77,8 @@ export interface Backend {
 export interface AcqFact {
   lock: LockRef;
   backend?: Backend;
+  /** Taken through a lock a core chose for the object at init (LINUX_PER_OBJECT_LOCK_FIELDS): not known to sleep. */
+  chosenPerObject?: true;
   mode: LockMode;
   try?: boolean;
   subclass?: string;
@@ -134,6 +137,8 @@ export interface OrderFact {
   fromApi: string;
   /** The API that took `to` (mutex_lock, guard(mutex) ...). */
   toApi: string;
+  /** `to` was taken through a lock chosen per object (regmap's ->lock): not known to sleep. */
+  toChosenPerObject?: true;
 }
 
 export interface WaitUnderLockFact {
@@ -638,7 +643,7 @@ function summarizeFunction(
   const addAcq = (a: AcqFact): void => {
     if ('local' in a.lock && a.lock.local) return; // meaningless to callers
     // The caller's locks dropped before it belong to the fact: whichever variant came first must not hide the other.
-    const key = `${refKey(a.lock)}|${a.mode}|${a.irqOff}|${a.bhOff}|${a.try ?? false}|${a.subclass ?? ''}|${droppedKey(a.dropped)}|${a.backend?.file ?? ''}`;
+    const key = `${refKey(a.lock)}|${a.mode}|${a.irqOff}|${a.bhOff}|${a.try ?? false}|${a.subclass ?? ''}|${droppedKey(a.dropped)}|${a.backend?.file ?? ''}|${a.chosenPerObject ?? ''}`;
     if (!keepFact(acquires, key, a, MAX_FACTS)) outputs.factsDropped++;
   };
 
@@ -677,7 +682,7 @@ function summarizeFunction(
       seen.seenOrders.add(key);
       outputs.orders.push({
         from, to, fn, fromMode: h.mode, toMode: a.mode, fromChain: h.chain, toChain: a.chain,
-        fromIrq: s.irqOff, fromIrqEffect: h.irq, toIrq: a.irq, fromApi: lastStep(h.chain).note, toApi: a.api,
+        fromIrq: s.irqOff, fromIrqEffect: h.irq, toIrq: a.irq, fromApi: lastStep(h.chain).note, toApi: a.api, toChosenPerObject: a.chosenPerObject,
       });
     }
   };
@@ -807,6 +812,12 @@ function summarizeFunction(
     }
   };
 
+  const perObjectLock = (call: Extract<LockEvent, { kind: 'call' }>, caller: FunctionIR): true | false => {
+    if (!call.viaField) return false;
+    const type = program.typeOfPath(call.viaField.object, caller);
+    return type !== undefined && LINUX_PER_OBJECT_LOCK_FIELDS.has(`${type}.${call.viaField.field}`) ? true : false;
+  };
+
   /** Apply a call to these targets: one of them runs (a pointer call's), or a callback passed along (`passed`). */
   const callTargets = (s: State, ev: Extract<LockEvent, { kind: 'call' }>, targets: FunctionIR[], passed: boolean): void => {
     const guess = guessed.has(ev);
@@ -821,6 +832,8 @@ function summarizeFunction(
     // Targets in files that are each one backend (install only their own functions into the field).
     const own = backends && call.viaField ? program.backendFiles(call.viaField.field) : undefined;
     const among = own ? files.filter((f) => own.has(f)) : [];
+    // A lock the core chose for the object (regmap's ->lock: a mutex, or a spinlock for fast_io maps).
+    const chosen = targets.length > 1 && perObjectLock(call, fn);
     // Another backend's facts, reached in code of one backend, never run together.
     const otherBackend = (b?: Backend): boolean => b !== undefined && b.file !== fn.file && b.among.includes(fn.file);
     const after = before?.slice();
@@ -865,6 +878,7 @@ function summarizeFunction(
         acquire(view, {
           ...a, dropped: undefined, when, lock: { ...lock, inst }, irqOff: s.irqOff || a.irqOff, bhOff: s.bhDepth > 0 || a.bhOff,
           chain: chainOf(fn.name, call.site, via, a.chain, guess), backend: a.backend ?? backend,
+          chosenPerObject: a.chosenPerObject ?? (chosen || undefined),
         }, inst, backends ? t.file : undefined);
       }
       for (const w of repeat ? [] : cs.waits) {

@@ -134,34 +134,39 @@ export class Program {
 
   private factsByFile?: Map<string, FileFacts>;
 
-  private backendsByField?: Map<string, Set<string>>;
+  private backendsByKey?: Map<string, Set<string>>;
 
   /**
-   * The files that install only functions of their own into `field`: one
-   * backend each (rtw88's pci.c and sdio.c into `->write32`). A file that also
+   * The files that install only functions of their own into `structType.field`
+   * (or, with the type unknown, into any struct's `field`): one backend each
+   * (rtw88's pci.c and sdio.c into `rtw_hci_ops.write32`). A file that also
    * installs another file's function is a core choosing among them (irdma's
    * ctrl.c installs ws.c's irdma_ws_add or its own null one), not a backend.
    */
-  backendFiles(field: string): ReadonlySet<string> {
-    if (!this.backendsByField) {
+  backendFiles(structType: string | undefined, field: string): ReadonlySet<string> {
+    if (!this.backendsByKey) {
       const own = new Map<string, Set<string>>();
       const mixed = new Map<string, Set<string>>();
+      const add = (into: Map<string, Set<string>>, key: string, file: string): void => {
+        const set = into.get(key) ?? new Set<string>();
+        set.add(file);
+        into.set(key, set);
+      };
       for (const [key, list] of this.bindings) {
-        const f = key.slice(key.lastIndexOf('.') + 1);
+        const fieldOnly = `.${key.slice(key.lastIndexOf('.') + 1)}`;
         for (const b of list) {
           const t = this.bindingTarget(b);
           if (!t) continue;
           const at = b.binding.site.file;
           const into = t.file === at ? own : mixed;
-          const set = into.get(f) ?? new Set<string>();
-          set.add(at);
-          into.set(f, set);
+          add(into, key, at);
+          add(into, fieldOnly, at);
         }
       }
-      for (const [f, files] of own) for (const m of mixed.get(f) ?? []) files.delete(m);
-      this.backendsByField = own;
+      for (const [key, files] of own) for (const m of mixed.get(key) ?? []) files.delete(m);
+      this.backendsByKey = own;
     }
-    return this.backendsByField.get(field) ?? NO_FILES;
+    return this.backendsByKey.get(structType ? `${this.resolveTypedef(structType)}.${field}` : `.${field}`) ?? NO_FILES;
   }
 
   /** The function a binding names. */

@@ -682,7 +682,7 @@ function summarizeFunction(
       seen.seenOrders.add(key);
       outputs.orders.push({
         from, to, fn, fromMode: h.mode, toMode: a.mode, fromChain: h.chain, toChain: a.chain,
-        fromIrq: s.irqOff, fromIrqEffect: h.irq, toIrq: a.irq, fromApi: lastStep(h.chain).note, toApi: a.api, toChosenPerObject: a.chosenPerObject,
+        fromIrq: s.irqOff, fromIrqEffect: h.irq, toIrq: a.irq, fromApi: lastStep(h.chain).note, toApi: a.api, ...(a.chosenPerObject ? { toChosenPerObject: true as const } : {}),
       });
     }
   };
@@ -830,7 +830,8 @@ function summarizeFunction(
     const files = targets.length > 1 ? [...new Set(targets.map((t) => t.file))] : [];
     const backends = files.length > 1;
     // Targets in files that are each one backend (install only their own functions into the field).
-    const own = backends && call.viaField ? program.backendFiles(call.viaField.field) : undefined;
+    const own = backends && call.viaField
+      ? program.backendFiles(program.typeOfPath(call.viaField.object, fn), call.viaField.field) : undefined;
     const among = own ? files.filter((f) => own.has(f)) : [];
     // A lock the core chose for the object (regmap's ->lock: a mutex, or a spinlock for fast_io maps).
     const chosen = targets.length > 1 && perObjectLock(call, fn);
@@ -875,20 +876,23 @@ function summarizeFunction(
         if (!lock) continue;
         const inst = mapInstance(a.lock.inst, call.args);
         const view = withoutDropped(s, a.dropped, call.args, program, fn);
-        acquire(view, {
+        const fact: AcqFact = {
           ...a, dropped: undefined, when, lock: { ...lock, inst }, irqOff: s.irqOff || a.irqOff, bhOff: s.bhDepth > 0 || a.bhOff,
-          chain: chainOf(fn.name, call.site, via, a.chain, guess), backend: a.backend ?? backend,
-          chosenPerObject: a.chosenPerObject ?? (chosen || undefined),
-        }, inst, backends ? t.file : undefined);
+          chain: chainOf(fn.name, call.site, via, a.chain, guess),
+        };
+        // Set only when they say something: a whole tree has millions of facts.
+        if (!a.backend && backend) fact.backend = backend;
+        if (chosen) fact.chosenPerObject = true;
+        acquire(view, fact, inst, backends ? t.file : undefined);
       }
       for (const w of repeat ? [] : cs.waits) {
         if (w.chain.len >= maxDepth) { outputs.factsTooDeep++; continue; }
         if (otherBackend(w.backend)) continue;
         const when = translate(w.when);
         if (when === false) continue;
-        wait(withoutDropped(s, w.dropped, call.args, program, fn), {
-          ...w, dropped: undefined, when, chain: chainOf(fn.name, call.site, via, w.chain, guess), backend: w.backend ?? backend,
-        }, backends ? t.file : undefined);
+        const fact: WaitFact = { ...w, dropped: undefined, when, chain: chainOf(fn.name, call.site, via, w.chain, guess) };
+        if (!w.backend && backend) fact.backend = backend;
+        wait(withoutDropped(s, w.dropped, call.args, program, fn), fact, backends ? t.file : undefined);
       }
       for (const r of cs.exitReleased) {
         const lock = mapRef(r, call.args, program, fn);

@@ -402,7 +402,7 @@ export function compactFacts(facts: FileFacts, shared: SharedValues): void {
     }
     const o = x as Record<string, unknown>;
     if ('baseKind' in o && Array.isArray(o.fields)) return sharedPath(o as unknown as AccessPath);
-    for (const k in o) o[k] = compact(o[k]);
+    walk(o);
     return o;
   };
   const walk = (o: Record<string, unknown>): void => {

@@ -91,15 +91,11 @@ export function functionMacroNames(text: string): string[] {
   return [...out];
 }
 
-/** The 1-based line of a character offset. */
-export function lineAt(text: string, index: number): number {
-  return text.slice(0, index).split('\n').length;
-}
-
 /**
  * Lines of offsets met in increasing order, counting only the text between
  * them: a register header's thousands of `#define`s cost one pass, not one
- * pass each (lineAt on every match was most of scanning drivers/' headers).
+ * pass each (re-splitting the text for every match was most of scanning
+ * drivers/' headers).
  */
 export function lineCounter(text: string): (index: number) => number {
   let at = 0;

@@ -812,12 +812,6 @@ function summarizeFunction(
     }
   };
 
-  const perObjectLock = (call: Extract<LockEvent, { kind: 'call' }>, caller: FunctionIR): true | false => {
-    if (!call.viaField) return false;
-    const type = program.typeOfPath(call.viaField.object, caller);
-    return type !== undefined && LINUX_PER_OBJECT_LOCK_FIELDS.has(`${type}.${call.viaField.field}`) ? true : false;
-  };
-
   /** Apply a call to these targets: one of them runs (a pointer call's), or a callback passed along (`passed`). */
   const callTargets = (s: State, ev: Extract<LockEvent, { kind: 'call' }>, targets: FunctionIR[], passed: boolean): void => {
     const guess = guessed.has(ev);
@@ -829,12 +823,13 @@ function summarizeFunction(
     const before = targets.length > 1 ? s.held.slice() : undefined;
     const files = targets.length > 1 ? [...new Set(targets.map((t) => t.file))] : [];
     const backends = files.length > 1;
+    // The struct the field belongs to, for a call through a field with a choice of targets.
+    const fieldType = call.viaField && targets.length > 1 ? program.typeOfPath(call.viaField.object, fn) : undefined;
     // Targets in files that are each one backend (install only their own functions into the field).
-    const own = backends && call.viaField
-      ? program.backendFiles(program.typeOfPath(call.viaField.object, fn), call.viaField.field) : undefined;
+    const own = backends && call.viaField ? program.backendFiles(fieldType, call.viaField.field) : undefined;
     const among = own ? files.filter((f) => own.has(f)) : [];
     // A lock the core chose for the object (regmap's ->lock: a mutex, or a spinlock for fast_io maps).
-    const chosen = targets.length > 1 && perObjectLock(call, fn);
+    const chosen = fieldType !== undefined && LINUX_PER_OBJECT_LOCK_FIELDS.has(`${fieldType}.${call.viaField!.field}`);
     // Another backend's facts, reached in code of one backend, never run together.
     const otherBackend = (b?: Backend): boolean => b !== undefined && b.file !== fn.file && b.among.includes(fn.file);
     const after = before?.slice();
@@ -1007,6 +1002,11 @@ function argumentTruth(ev: Extract<LockEvent, { kind: 'call' }>, p: number, mask
   return undefined;
 }
 
+/** The caller's locks a fact's path dropped, as part of its key. */
+function droppedKey(dropped: readonly LockRef[] | undefined): string {
+  return dropped && dropped.length > 0 ? dropped.map(refKey).sort().join(',') : '';
+}
+
 /**
  * Record a fact under `key` unless one reached on a path with fewer parameter
  * tests is there. The same lock (or wait) reached on paths that test the
@@ -1016,10 +1016,6 @@ function argumentTruth(ev: Extract<LockEvent, { kind: 'call' }>, p: number, mask
  * supersedes the tested ones; past MAX_VARIANTS sets, the last keeps only the
  * tests it shares with the next. False when the map is full.
  */
-function droppedKey(dropped: readonly LockRef[] | undefined): string {
-  return dropped && dropped.length > 0 ? dropped.map(refKey).sort().join(',') : '';
-}
-
 function keepFact<F extends { when?: ParamTest[] }>(facts: Map<string, F>, key: string, f: F, cap: number): boolean {
   const first = facts.get(key);
   if (first && !first.when) return true;

@@ -39,3 +39,29 @@ test('scanMacros: sites on the right lines; a truth-valued define only at the st
   assert.equal(at('frob_unlock'), 8);
   assert.equal(macros.find((m) => m.name === 'FROB_NO_WAIT')?.body, '0');
 });
+
+/** The truth-define pattern as first written (two whitespace runs side by side, slow on padded headers): the oracle. */
+const TRUTH_ORACLE = /#[ \t]*define[ \t]+([A-Za-z_]\w*)[ \t]+\(?[ \t]*(true|false|0|1)[ \t]*\)?[ \t]*(?:\/\*.*\*\/[ \t]*|\/\/.*)?$/gm;
+
+test('scanMacros finds the truth-valued defines the first pattern found, padded, parenthesized or commented', () => {
+  const api = buildApiTable(BUILTIN_ROWS, BUILTIN_OPS);
+  const pads = ['', ' ', '\t', '   \t  ', ' '.repeat(40)];
+  const values = ['1', '0', 'true', 'false', '10', '0x1', '1U', 'truex'];
+  const lines: string[] = [];
+  let k = 0;
+  for (const a of pads) for (const v of values) for (const paren of [0, 1, 2, 3]) {
+    const b = pads[k % pads.length];
+    const c = pads[(k * 3 + 1) % pads.length];
+    const open = paren & 1 ? `(${c}` : '';
+    const close = paren & 2 ? `${b})` : '';
+    const tail = ['', ' /* on */', ' // off', ' /* a', ')'][k % 5];
+    lines.push(`#define NAME_${k}${a || ' '}${open}${v}${close}${c}${tail}`);
+    k++;
+  }
+  const text = lines.join('\n');
+  const expected: string[] = [];
+  for (let m = TRUTH_ORACLE.exec(text); m; m = TRUTH_ORACLE.exec(text)) expected.push(`${m[1]}=${m[2]}`);
+  const found = scanMacros('drivers/frob/regs.h', text, api).filter((m) => m.constant).map((m) => `${m.name}=${m.body}`);
+  assert.ok(expected.length > 40, `the generated header has truth defines (${expected.length})`);
+  assert.deepEqual(found, expected);
+});

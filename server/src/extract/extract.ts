@@ -17,8 +17,8 @@ import { LINUX_FUNCTION_DEFINERS, LINUX_LEAF_CALLS, LINUX_ORDERED_WQ_ALLOCATORS,
 
 export interface ExtractEnv {
   api: ApiTable;
-  /** Function-like macros from the analysed tree that wrap API calls. */
-  macros: ReadonlyMap<string, MacroDef>;
+  /** Function-like macros from the analysed tree that wrap API calls (only looked up by name). */
+  macros: MacroLookup;
   /** Static functions the file itself defines (such a definition wins over an API row or a leaf entry). */
   definedHere?: ReadonlySet<string>;
 }
@@ -58,6 +58,27 @@ export async function extractSource(file: string, text: string, env: ExtractEnv)
   }
 }
 
+/** What extraction asks of a macro table: a definition by name. */
+export interface MacroLookup {
+  get(name: string): MacroDef | undefined;
+}
+
+/**
+ * The tree's macros, then the file's own where the tree has none of that name. An overlay, not a
+ * merged copy: a drivers/ table holds ~100,000 macros, and copying it for each file that defines
+ * one cost more than parsing the file.
+ */
+class FileMacros implements MacroLookup {
+  private readonly own = new Map<string, MacroDef>();
+  constructor(private readonly tree: MacroLookup, defs: readonly MacroDef[]) {
+    for (const m of defs) if (!this.own.has(m.name)) this.own.set(m.name, m);
+  }
+
+  get(name: string): MacroDef | undefined {
+    return this.tree.get(name) ?? this.own.get(name);
+  }
+}
+
 /** Top-level macros that define a lock or a handler at file scope. */
 const FILE_SCOPE_DEFINERS: Record<string, string> = {
   DEFINE_SPINLOCK: 'spinlock_t', DEFINE_RAW_SPINLOCK: 'raw_spinlock_t', DEFINE_RWLOCK: 'rwlock_t',
@@ -83,7 +104,7 @@ interface FunctionLoan {
 interface ReuseTable {
   /** The environment the functions were built in: another one (macro table, API rows) lends nothing. */
   api: ApiTable;
-  macros: ReadonlyMap<string, MacroDef>;
+  macros: MacroLookup;
   fileKey: string;
   loans: Map<string, FunctionLoan>;
 }
@@ -114,11 +135,7 @@ export function extractTree(
   const fnMacros = functionMacroNames(text);
   if (fnMacros.length > 0) facts.fnMacros = fnMacros;
   const baseEnv = env;
-  if (facts.macros.length > 0) {
-    const merged = new Map(env.macros);
-    for (const m of facts.macros) if (!merged.has(m.name)) merged.set(m.name, m);
-    env = { ...env, macros: merged };
-  }
+  if (facts.macros.length > 0) env = { ...env, macros: new FileMacros(env.macros, facts.macros) };
   const fileGlobals = new FileGlobals();
   const root = tree.rootNode;
   const index = new NodeIndex(root);

@@ -28,6 +28,12 @@ export class Program {
   /** Fields each function stores one of its parameters in (`cmd->job_step = job_step`). */
   private readonly paramStores = new Map<FunctionIR, Array<{ param: number; structType: string; field: string }>>();
   readonly registrations: Array<{ ev: Extract<LockEvent, { kind: 'register' }>; fn?: FunctionIR }> = [];
+  /**
+   * `x->hook.rcv = fn` where the struct holding the field is not known (its
+   * header was not read): the field and the function only. The function's own
+   * parameters may still say which core struct it is a callback of (see findEntries).
+   */
+  readonly untypedBindings: OpsBinding[] = [];
 
   /** Files read from the kernel tree's core for summaries only. */
   readonly coreFiles: ReadonlySet<string>;
@@ -65,7 +71,10 @@ export class Program {
       for (const b of f.bindings) {
         const owner = b.object || b.fn.startsWith('$') ? this.ownerOf(b) : undefined;
         const structType = b.structType || (b.object ? this.typeOfPath(b.object, owner) ?? this.initializedAs(b.object, owner) : undefined);
-        if (!structType) continue;
+        if (!structType) {
+          if (!b.fn.startsWith('$') && !b.field.startsWith('#')) this.untypedBindings.push(b);
+          continue;
+        }
         const field = b.field.startsWith('#') ? this.positionalField(structType, Number(b.field.slice(1)), f.file) : b.field;
         if (!field) continue;
         const key = `${this.resolveTypedef(structType)}.${field}`;

@@ -57,6 +57,8 @@ export interface EntryModel {
   coreFiles: ReadonlySet<string>;
   /** Whether a struct type is the driver's own, as seen from a file (see Program.isLocalType). */
   isLocalType: (type: string, fromFile: string) => boolean;
+  /** Whether the objects of a class get their own lockdep key at init (see Program.hasInstanceKeys): each object is a class of its own. */
+  hasInstanceKeys: (cls: string) => boolean;
   /** Works (by key class) queued only on one ordered workqueue: that queue's class. They never run beside each other. */
   orderedQueue: ReadonlyMap<string, string>;
 }
@@ -315,6 +317,7 @@ export function findEntries(
   return {
     entries, handlers, initPhase, contexts, callers, processEntries, handlersByKind, coreFiles,
     isLocalType: (type, fromFile) => program.isLocalType(type, fromFile),
+    hasInstanceKeys: (cls) => program.hasInstanceKeys(cls),
     orderedQueue: orderedQueues(program, coreFiles),
   };
 }

@@ -100,6 +100,8 @@ export interface FunctionIR {
   params: Array<{ name: string; type?: string }>;
   /** Declared return type, stripped (`foo_dev` for `struct foo_dev *to_foo(...)`). */
   returnType?: string;
+  /** A getter's one statement `return &p->locks[i];` (rooted at a parameter): what its result points to. */
+  returnsPath?: AccessPath;
   /** Block 0 is the entry; `exit` is the single block every return reaches. */
   blocks: Block[];
   exit: number;

@@ -617,6 +617,15 @@ export class Program {
    */
   lockRef(p: AccessPath, fn: FunctionIR): LockRef | undefined {
     if (!p.base && p.fields.length === 0) return undefined;
+    if (p.baseKind === 'unknown' && p.base.endsWith('()')) {
+      // A getter's result (`get_queue_lock(ctx, i)`, `return &ctx->queue_locks[idx];`): the class of what it returns.
+      const getter = this.callee(p.base.slice(0, -2), fn.file);
+      const ret = getter?.returnsPath;
+      if (getter && ret) {
+        const ref = this.lockRef({ ...ret, fields: [...ret.fields, ...p.fields], fuzzy: true }, getter);
+        if (ref && 'cls' in ref && !ref.local) return { cls: ref.cls };
+      }
+    }
     const inst = instanceOf(p);
     if (p.fields.length === 0) {
       if (p.baseKind === 'param' && p.paramIndex !== undefined) return { param: p.paramIndex, inst };

@@ -523,8 +523,8 @@ class FunctionBuilder {
   private readonly locals = new Map<string, string | undefined>();
   /** Locals declared as pointers (not function pointers). */
   private readonly pointerLocals = new Set<string>();
-  /** Pointer locals with one value: the expression (findAliases). */
-  private readonly aliases = new Map<string, SyntaxNode>();
+  /** Pointer locals with one value: the expression, and whether it is set once outside any loop (findAliases). */
+  private readonly aliases = new Map<string, { value: SyntaxNode; once: boolean }>();
   /** Identifiers read by the function's side-effect-free if-conditions: assigning one forgets what the path knew of them. */
   private guardIdents: ReadonlySet<string> = new Set();
   private readonly gaps: Gap[] = [];
@@ -623,10 +623,12 @@ class FunctionBuilder {
       list.push(value ?? body); // no value known: never an alias
       values.set(name, list);
     };
+    const onceOutsideLoops = new Set<string>();
     for (const n of this.index.within(body, ALIAS_SOURCES)) {
       if (n.type === 'init_declarator') {
         const d = declaredName(n);
         if (d) add(d.name, d.value);
+        if (d && !insideLoop(n, body)) onceOutsideLoops.add(d.name);
       } else {
         const left = n.childForFieldName('left');
         if (left?.type === 'identifier') add(left.text, n.childForFieldName('operator')?.text === '=' ? n.childForFieldName('right') : null);
@@ -636,14 +638,20 @@ class FunctionBuilder {
       const first = list[0];
       if (!ALIAS_VALUE_TYPES.has(first.type) || !list.every((v) => v.text === first.text)) continue;
       if (new RegExp(`\\b${name}\\b`).test(first.text)) continue;
-      this.aliases.set(name, first);
+      this.aliases.set(name, { value: first, once: list.length === 1 && onceOutsideLoops.has(name) });
     }
   }
 
-  /** The path a lock call's argument names: through a pointer local's one value (findAliases). */
+  /**
+   * The path a lock call's argument names: through a pointer local's one value (findAliases).
+   * A local set once, outside any loop, is one object for the whole function even when its
+   * value names none by itself (`&locks[i]`): the local names it.
+   */
   private lockPath(node: SyntaxNode): AccessPath {
     const alias = node.type === 'identifier' ? this.aliases.get(node.text) : undefined;
-    return this.path(alias ?? node);
+    if (!alias) return this.path(node);
+    const p = this.path(alias.value);
+    return p.fuzzy && alias.once ? { ...p, inst: node.text } : p;
   }
 
   /**
@@ -1628,6 +1636,14 @@ class FunctionBuilder {
     const g = this.fileGlobals.get(base);
     return { text, base, baseKind: 'global', baseType: g?.type, fields, fuzzy };
   }
+}
+
+const LOOPS: ReadonlySet<string> = new Set(['for_statement', 'while_statement', 'do_statement']);
+
+/** Whether `node` sits in a loop inside `body` (it runs once per turn). */
+function insideLoop(node: SyntaxNode, body: SyntaxNode): boolean {
+  for (let n = node.parent; n && n.id !== body.id; n = n.parent) if (LOOPS.has(n.type)) return true;
+  return false;
 }
 
 /** `A | B | C` (flag names) or `0`: the names; anything else: undefined. */

@@ -28,6 +28,11 @@ export interface AccessPath {
   fields: string[];
   /** Not a plain path (array element, call result, cast): class resolution is best effort. */
   fuzzy?: boolean;
+  /**
+   * The object's identity in its function when the path alone gives none: a pointer local
+   * set once, outside any loop, to an array element or a call's result (`struct mutex *l = &locks[i];`).
+   */
+  inst?: string;
 }
 
 export type LockEvent =

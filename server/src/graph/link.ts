@@ -623,7 +623,7 @@ export class Program {
       const ret = getter?.returnsPath;
       if (getter && ret) {
         const ref = this.lockRef({ ...ret, fields: [...ret.fields, ...p.fields], fuzzy: true }, getter);
-        if (ref && 'cls' in ref && !ref.local) return { cls: ref.cls };
+        if (ref && 'cls' in ref && !ref.local) return { cls: ref.cls, inst: instanceOf(p) };
       }
     }
     const inst = instanceOf(p);
@@ -792,6 +792,7 @@ export function nearest<T>(items: readonly T[], fromFile: string, fileOf: (t: T)
 
 /** An instance key for a path inside its function: `$0.lock` (parameter 0), `@port_user_lock`, `u.bind_mutex`. */
 export function instanceOf(p: AccessPath): string | undefined {
+  if (p.inst) return p.inst;
   if (p.fuzzy || !p.base) return undefined;
   const base = p.baseKind === 'param' && p.paramIndex !== undefined ? `$${p.paramIndex}` : p.baseKind === 'global' ? `@${p.base}` : p.base;
   return [base, ...p.fields].join('.');

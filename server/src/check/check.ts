@@ -339,6 +339,9 @@ function lockOrderInversion(summaries: Summaries, model: EntryModel, push: (c: C
       const edges = cycle.map((c, i) => proofs.get(`${c}\0${cycle[(i + 1) % cycle.length]}`)!);
       // At each class the two edges meeting there must be able to hold one object (two drivers' uart_port.lock are two).
       if (!cycle.every((cls, i) => sameObjectPossible(model, cls, edges[(i + edges.length - 1) % edges.length].fn.file, edges[i].fn.file))) continue;
+      // A class whose objects get their own lockdep keys (ath12k's hal_srng rings) is one class per object: the
+      // two edges meeting there join one object only when they are the same acquisition.
+      if (!cycle.every((cls, i) => !model.hasInstanceKeys(cls) || sameAcquisition(edges[(i + edges.length - 1) % edges.length], edges[i]))) continue;
       const threads = edges.map((e) => threadFor(e.fn, model, [
         acquireOp(e.from, e.fromMode, steps(e.fromChain), { irq: e.fromIrqEffect ?? (e.fromIrq ? 'save' : undefined) }),
         acquireOp(e.to, e.toMode, steps(e.toChain)),
@@ -363,6 +366,14 @@ function lockOrderInversion(summaries: Summaries, model: EntryModel, push: (c: C
       });
     }
   }
+}
+
+/** Whether the class edge `into` takes last is, in the same function, the very acquisition `out` holds first. */
+function sameAcquisition(into: OrderFact, out: OrderFact): boolean {
+  if (into.fn !== out.fn) return false;
+  const a = into.toChain.step.site;
+  const b = out.fromChain.step.site;
+  return a.file === b.file && a.line === b.line && a.column === b.column;
 }
 
 /** Work allowed to one shortest-cycle search; hub classes (device.mutex, rtnl_mutex) would make it quadratic. */

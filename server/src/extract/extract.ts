@@ -506,6 +506,12 @@ class NodeIndex {
 }
 
 const DECLARATIONS = new Set(['declaration']);
+/** Where a local is given a value. */
+const ALIAS_SOURCES: ReadonlySet<string> = new Set(['init_declarator', 'assignment_expression']);
+/** Values that name an object: `&p->lock`, `p->lockp`, `&locks[i]`, `locks + i`, `get_lock(p, i)`. */
+const ALIAS_VALUE_TYPES: ReadonlySet<string> = new Set([
+  'pointer_expression', 'field_expression', 'subscript_expression', 'binary_expression', 'call_expression', 'parenthesized_expression',
+]);
 const IF_STATEMENTS = new Set(['if_statement']);
 const LEAF_CALLS: ReadonlySet<string> = new Set(LINUX_LEAF_CALLS);
 const ALL_CAPS = /^[A-Z][A-Z0-9_]*$/;
@@ -532,6 +538,10 @@ class FunctionBuilder {
   private readonly labels = new Map<string, number>();
   private readonly params: Array<{ name: string; type?: string }> = [];
   private readonly locals = new Map<string, string | undefined>();
+  /** Locals declared as pointers (not function pointers). */
+  private readonly pointerLocals = new Set<string>();
+  /** Pointer locals with one value: the expression, and whether it is set once outside any loop (findAliases). */
+  private readonly aliases = new Map<string, { value: SyntaxNode; once: boolean }>();
   /** Identifiers read by the function's side-effect-free if-conditions: assigning one forgets what the path knew of them. */
   private guardIdents: ReadonlySet<string> = new Set();
   private readonly gaps: Gap[] = [];
@@ -576,10 +586,12 @@ class FunctionBuilder {
         const n = d && declaredName(d);
         if (!n) continue;
         this.locals.set(n.name, type);
+        if (n.pointer && !n.isFnPtr) this.pointerLocals.add(n.name);
         // `static const struct mt76_driver_ops drv_ops = { .rx_check = f, ... };` inside a probe binds like a global.
         if (n.value?.type === 'initializer_list' && type) collectVariableBindings(n.name, n.value, type, this.file, this.facts);
       }
     }
+    this.findAliases(body);
     // From the source, not the tree: annotations such as __init were blanked for the parser.
     const headText = this.source.slice(this.def.startIndex, body.startIndex);
     const initOnly = /\b__(?:init|exit|ref|devinit|initdata)\b/.test(headText);
@@ -606,10 +618,70 @@ class FunctionBuilder {
       annotations: this.annotations,
       params: this.params,
       returnType: returnDeclarator?.type === 'pointer_declarator' ? returnType : undefined,
+      ...(returnDeclarator?.type === 'pointer_declarator' ? this.returnedPath(body) : {}),
       blocks: this.blocks,
       exit: this.exit,
       gaps: this.gaps,
     };
+  }
+
+  /**
+   * Pointer locals given one value only (`struct mutex *l = &dev->lock;`, or
+   * `l = get_queue_lock(ctx, i);` at each turn of a loop): a lock call on the
+   * local locks what that expression names. A local given two different values
+   * names no one lock and stays itself.
+   */
+  private findAliases(body: SyntaxNode): void {
+    if (this.pointerLocals.size === 0) return;
+    const values = new Map<string, SyntaxNode[]>();
+    const add = (name: string, value: SyntaxNode | null | undefined): void => {
+      if (!this.pointerLocals.has(name)) return;
+      const list = values.get(name) ?? [];
+      list.push(value ?? body); // no value known: never an alias
+      values.set(name, list);
+    };
+    const onceOutsideLoops = new Set<string>();
+    for (const n of this.index.within(body, ALIAS_SOURCES)) {
+      if (n.type === 'init_declarator') {
+        const d = declaredName(n);
+        if (d) add(d.name, d.value);
+        if (d && !insideLoop(n, body)) onceOutsideLoops.add(d.name);
+      } else {
+        const left = n.childForFieldName('left');
+        if (left?.type === 'identifier') add(left.text, n.childForFieldName('operator')?.text === '=' ? n.childForFieldName('right') : null);
+      }
+    }
+    for (const [name, list] of values) {
+      const first = list[0];
+      if (!ALIAS_VALUE_TYPES.has(first.type) || !list.every((v) => v.text === first.text)) continue;
+      if (new RegExp(`\\b${name}\\b`).test(first.text)) continue;
+      this.aliases.set(name, { value: first, once: list.length === 1 && onceOutsideLoops.has(name) });
+    }
+  }
+
+  /**
+   * The path a lock call's argument names: through a pointer local's one value (findAliases).
+   * A local set once, outside any loop, is one object for the whole function even when its
+   * value names none by itself (`&locks[i]`): the local names it.
+   */
+  private lockPath(node: SyntaxNode): AccessPath {
+    const alias = node.type === 'identifier' ? this.aliases.get(node.text) : undefined;
+    if (!alias) return this.path(node);
+    const p = this.path(alias.value);
+    return p.fuzzy && alias.once ? { ...p, inst: node.text } : p;
+  }
+
+  /**
+   * A getter returning a lock inside one of its parameters (`return &ctx->queue_locks[idx];`),
+   * its only statement: what a lock call on its result locks (see Program.lockRef).
+   */
+  private returnedPath(body: SyntaxNode): { returnsPath?: AccessPath } {
+    const stmts = body.namedChildren.filter((c) => c && c.type !== 'comment');
+    if (stmts.length !== 1 || stmts[0]?.type !== 'return_statement') return {};
+    const expr = stmts[0].namedChild(0);
+    if (!expr || !ALIAS_VALUE_TYPES.has(expr.type) || expr.type === 'call_expression') return {};
+    const p = this.path(expr);
+    return p.baseKind === 'param' && p.fields.length > 0 ? { returnsPath: p } : {};
   }
 
   /** Whether the text names a lock API, a wrapper macro or a guard. */
@@ -884,7 +956,7 @@ class FunctionBuilder {
     const api = `guard(${kind})`;
     // A guard of a fixed class (`guard(cpus_read_lock)()`, `guard(wiphy)(w)`) names its lock by the row.
     if (acquire?.op === 'acquire' && (lockArg || acquire.cls)) {
-      const lock = lockArg ? this.path(lockArg) : NO_PATH;
+      const lock = lockArg ? this.lockPath(lockArg) : NO_PATH;
       this.emit({ kind: 'acquire', lock, mode: acquire.mode, irq: acquire.irq, api, site, cls: acquire.cls });
       this.facts.lockSites++;
       const irq = acquire.irq === 'off' ? 'on' : acquire.irq === 'save' ? 'restore' : acquire.irq === 'bh-off' ? 'bh-on' : undefined;
@@ -1427,11 +1499,12 @@ class FunctionBuilder {
   ): void {
     const arg = (ref: number | 'ret' | 'none'): AccessPath =>
       ref === 'ret' ? this.resultPath(node) : ref === 'none' ? NO_PATH : args[ref] ? this.path(args[ref]) : NO_PATH;
+    const lockArg = (ref: number | 'ret' | 'none'): AccessPath => (typeof ref === 'number' && args[ref] ? this.lockPath(args[ref]) : arg(ref));
     switch (row.op) {
       case 'acquire': {
         const subclass = row.subclassArg !== undefined ? args[row.subclassArg]?.text : undefined;
         const ev: LockEvent = {
-          kind: 'acquire', lock: arg(row.lock), mode: row.mode, irq: row.irq, try: row.try, subclass,
+          kind: 'acquire', lock: lockArg(row.lock), mode: row.mode, irq: row.irq, try: row.try, subclass,
           api: row.fn, site, cls: row.cls,
         };
         this.facts.lockSites++;
@@ -1445,9 +1518,9 @@ class FunctionBuilder {
       }
       case 'release':
         this.facts.lockSites++;
-        this.emit({ kind: 'release', lock: arg(row.lock), mode: row.mode, irq: row.irq, api: row.fn, site, cls: row.cls });
+        this.emit({ kind: 'release', lock: lockArg(row.lock), mode: row.mode, irq: row.irq, api: row.fn, site, cls: row.cls });
         if (row.fn === 'downgrade_write') {
-          this.emit({ kind: 'acquire', lock: arg(row.lock), mode: 'rwsem-read', api: row.fn, site });
+          this.emit({ kind: 'acquire', lock: lockArg(row.lock), mode: 'rwsem-read', api: row.fn, site });
         }
         return;
       case 'irq':
@@ -1549,6 +1622,14 @@ class FunctionBuilder {
           fuzzy = true;
           node = node.childForFieldName('argument');
           continue;
+        case 'binary_expression': {
+          // `locks + i` is `&locks[i]`: an element of the array the left side names.
+          const op = node.childForFieldName('operator')?.text;
+          if ((op !== '+' && op !== '-') || fields.length > 0) return { text, base: text, baseKind: 'unknown', fields, fuzzy: true };
+          fuzzy = true;
+          node = node.childForFieldName('left');
+          continue;
+        }
         case 'identifier':
           return this.basePath(node.text, fields, fuzzy, text);
         case 'call_expression': {
@@ -1572,6 +1653,14 @@ class FunctionBuilder {
     const g = this.fileGlobals.get(base);
     return { text, base, baseKind: 'global', baseType: g?.type, fields, fuzzy };
   }
+}
+
+const LOOPS: ReadonlySet<string> = new Set(['for_statement', 'while_statement', 'do_statement']);
+
+/** Whether `node` sits in a loop inside `body` (it runs once per turn). */
+function insideLoop(node: SyntaxNode, body: SyntaxNode): boolean {
+  for (let n = node.parent; n && n.id !== body.id; n = n.parent) if (LOOPS.has(n.type)) return true;
+  return false;
 }
 
 /** `A | B | C` (flag names) or `0`: the names; anything else: undefined. */

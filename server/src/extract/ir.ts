@@ -28,6 +28,11 @@ export interface AccessPath {
   fields: string[];
   /** Not a plain path (array element, call result, cast): class resolution is best effort. */
   fuzzy?: boolean;
+  /**
+   * The object's identity in its function when the path alone gives none: a pointer local
+   * set once, outside any loop, to an array element or a call's result (`struct mutex *l = &locks[i];`).
+   */
+  inst?: string;
 }
 
 export type LockEvent =
@@ -100,6 +105,8 @@ export interface FunctionIR {
   params: Array<{ name: string; type?: string }>;
   /** Declared return type, stripped (`foo_dev` for `struct foo_dev *to_foo(...)`). */
   returnType?: string;
+  /** A getter's one statement `return &p->locks[i];` (rooted at a parameter): what its result points to. */
+  returnsPath?: AccessPath;
   /** Block 0 is the entry; `exit` is the single block every return reaches. */
   blocks: Block[];
   exit: number;

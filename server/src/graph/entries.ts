@@ -57,6 +57,8 @@ export interface EntryModel {
   coreFiles: ReadonlySet<string>;
   /** Whether a struct type is the driver's own, as seen from a file (see Program.isLocalType). */
   isLocalType: (type: string, fromFile: string) => boolean;
+  /** Whether the objects of a class get their own lockdep key at init (see Program.hasInstanceKeys): each object is a class of its own. */
+  hasInstanceKeys: (cls: string) => boolean;
   /** Works (by key class) queued only on one ordered workqueue: that queue's class. They never run beside each other. */
   orderedQueue: ReadonlyMap<string, string>;
 }
@@ -220,6 +222,25 @@ export function findEntries(
     }
   }
 
+  // A field filled in a struct whose layout is unknown (`appl->proto.rcv = garp_pdu_rcv`, the application's
+  // header not read): a callback names the core struct it belongs to among its parameters
+  // (`garp_pdu_rcv(const struct stp_proto *proto, ..)`), so an ops row for that struct's field of that name applies.
+  for (const b of program.untypedBindings) {
+    const target = program.callee(b.fn, b.site.file);
+    if (!target || coreFiles.has(target.file)) continue;
+    const types = new Set(target.params.flatMap((p) => (p.type ? [program.resolveTypedef(p.type)] : [])));
+    for (const row of api.opsRows) {
+      if (row.field !== b.field || !types.has(row.structType)) continue;
+      const key = `${row.structType}.${row.field}`;
+      entries.push({
+        fn: target, ctx: row.ctx, why: `${key} (called by ${row.caller ?? 'the core'}; ${target.name} takes a ${row.structType})`,
+        irqOff: row.irqOff === true || row.ctx === 'hardirq', bhOff: row.bhOff === true || row.ctx === 'softirq',
+        held: row.held ?? [],
+      });
+      handlerFns.add(target);
+    }
+  }
+
   // Functions bound to ops fields the table has no row for: called by some core, in a context we do not know.
   const boundWithoutRow = new Map<string, string>();
   for (const [key, list] of program.bindings) {
@@ -296,6 +317,7 @@ export function findEntries(
   return {
     entries, handlers, initPhase, contexts, callers, processEntries, handlersByKind, coreFiles,
     isLocalType: (type, fromFile) => program.isLocalType(type, fromFile),
+    hasInstanceKeys: (cls) => program.hasInstanceKeys(cls),
     orderedQueue: orderedQueues(program, coreFiles),
   };
 }

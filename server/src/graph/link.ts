@@ -28,6 +28,12 @@ export class Program {
   /** Fields each function stores one of its parameters in (`cmd->job_step = job_step`). */
   private readonly paramStores = new Map<FunctionIR, Array<{ param: number; structType: string; field: string }>>();
   readonly registrations: Array<{ ev: Extract<LockEvent, { kind: 'register' }>; fn?: FunctionIR }> = [];
+  /**
+   * `x->hook.rcv = fn` where the struct holding the field is not known (its
+   * header was not read): the field and the function only. The function's own
+   * parameters may still say which core struct it is a callback of (see findEntries).
+   */
+  readonly untypedBindings: OpsBinding[] = [];
 
   /** Files read from the kernel tree's core for summaries only. */
   readonly coreFiles: ReadonlySet<string>;
@@ -65,7 +71,10 @@ export class Program {
       for (const b of f.bindings) {
         const owner = b.object || b.fn.startsWith('$') ? this.ownerOf(b) : undefined;
         const structType = b.structType || (b.object ? this.typeOfPath(b.object, owner) ?? this.initializedAs(b.object, owner) : undefined);
-        if (!structType) continue;
+        if (!structType) {
+          if (!b.fn.startsWith('$') && !b.field.startsWith('#')) this.untypedBindings.push(b);
+          continue;
+        }
         const field = b.field.startsWith('#') ? this.positionalField(structType, Number(b.field.slice(1)), f.file) : b.field;
         if (!field) continue;
         const key = `${this.resolveTypedef(structType)}.${field}`;
@@ -608,6 +617,15 @@ export class Program {
    */
   lockRef(p: AccessPath, fn: FunctionIR): LockRef | undefined {
     if (!p.base && p.fields.length === 0) return undefined;
+    if (p.baseKind === 'unknown' && p.base.endsWith('()')) {
+      // A getter's result (`get_queue_lock(ctx, i)`, `return &ctx->queue_locks[idx];`): the class of what it returns.
+      const getter = this.callee(p.base.slice(0, -2), fn.file);
+      const ret = getter?.returnsPath;
+      if (getter && ret) {
+        const ref = this.lockRef({ ...ret, fields: [...ret.fields, ...p.fields], fuzzy: true }, getter);
+        if (ref && 'cls' in ref && !ref.local) return { cls: ref.cls, inst: instanceOf(p) };
+      }
+    }
     const inst = instanceOf(p);
     if (p.fields.length === 0) {
       if (p.baseKind === 'param' && p.paramIndex !== undefined) return { param: p.paramIndex, inst };
@@ -774,6 +792,7 @@ export function nearest<T>(items: readonly T[], fromFile: string, fileOf: (t: T)
 
 /** An instance key for a path inside its function: `$0.lock` (parameter 0), `@port_user_lock`, `u.bind_mutex`. */
 export function instanceOf(p: AccessPath): string | undefined {
+  if (p.inst) return p.inst;
   if (p.fuzzy || !p.base) return undefined;
   const base = p.baseKind === 'param' && p.paramIndex !== undefined ? `$${p.paramIndex}` : p.baseKind === 'global' ? `@${p.base}` : p.base;
   return [base, ...p.fields].join('.');

@@ -439,6 +439,9 @@ export const LINUX_OPS_ROWS: readonly OpsRow[] = [
   ...ops('net_protocol', ['handler', 'err_handler'], 'softirq', 'ip_protocol_deliver_rcu (ip_local_deliver_finish)', undefined, { bhOff: true }),
   ...ops('inet6_protocol', ['handler', 'err_handler'], 'softirq', 'ip6_protocol_deliver_rcu', undefined, { bhOff: true }),
   ...ops('stp_proto', ['rcv'], 'softirq', 'stp_pdu_rcv (llc_rcv)', undefined, { bhOff: true }),
+  // s390 adapter interrupts: do_airq_interrupt(), the I/O interrupt's irqaction, calls each registered
+  // (register_adapter_interrupt) airq_struct's handler in hardirq context
+  ...ops('airq_struct', ['handler'], 'hardirq', 'do_airq_interrupt'),
   // completions run in BH for HCD_BH host controllers, in hardirq otherwise: assume the worst
   ...ops('urb', ['complete'], 'hardirq', '__usb_hcd_giveback_urb'),
   ...ops('timer_list', ['function'], 'softirq', 'call_timer_fn (expire_timers)', undefined, { bhOff: true }),

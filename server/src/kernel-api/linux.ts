@@ -127,6 +127,9 @@ const registrations: ApiRow[] = [
   // A PCI device's vector nr: request_threaded_irq(pci_irq_vector(dev, nr), handler, thread_fn, ...).
   { fn: 'pci_request_irq', op: 'register', what: 'irq', ctx: 'hardirq', handlerArg: 2, key: 1,
     threadArg: 3, threadCtx: 'process', project: P },
+  // s390 external interrupts (service signal, clock comparator, IUCV ...): do_ext_irq() runs the handler registered
+  // for the interruption code in hardirq context (irq_enter_rcu, then the ext_int handler list).
+  { fn: 'register_external_irq', op: 'register', what: 'irq', ctx: 'hardirq', handlerArg: 1, key: 0, project: P },
   // Xen event channels: the handler runs in hardirq context; the irq is the result.
   { fn: 'bind_evtchn_to_irqhandler', op: 'register', what: 'irq', ctx: 'hardirq', handlerArg: 1, key: 'ret', project: P },
   { fn: 'bind_evtchn_to_irqhandler_lateeoi', op: 'register', what: 'irq', ctx: 'hardirq', handlerArg: 1, key: 'ret', project: P },
@@ -157,6 +160,11 @@ const registrations: ApiRow[] = [
   { fn: 'usb_fill_int_urb', op: 'register', what: 'urb', ctx: 'hardirq', handlerArg: 5, key: 0, project: P },
   { fn: 'usb_fill_control_urb', op: 'register', what: 'urb', ctx: 'hardirq', handlerArg: 6, key: 0, project: P },
   { fn: 'kthread_create', op: 'register', what: 'kthread', ctx: 'process', handlerArg: 0, key: 'ret', project: P },
+  // Network receive hooks: a device's rx_handler runs from __netif_receive_skb_core() ("called with rcu_read_lock and
+  // bottom-halves disabled"), an LLC SAP's receive function from llc_rcv(), a packet_type handler: the NET_RX softirq,
+  // or process context with bottom halves off (netif_receive_skb from a BH-disabled section). Never BH-enabled.
+  { fn: 'netdev_rx_handler_register', op: 'register', what: 'rx', ctx: 'softirq', handlerArg: 1, key: 0, project: P },
+  { fn: 'llc_sap_open', op: 'register', what: 'rx', ctx: 'softirq', handlerArg: 1, key: 'ret', project: P },
   // An asynchronous crypto request's completion callback (`*_request_set_callback(req, flags, compl, data)`):
   // the provider completes the request from its tasklet or interrupt path, cryptd with bottom halves off;
   // the API documents it as called in softirq context. Never a process-context root with BHs on.

@@ -41,10 +41,11 @@ export type Context = 'process' | 'softirq' | 'hardirq';
 
 /**
  * What a wait waits for; registrations of the same kind bind to it by key.
- * `crypto`: an asynchronous crypto request's completion callback (no wait
- * names it yet).
+ * `crypto`: an asynchronous crypto request's completion callback; `rx`: a
+ * network receive hook (a device's rx_handler, an LLC SAP's receive function),
+ * run from the NET_RX softirq (no wait names either yet).
  */
-export type WaitKind = 'irq' | 'timer' | 'hrtimer' | 'work' | 'workqueue' | 'tasklet' | 'kthread' | 'napi' | 'urb' | 'crypto';
+export type WaitKind = 'irq' | 'timer' | 'hrtimer' | 'work' | 'workqueue' | 'tasklet' | 'kthread' | 'napi' | 'urb' | 'crypto' | 'rx';
 
 /** When a conditional acquire succeeded (trylocks, _interruptible). */
 export type Success = 'always' | 'nonzero' | 'zero';

@@ -42,7 +42,7 @@ export function apiTableFor(config: Config): ApiTable {
 }
 
 /** Function-like macros of every given file (headers included) that wrap API calls. */
-export function macroTable(files: readonly SourceFile[], api: ApiTable): ExtractEnv['macros'] {
+export function macroTable(files: readonly SourceFile[], api: ApiTable): Map<string, import('../extract/ir').MacroDef> {
   const macros = new Map<string, import('../extract/ir').MacroDef>();
   for (const f of files) for (const m of scanMacros(f.file, f.text, api)) if (!macros.has(m.name)) macros.set(m.name, m);
   return macros;

@@ -17,8 +17,8 @@ import { LINUX_FUNCTION_DEFINERS, LINUX_LEAF_CALLS, LINUX_ORDERED_WQ_ALLOCATORS,
 
 export interface ExtractEnv {
   api: ApiTable;
-  /** Function-like macros from the analysed tree that wrap API calls. */
-  macros: ReadonlyMap<string, MacroDef>;
+  /** Function-like macros from the analysed tree that wrap API calls, and side-effect-free predicates. */
+  macros: MacroTable;
   /** Static functions the file itself defines (such a definition wins over an API row or a leaf entry). */
   definedHere?: ReadonlySet<string>;
 }
@@ -80,10 +80,30 @@ interface FunctionLoan {
   lockSites: number;
 }
 
+/** The macro table as extraction reads it: by name. */
+export type MacroTable = Pick<ReadonlyMap<string, MacroDef>, 'get' | 'has'>;
+
+/**
+ * A file's own macros over the environment's, without copying the
+ * environment's (thousands of entries, once per file): the environment's
+ * definition wins, but a file's own predicate wins over a header's, and a
+ * static function of the file hides a header's predicate of its name.
+ */
+function overlay(base: MacroTable, own: readonly MacroDef[], hidden: ReadonlySet<string>): MacroTable {
+  const mine = new Map<string, MacroDef>();
+  for (const m of own) if (!mine.has(m.name)) mine.set(m.name, m);
+  const get = (name: string): MacroDef | undefined => {
+    const b = hidden.has(name) ? undefined : base.get(name);
+    const o = mine.get(name);
+    return b && !(o?.predicate && b.predicate) ? b : o;
+  };
+  return { get, has: (name) => get(name) !== undefined };
+}
+
 interface ReuseTable {
   /** The environment the functions were built in: another one (macro table, API rows) lends nothing. */
   api: ApiTable;
-  macros: ReadonlyMap<string, MacroDef>;
+  macros: MacroTable;
   fileKey: string;
   loans: Map<string, FunctionLoan>;
 }
@@ -114,11 +134,6 @@ export function extractTree(
   const fnMacros = functionMacroNames(text);
   if (fnMacros.length > 0) facts.fnMacros = fnMacros;
   const baseEnv = env;
-  if (facts.macros.length > 0) {
-    const merged = new Map(env.macros);
-    for (const m of facts.macros) if (!merged.has(m.name)) merged.set(m.name, m);
-    env = { ...env, macros: merged };
-  }
   const fileGlobals = new FileGlobals();
   const root = tree.rootNode;
   const index = new NodeIndex(root);
@@ -133,6 +148,12 @@ export function extractTree(
     if (n && isStaticNode(def)) defined.add(n.name);
   }
   if (defined.size > 0) env = { ...env, definedHere: defined };
+  // A static function of the file hides a header's predicate of that name, unless the file says it is one.
+  const hidden = new Set<string>();
+  for (const name of defined) {
+    if (env.macros.get(name)?.predicate && !facts.macros.some((m) => m.name === name && m.predicate)) hidden.add(name);
+  }
+  if (facts.macros.length > 0 || hidden.size > 0) env = { ...env, macros: overlay(env.macros, facts.macros, hidden) };
 
   // Struct definitions can appear anywhere (nested, in typedefs, in parameters).
   for (const spec of [...index.ofType('struct_specifier'), ...index.ofType('union_specifier')]) {
@@ -517,6 +538,8 @@ class FunctionBuilder {
   private readonly locals = new Map<string, string | undefined>();
   /** Identifiers read by the function's side-effect-free if-conditions: assigning one forgets what the path knew of them. */
   private guardIdents: ReadonlySet<string> = new Set();
+  /** What a side-effect-free predicate call in a condition reads (macros.ts predicateOf). */
+  private readonly predicates: PredicateReads = (name, arity) => predicateReads(this.env.macros, name, arity, 0);
   private readonly gaps: Gap[] = [];
   private readonly guardScopes: GuardScope[] = [];
   private readonly annotations: string[] = [];
@@ -569,7 +592,7 @@ class FunctionBuilder {
     this.readAnnotations(headText);
 
     if (this.needsControlFlow(body)) {
-      this.guardIdents = guardConditionIdents(this.index.within(body, IF_STATEMENTS), (text) => this.namesLockApi(text));
+      this.guardIdents = guardConditionIdents(this.index.within(body, IF_STATEMENTS), (text) => this.namesLockApi(text), this.predicates);
       this.statement(body);
     } else {
       this.expression(body); // its calls in order, in one block
@@ -601,7 +624,7 @@ class FunctionBuilder {
     for (let m = IDENTIFIER.exec(text); m; m = IDENTIFIER.exec(text)) {
       const id = m[0];
       const macro = this.env.macros.get(id);
-      if (this.env.api.byName.has(id) || (macro && !macro.constant && !macro.passes) || id === 'guard' || id === 'scoped_guard') return true;
+      if (this.env.api.byName.has(id) || (macro && !macro.constant && !macro.passes && !macro.predicate) || id === 'guard' || id === 'scoped_guard') return true;
     }
     return false;
   }
@@ -984,7 +1007,7 @@ class FunctionBuilder {
   /** One condition (or operand of a short-circuit one), evaluated as a whole. */
   private operandBranch(cond: SyntaxNode | null, tests: boolean, constant?: boolean): { whenTrue: number; whenFalse: number; pureTests: boolean } {
     const { onTrue, onFalse } = this.condition(cond);
-    const pure = tests && onTrue.length === 0 && onFalse.length === 0 ? pureCondition(cond) : undefined;
+    const pure = tests && onTrue.length === 0 && onFalse.length === 0 ? pureCondition(cond, this.predicates) : undefined;
     const site = cond ? this.site(cond) : undefined;
     const head = this.cur;
     const whenTrue = this.newBlock();
@@ -1344,7 +1367,7 @@ class FunctionBuilder {
       return;
     }
     const macro = this.env.macros.get(name);
-    if (macro && !macro.constant && this.macroDepth < 4 && (!macro.passes || this.handsFunction(macro, args))) {
+    if (macro && !macro.constant && (!macro.predicate || macro.passes) && this.macroDepth < 4 && (!macro.passes || this.handsFunction(macro, args))) {
       this.expandMacroCall(macro, node, args);
       return;
     }
@@ -1651,7 +1674,7 @@ const CONSTANT_NAME = /^(?:[A-Za-z][A-Za-z0-9]*_)?[A-Z][A-Z0-9_]*$/;
  * A condition without calls, assignments or increments: its text (whitespace
  * dropped, leading `!` folded into the polarity) and the identifiers it reads.
  */
-function pureCondition(cond: SyntaxNode | null): { key: string; truthy: boolean; idents: string[] } | undefined {
+function pureCondition(cond: SyntaxNode | null, predicates?: PredicateReads): { key: string; truthy: boolean; idents: string[] } | undefined {
   const stripped = stripNegations(cond, 16);
   const node = stripped.node;
   let truthy = stripped.truthy;
@@ -1670,6 +1693,16 @@ function pureCondition(cond: SyntaxNode | null): { key: string; truthy: boolean;
   const stack: SyntaxNode[] = [node];
   while (stack.length > 0) {
     const n = stack.pop()!;
+    if (n.type === 'call_expression') {
+      // A call of a side-effect-free predicate (`uart_console(port)`): what its body reads is read here too.
+      const callee = n.childForFieldName('function');
+      const args = n.childForFieldName('arguments')?.namedChildren.filter((c) => c && c.type !== 'comment') ?? [];
+      const reads = callee?.type === 'identifier' && predicates ? predicates(callee.text, args.length) : undefined;
+      if (!reads) return undefined;
+      for (const r of reads) idents.add(r);
+      for (const a of args) if (a) stack.push(a);
+      continue;
+    }
     if (!PURE_TYPES.has(n.type)) return undefined;
     if (n.type === 'pointer_expression' && n.childForFieldName('operator')?.text === '&') return undefined;
     if (n.type === 'identifier' || n.type === 'field_identifier') idents.add(n.text);
@@ -1678,6 +1711,22 @@ function pureCondition(cond: SyntaxNode | null): { key: string; truthy: boolean;
   // A bare constant (`if (1)`, `if (DEBUG)`) decides nothing about locks worth remembering.
   if (idents.size === 0) return undefined;
   return { key: negatedEquality ?? node.text.replace(/\s+/g, ''), truthy, idents: [...idents] };
+}
+
+/** The names a side-effect-free predicate of that name and arity reads (through the predicates it calls too), or undefined. */
+type PredicateReads = (name: string, arity: number) => readonly string[] | undefined;
+
+function predicateReads(macros: MacroTable, name: string, arity: number, depth: number): string[] | undefined {
+  const m = macros.get(name);
+  if (!m?.predicate || m.params.length !== arity || depth > 4) return undefined;
+  const out = [...m.predicate.reads];
+  for (const c of m.predicate.calls) {
+    const inner = macros.get(c);
+    const reads = inner ? predicateReads(macros, c, inner.params.length, depth + 1) : undefined;
+    if (!reads) return undefined;
+    out.push(...reads);
+  }
+  return out;
 }
 
 /** What an assignment changes: the variable, or the last field (`p->a.f = ..` changes f). */
@@ -1694,12 +1743,12 @@ function assignedName(left: SyntaxNode): string | undefined {
 }
 
 /** Identifiers read by the side-effect-free conditions of these if-statements, where a branch may lock or unlock. */
-function guardConditionIdents(ifs: readonly SyntaxNode[], locksIn: (text: string) => boolean): Set<string> {
+function guardConditionIdents(ifs: readonly SyntaxNode[], locksIn: (text: string) => boolean, predicates?: PredicateReads): Set<string> {
   const out = new Set<string>();
   for (const stmt of ifs) {
     const branches = `${stmt.childForFieldName('consequence')?.text ?? ''}\n${stmt.childForFieldName('alternative')?.text ?? ''}`;
     if (branches.length > 4000 || !locksIn(branches)) continue;
-    const pure = pureCondition(stmt.childForFieldName('condition'));
+    const pure = pureCondition(stmt.childForFieldName('condition'), predicates);
     if (pure) for (const id of pure.idents) out.add(id);
   }
   return out;

@@ -147,6 +147,14 @@ export interface MacroDef {
    * function's name is given for one of them, so that the function reaches where it is registered.
    */
   passes?: string[];
+  /**
+   * A side-effect-free predicate (`#define uart_console(port) ((port)->cons && ..)`, or a static
+   * inline whose body is one `return` of such an expression, then `body` is that expression): a
+   * condition calling it is remembered like any side-effect-free one. `reads`: the names its body
+   * reads (an assignment to one forgets the condition); `calls`: predicates it calls in turn (each
+   * must be one too). Never expanded at a call.
+   */
+  predicate?: { reads: string[]; calls: string[] };
 }
 
 /** `.field = fn` in an initializer of `struct structType`, or `x->field = fn;`. */

@@ -1194,7 +1194,9 @@ class FunctionBuilder {
     const update = this.newBlock();
     this.cur = bodyB;
     this.jumpTargets.push({ breakTo: after, continueTo: update, guardDepth: this.guardScopes.length });
-    this.statement(node.childForFieldName('body'));
+    const firstBodyBlock = this.blocks.length;
+    const body = node.childForFieldName('body');
+    this.statement(body);
     this.jumpTargets.pop();
     this.jump(update);
     this.cur = update;
@@ -1202,6 +1204,29 @@ class FunctionBuilder {
     if (inc) this.expression(inc);
     this.jump(head);
     this.cur = after;
+    for (const ev of this.elementReleases(body, [bodyB, ...range(firstBodyBlock, this.blocks.length)])) this.emit({ ...ev, all: true });
+  }
+
+  /**
+   * The array elements' locks a loop body releases on every turn (`mutex_unlock(&nodes[i]->lock);`
+   * with no branch, jump or inner loop in the body): when the loop is done, each lock a loop over the
+   * same elements took is released, whether or not the walk could tell how many turns either took.
+   */
+  private elementReleases(body: SyntaxNode | null, blocks: number[]): Array<Extract<LockEvent, { kind: 'release' }>> {
+    if (!body || body.text.length > 2000) return [];
+    const stack: SyntaxNode[] = [body];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (LOOP_EXITS_OR_BRANCHES.has(n.type)) return [];
+      for (const c of n.namedChildren) if (c) stack.push(c);
+    }
+    const out: Array<Extract<LockEvent, { kind: 'release' }>> = [];
+    for (const b of blocks) {
+      for (const ev of this.blocks[b]?.events ?? []) {
+        if (ev.kind === 'release' && !ev.all && /\[[^\]]+\]/.test(ev.lock.text) && !out.some((o) => o.lock.text === ev.lock.text)) out.push(ev);
+      }
+    }
+    return out;
   }
 
   private switchStatement(node: SyntaxNode): void {
@@ -1648,6 +1673,18 @@ function constantTruth(cond: SyntaxNode | null): boolean | undefined {
 }
 
 /** Node types a condition may consist of and still have no side effect. */
+/** What makes a loop body's release not one per turn: a branch, an early exit, an inner loop. */
+const LOOP_EXITS_OR_BRANCHES: ReadonlySet<string> = new Set([
+  'if_statement', 'switch_statement', 'conditional_expression', 'break_statement', 'continue_statement', 'goto_statement',
+  'return_statement', 'for_statement', 'while_statement', 'do_statement',
+]);
+
+function range(from: number, to: number): number[] {
+  const out: number[] = [];
+  for (let i = from; i < to; i++) out.push(i);
+  return out;
+}
+
 const PURE_TYPES: ReadonlySet<string> = new Set([
   'identifier', 'field_identifier', 'field_expression', 'number_literal', 'char_literal', 'true', 'false', 'null',
   'parenthesized_expression', 'unary_expression', 'binary_expression', 'pointer_expression', 'subscript_expression',

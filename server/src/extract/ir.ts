@@ -38,6 +38,11 @@ export type LockEvent =
   | {
       kind: 'release'; lock: AccessPath; mode?: LockMode; irq?: 'on' | 'restore' | 'bh-on';
       api: string; site: Site; cls?: string;
+      /**
+       * At the exit of a loop that releases an array element each turn (`for (i..) mutex_unlock(&n[i]->lock);`):
+       * every lock held that was taken through the same path text (a loop over the same elements took them) is released.
+       */
+      all?: true;
     }
   | { kind: 'irq'; effect: IrqEffect; api: string; site: Site }
   | { kind: 'wait'; what: WaitKind; key: AccessPath; api: string; site: Site }

@@ -56,6 +56,8 @@ export interface HeldLock {
   try?: boolean;
   /** How it came to be held, starting in the function that holds it. */
   chain: Chain;
+  /** The lock's path text where this function took it directly (`new_nodes[i]->write_lock`): a loop releasing the same elements matches it. */
+  path?: string;
   /**
    * Left held by one target of a pointer call whose targets live in different
    * files (ks8851's par and spi backends): the file of that target. A later
@@ -786,11 +788,16 @@ function summarizeFunction(
         // Re-taking a caller's lock that this function had dropped: the caller's hold again, as at entry
         // (not this function's: neither held for its callers at exit nor released by it).
         if (restore(s, lock)) return true;
-        s.held.push({ lock, mode: ev.mode, irq: ev.irq, subclass: ev.subclass, try: ev.try, chain });
+        s.held.push({ lock, mode: ev.mode, irq: ev.irq, subclass: ev.subclass, try: ev.try, chain, path: ev.lock.text });
         return true;
       }
       case 'release': {
         const lock = resolve(ev);
+        if (ev.all) {
+          // A loop's release of each element, at its exit: what a loop over the same elements took is released.
+          if (lock) s.held = s.held.filter((h) => h.path !== ev.lock.text || !sameLock(h.lock, lock));
+          return true;
+        }
         if (lock) {
           let idx = -1;
           for (let i = s.held.length - 1; i >= 0; i--) if (sameLock(s.held[i].lock, lock)) { idx = i; break; }
@@ -922,7 +929,7 @@ function summarizeFunction(
       }
       for (const h of cs.exitHeld) {
         const lock = mapRef(h.lock, call.args, program, fn);
-        if (lock && !restore(s, lock)) s.held.push({ ...h, lock, chain: chainOf(fn.name, call.site, via, h.chain, guess), backend: backends ? t.file : h.backend });
+        if (lock && !restore(s, lock)) s.held.push({ ...h, lock, path: undefined, chain: chainOf(fn.name, call.site, via, h.chain, guess), backend: backends ? t.file : h.backend });
       }
       if (before && after) {
         for (const h of before) if (!s.held.includes(h) && after.includes(h)) after.splice(after.indexOf(h), 1);

@@ -1109,18 +1109,25 @@ function withPathFacts<T extends { dropped?: LockRef[]; when?: ParamTest[]; unde
 
 /**
  * The locks this function itself took on this path and holds, that a caller
- * holding the same object would block on: a known instance, taken directly here
- * (a lock left held by a callee keeps the callee's instance key), not a trylock,
- * not a mode that may be taken again (a recursive lock, a counting semaphore).
+ * holding the same object would block on: an instance the caller can name (through
+ * a parameter, `$0.conf_mutex`, or a global, `@list_lock`; a local's `priv.lock`
+ * names another frame's priv there), taken directly here (a lock left held by a
+ * callee keeps the callee's instance key), not a trylock, not a mode that may be
+ * taken again (a recursive lock, a counting semaphore).
  */
 function gatesOf(s: State): Gate[] {
   const out: Gate[] = [];
   for (const h of s.held) {
     if (h.chain.len !== 1 || h.try || h.mode === 'recursive' || OWNERLESS_MODES.has(h.mode)) continue;
-    if (('local' in h.lock && h.lock.local) || h.lock.inst === undefined || variableSubclass(h.subclass)) continue;
+    if (('local' in h.lock && h.lock.local) || !callerNamed(h.lock.inst) || variableSubclass(h.subclass)) continue;
     out.push(h.subclass === undefined ? { lock: h.lock, mode: h.mode } : { lock: h.lock, mode: h.mode, subclass: h.subclass });
   }
   return out;
+}
+
+/** An instance key a caller can translate into its own terms: through a parameter, or a global. */
+function callerNamed(inst: string | undefined): boolean {
+  return inst !== undefined && (inst.startsWith('$') || inst.startsWith('@'));
 }
 
 function gatesKey(under: readonly Gate[] | undefined): string {
@@ -1147,6 +1154,7 @@ function mapGates(
   if (!under || under.length === 0) return { blocked: false };
   const out: Gate[] = [];
   for (const g of under) {
+    if (!callerNamed(g.lock.inst)) continue; // a gate the callee knew by one of its caller's locals: no further
     const lock = mapRef(g.lock, args, program, caller);
     const inst = mapInstance(g.lock.inst, args);
     if (!lock || inst === undefined) continue;

@@ -155,6 +155,9 @@ export function extractTree(
   }
   if (facts.macros.length > 0 || hidden.size > 0) env = { ...env, macros: overlay(env.macros, facts.macros, hidden) };
 
+  const constants = enumConstants(index.ofType('enumerator_list'));
+  if (constants) facts.constants = constants;
+
   // Struct definitions can appear anywhere (nested, in typedefs, in parameters).
   for (const spec of [...index.ofType('struct_specifier'), ...index.ofType('union_specifier')]) {
     if (spec && spec.childForFieldName('body')) collectStruct(spec, file, facts);
@@ -467,7 +470,7 @@ class NodeIndex {
   /** Every node type any stage of extraction looks for; fetched in one walk of the tree. */
   static readonly TYPES = [
     'call_expression', 'assignment_expression', 'update_expression', 'init_declarator', 'declaration',
-    'struct_specifier', 'union_specifier', 'function_definition', 'if_statement',
+    'struct_specifier', 'union_specifier', 'function_definition', 'if_statement', 'enumerator_list',
   ]; // not 'ERROR': web-tree-sitter 0.27 returns nothing at all when it is in the list
   private static readonly IN_EXPRESSIONS = new Set(['call_expression', 'assignment_expression', 'update_expression', 'init_declarator']);
   private readonly nodes: SyntaxNode[];
@@ -1612,6 +1615,40 @@ function flagNames(text: string): string[] | undefined {
   if (t === '0') return [];
   const names = t.split('|');
   return names.every((n) => CONSTANT_NAME.test(n) || /^[A-Z_][A-Z0-9_]*$/.test(n)) ? names : undefined;
+}
+
+/**
+ * The truth of each enum member whose value the list shows: counted from 0, or
+ * set to an integer or to a member before it (`enum { MLX4_CMD_WRAPPED,
+ * MLX4_CMD_NATIVE };`). A name given two truths in the file is left out.
+ */
+function enumConstants(lists: readonly SyntaxNode[]): Record<string, boolean> | undefined {
+  const values = new Map<string, number | undefined>();
+  const clash = new Set<string>();
+  for (const list of lists) {
+    let next: number | undefined = 0;
+    for (const e of list.namedChildren) {
+      if (e?.type !== 'enumerator') continue;
+      const name = e.childForFieldName('name')?.text;
+      if (!name) continue;
+      const valueNode = e.childForFieldName('value');
+      let value: number | undefined = next;
+      if (valueNode) {
+        const t = valueNode.text.replace(/[()\s]/g, '').replace(/[uUlL]+$/, '');
+        value = /^(?:0[xX][0-9a-fA-F]+|\d+)$/.test(t) ? Number(t) : values.get(t);
+      }
+      const prior = values.get(name);
+      if (values.has(name) && (prior === undefined || value === undefined || (prior !== 0) !== (value !== 0))) clash.add(name);
+      values.set(name, value);
+      next = value === undefined ? undefined : value + 1;
+    }
+  }
+  let out: Record<string, boolean> | undefined;
+  for (const [name, v] of values) {
+    if (v === undefined || clash.has(name) || !Number.isFinite(v)) continue;
+    (out ??= {})[name] = v !== 0;
+  }
+  return out;
 }
 
 /** The truth of a literal argument or comparand: `true`, `1`, `false`, `0`, `NULL`. */

@@ -194,6 +194,8 @@ export interface FileFacts {
   bindings: OpsBinding[];
   /** File-scope registrations: DEFINE_TIMER(t, fn), DECLARE_WORK(w, fn). */
   registrations: Array<Extract<LockEvent, { kind: 'register' }>>;
+  /** Enum members of known value, by truth (`MLX4_CMD_NATIVE`: true): an argument that decides a callee's branch. */
+  constants?: Record<string, boolean>;
   /** Count of lock / unlock API call sites attributed to a function. */
   lockSites: number;
   /** Count of tree-sitter ERROR nodes (recovered around, never fatal). */

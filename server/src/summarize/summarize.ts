@@ -870,7 +870,7 @@ function summarizeFunction(
         if (!when) return undefined;
         const out: ParamTest[] = [];
         for (const [p, t, mask] of when) {
-          const actual = argumentTruth(call, p, mask, s);
+          const actual = argumentTruth(call, p, mask, s, program);
           if (actual !== undefined) {
             if (actual !== t) return false;
             continue;
@@ -1007,7 +1007,7 @@ function summarizeFunction(
 }
 
 /** What the caller passes for parameter p, as far as the call shows: a literal, a flag set, or a local flag. */
-function argumentTruth(ev: Extract<LockEvent, { kind: 'call' }>, p: number, mask: string | undefined, s: State): boolean | undefined {
+function argumentTruth(ev: Extract<LockEvent, { kind: 'call' }>, p: number, mask: string | undefined, s: State, program: Program): boolean | undefined {
   if (mask?.startsWith('.')) {
     // A field of the struct the caller passes by address (`&dreq`), set on this path to a literal.
     const arg = ev.args[p];
@@ -1024,6 +1024,12 @@ function argumentTruth(ev: Extract<LockEvent, { kind: 'call' }>, p: number, mask
     return names ? names.includes(mask) : undefined;
   }
   if (ev.literals?.[p] !== undefined) return ev.literals[p];
+  // A named constant: an enum member of known value (`MLX4_CMD_NATIVE`).
+  const named = ev.flags?.[p];
+  if (named && named.length === 1) {
+    const truth = program.constantTruth(named[0]);
+    if (truth !== undefined) return truth;
+  }
   const arg = ev.args[p];
   if (arg && arg.baseKind === 'local' && arg.fields.length === 0) return s.vals.find(([n]) => n === arg.base)?.[1];
   return undefined;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { lineCounter, scanMacros } from '../src/extract/macros';
+import { lineCounter, predicateTable, scanMacros } from '../src/extract/macros';
 import { BUILTIN_OPS, BUILTIN_ROWS, buildApiTable } from '../src/kernel-api/load';
 
 /** The 1-based line of a character offset, the plain way. */
@@ -64,4 +64,49 @@ test('scanMacros finds the truth-valued defines the first pattern found, padded,
   const found = scanMacros('drivers/frob/regs.h', text, api).filter((m) => m.constant).map((m) => `${m.name}=${m.body}`);
   assert.ok(expected.length > 40, `the generated header has truth defines (${expected.length})`);
   assert.deepEqual(found, expected);
+});
+
+test('predicates: side-effect-free macros and one-return static inlines; every #ifdef variant must be one', () => {
+  const api = buildApiTable(BUILTIN_ROWS, BUILTIN_OPS);
+  const header = [
+    '#ifdef CONFIG_FROB_CONSOLE',
+    '#define frob_console(p) ((p)->cons && (p)->cons->index == (p)->line)',
+    '#else',
+    '#define frob_console(p) ({ (void)p; 0; })',
+    '#endif',
+    '#define frob_claim(p) ((p)->claims++ == 0)',
+    '#define frob_set(p, v) ((p)->v = (v))',
+    '#define frob_shift(p) ((p)->bits <<= 1)',
+    '#define frob_poll(p) ((p)->ops->poll(p))',
+    '#define frob_ready(p) (frob_console(p) && !(p)->busy)',
+    '#define frob_busy(p) (frob_kick(p) || (p)->busy)',
+    '#ifdef CONFIG_FROB_FAST',
+    '#define frob_fast(p) ((p)->fast)',
+    '#else',
+    '#define frob_fast(p) ((p)->fast = frob_probe_speed(p))',
+    '#endif',
+    'static inline bool frob_is_master(const struct frob *f)',
+    '{',
+    '\treturn f->flags & FROB_MASTER;',
+    '}',
+    'static inline int frob_next(struct frob *f)',
+    '{',
+    '\treturn f->seq++;',
+    '}',
+  ].join('\n');
+  const own = scanMacros('drivers/frob/frob.h', header, api);
+  const pred = (name: string) => own.find((m) => m.name === name)?.predicate;
+  assert.deepEqual(pred('frob_console')?.reads.sort(), ['cons', 'index', 'line']);
+  for (const impure of ['frob_claim', 'frob_set', 'frob_shift', 'frob_next', 'frob_fast']) assert.equal(pred(impure), undefined, impure);
+  assert.deepEqual(pred('frob_is_master')?.reads.sort(), ['FROB_MASTER', 'flags']);
+  assert.deepEqual(pred('frob_ready')?.calls, ['frob_console']);
+  // Across headers: calls resolved to what the callees read; a call of anything else is no predicate.
+  const table = predicateTable([{ file: 'include/linux/frob.h', text: header }], api);
+  assert.deepEqual(table.get('frob_ready')?.predicate?.reads.sort(), ['busy', 'cons', 'index', 'line']);
+  assert.equal(table.get('frob_busy'), undefined);
+  assert.equal(table.get('frob_poll'), undefined); // a call through a pointer
+  // Defined impure in another header: none.
+  const twice = predicateTable([{ file: 'a.h', text: header }, { file: 'b.h', text: '#define frob_is_master(f) frob_query(f)\n' }], api);
+  assert.equal(twice.get('frob_is_master'), undefined);
+  assert.ok(twice.get('frob_console'));
 });

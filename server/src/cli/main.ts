@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyzeFacts, apiTableFor, macroTable, type EngineOptions } from '../engine/analyze';
-import { addTreeSummaries, findKernelRoot, findXenRoot } from '../engine/tree';
+import { addTreeSummaries, corePredicates, findKernelRoot, findXenRoot } from '../engine/tree';
 import type { FileFacts } from '../extract/ir';
 import type { AnalysisResult, SourceFile } from '../engine/api';
 import { readSource, walkSources } from '../engine/files';
@@ -245,6 +245,9 @@ export async function analyzePaths(paths: string[], config: Config, opts: PathOp
     } catch { /* the walk or extraction reports unreadable files */ }
   }
   const macros = macroTable(headers, api);
+  const root = opts.treeSummaries === false ? undefined : findKernelRoot(paths);
+  // In a kernel tree, the headers' side-effect-free predicates too (never over the analysed files' macros).
+  if (root) for (const [name, m] of corePredicates(root, api)) if (!macros.has(name)) macros.set(name, m);
   const envData = { rows: api.rows, opsRows: api.opsRows, macros: [...macros.values()] };
   const skipped = [...walk.skipped];
   const texts = new Map<string, string>();
@@ -288,7 +291,6 @@ export async function analyzePaths(paths: string[], config: Config, opts: PathOp
   const facts = await extract(files, !inProcess);
   opts.trace?.('extract', { files: facts.length, skipped: skipped.length });
   let coreFiles: Set<string> | undefined;
-  const root = opts.treeSummaries === false ? undefined : findKernelRoot(paths);
   if (root) {
     const tree = await addTreeSummaries(facts, root, api, async (abs) => {
       const list = abs.map((a) => ({ file: a, abs: a }));
@@ -375,6 +377,9 @@ async function runFacts(args: Args, io: IO): Promise<number> {
     } catch { /* an unreadable context file only gives fewer contexts */ }
   }
   const macros = macroTable(sources.filter((f) => f.file.endsWith('.h')), api);
+  // As check sees them: in a kernel tree, the headers' side-effect-free predicates too.
+  const root = args.treeSummaries ? findKernelRoot([target.abs]) : undefined;
+  if (root) for (const [name, m] of corePredicates(root, api)) if (!macros.has(name)) macros.set(name, m);
   const facts: FileFacts[] = [];
   for (const f of sources) facts.push(await extractSource(f.file, f.text, { api, macros }));
   io.stdout(`${JSON.stringify(describeFacts(facts, config, target.file), null, 2)}\n`);

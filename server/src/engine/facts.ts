@@ -35,7 +35,7 @@ export function describeFacts(facts: FileFacts[], config: Config, only?: string)
           case 'release': {
             const ref = ev.cls ? program.rowLockRef(ev.cls, ev.lock, fn) : program.lockRef(ev.lock, fn);
             const cls = ref && 'cls' in ref ? ref.cls : ref ? `(parameter ${ref.param} of ${fn.name})` : undefined;
-            return { kind: ev.kind, at: where, api: ev.api, lock: ev.lock.text, cls, namedBy: api.byName.get(ev.api)?.project ?? ev.api, mode: 'mode' in ev ? ev.mode : undefined, irq: ev.irq, try: ev.kind === 'acquire' ? ev.try : undefined };
+            return { kind: ev.kind, at: where, api: ev.api, lock: ev.lock.text, cls, namedBy: api.byName.get(ev.api)?.project ?? ev.api, mode: 'mode' in ev ? ev.mode : undefined, irq: ev.irq, try: ev.kind === 'acquire' ? ev.try : undefined, loopExit: ev.kind === 'release' && ev.all ? true : undefined };
           }
           case 'irq': return { kind: ev.kind, at: where, api: ev.api, effect: ev.effect };
           case 'wait': return { kind: ev.kind, at: where, api: ev.api, what: ev.what, key: ev.key.text };

@@ -6,7 +6,8 @@
 // inform summaries; they never become entry points or findings of their own.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { FileFacts } from '../extract/ir';
+import type { FileFacts, MacroDef } from '../extract/ir';
+import { predicateTable } from '../extract/macros';
 import type { ApiTable } from '../kernel-api/types';
 
 /** Directories whose functions drivers call with locks taken inside. */
@@ -158,4 +159,27 @@ export async function addTreeSummaries(
     frontier = added;
   }
   return { coreFiles, lookedUp, added: coreFiles.size, ms: Date.now() - started };
+}
+
+/** Headers whose side-effect-free predicates (`uart_console(port)`) drivers test around their locks. */
+const PREDICATE_DIRS = ['include/linux', 'include/net'];
+
+/**
+ * The side-effect-free predicate macros and one-return static inlines of the
+ * tree's headers (extract/macros.ts predicateTable): a driver's `if
+ * (uart_console(port)) console_lock(); .. if (uart_console(port))
+ * console_unlock();` pairs up as the same test.
+ */
+export function corePredicates(root: string, api: ApiTable): Map<string, MacroDef> {
+  function* headers(): Generator<{ file: string; text: string }> {
+    for (const rel of PREDICATE_DIRS) {
+      for (const file of walk(path.join(root, rel))) {
+        if (!file.endsWith('.h')) continue;
+        try {
+          yield { file, text: fs.readFileSync(file, 'utf8') };
+        } catch { /* unreadable: no predicates from it */ }
+      }
+    }
+  }
+  return predicateTable(headers(), api);
 }

@@ -17,8 +17,8 @@ import { LINUX_FUNCTION_DEFINERS, LINUX_LEAF_CALLS, LINUX_ORDERED_WQ_ALLOCATORS,
 
 export interface ExtractEnv {
   api: ApiTable;
-  /** Function-like macros from the analysed tree that wrap API calls (only looked up by name). */
-  macros: MacroLookup;
+  /** Function-like macros from the analysed tree that wrap API calls, and side-effect-free predicates. */
+  macros: MacroTable;
   /** Static functions the file itself defines (such a definition wins over an API row or a leaf entry). */
   definedHere?: ReadonlySet<string>;
 }
@@ -58,27 +58,6 @@ export async function extractSource(file: string, text: string, env: ExtractEnv)
   }
 }
 
-/** What extraction asks of a macro table: a definition by name. */
-export interface MacroLookup {
-  get(name: string): MacroDef | undefined;
-}
-
-/**
- * The tree's macros, then the file's own where the tree has none of that name. An overlay, not a
- * merged copy: a drivers/ table holds ~100,000 macros, and copying it for each file that defines
- * one cost more than parsing the file.
- */
-class FileMacros implements MacroLookup {
-  private readonly own = new Map<string, MacroDef>();
-  constructor(private readonly tree: MacroLookup, defs: readonly MacroDef[]) {
-    for (const m of defs) if (!this.own.has(m.name)) this.own.set(m.name, m);
-  }
-
-  get(name: string): MacroDef | undefined {
-    return this.tree.get(name) ?? this.own.get(name);
-  }
-}
-
 /** Top-level macros that define a lock or a handler at file scope. */
 const FILE_SCOPE_DEFINERS: Record<string, string> = {
   DEFINE_SPINLOCK: 'spinlock_t', DEFINE_RAW_SPINLOCK: 'raw_spinlock_t', DEFINE_RWLOCK: 'rwlock_t',
@@ -101,10 +80,31 @@ interface FunctionLoan {
   lockSites: number;
 }
 
+/** The macro table as extraction reads it: by name. */
+export type MacroTable = Pick<ReadonlyMap<string, MacroDef>, 'get' | 'has'>;
+
+/**
+ * A file's own macros over the environment's, without copying the
+ * environment's (~100,000 entries on drivers/, once per file: that copy cost
+ * more than parsing the file): the environment's
+ * definition wins, but a file's own predicate wins over a header's, and a
+ * static function of the file hides a header's predicate of its name.
+ */
+function overlay(base: MacroTable, own: readonly MacroDef[], hidden: ReadonlySet<string>): MacroTable {
+  const mine = new Map<string, MacroDef>();
+  for (const m of own) if (!mine.has(m.name)) mine.set(m.name, m);
+  const get = (name: string): MacroDef | undefined => {
+    const b = hidden.has(name) ? undefined : base.get(name);
+    const o = mine.get(name);
+    return b && !(o?.predicate && b.predicate) ? b : o;
+  };
+  return { get, has: (name) => get(name) !== undefined };
+}
+
 interface ReuseTable {
   /** The environment the functions were built in: another one (macro table, API rows) lends nothing. */
   api: ApiTable;
-  macros: MacroLookup;
+  macros: MacroTable;
   fileKey: string;
   loans: Map<string, FunctionLoan>;
 }
@@ -135,7 +135,6 @@ export function extractTree(
   const fnMacros = functionMacroNames(text);
   if (fnMacros.length > 0) facts.fnMacros = fnMacros;
   const baseEnv = env;
-  if (facts.macros.length > 0) env = { ...env, macros: new FileMacros(env.macros, facts.macros) };
   const fileGlobals = new FileGlobals();
   const root = tree.rootNode;
   const index = new NodeIndex(root);
@@ -150,6 +149,15 @@ export function extractTree(
     if (n && isStaticNode(def)) defined.add(n.name);
   }
   if (defined.size > 0) env = { ...env, definedHere: defined };
+  // A static function of the file hides a header's predicate of that name, unless the file says it is one.
+  const hidden = new Set<string>();
+  for (const name of defined) {
+    if (env.macros.get(name)?.predicate && !facts.macros.some((m) => m.name === name && m.predicate)) hidden.add(name);
+  }
+  if (facts.macros.length > 0 || hidden.size > 0) env = { ...env, macros: overlay(env.macros, facts.macros, hidden) };
+
+  const constants = enumConstants(index.ofType('enumerator_list'));
+  if (constants) facts.constants = constants;
 
   // Struct definitions can appear anywhere (nested, in typedefs, in parameters).
   for (const spec of [...index.ofType('struct_specifier'), ...index.ofType('union_specifier')]) {
@@ -463,7 +471,7 @@ class NodeIndex {
   /** Every node type any stage of extraction looks for; fetched in one walk of the tree. */
   static readonly TYPES = [
     'call_expression', 'assignment_expression', 'update_expression', 'init_declarator', 'declaration',
-    'struct_specifier', 'union_specifier', 'function_definition', 'if_statement',
+    'struct_specifier', 'union_specifier', 'function_definition', 'if_statement', 'enumerator_list',
   ]; // not 'ERROR': web-tree-sitter 0.27 returns nothing at all when it is in the list
   private static readonly IN_EXPRESSIONS = new Set(['call_expression', 'assignment_expression', 'update_expression', 'init_declarator']);
   private readonly nodes: SyntaxNode[];
@@ -544,6 +552,8 @@ class FunctionBuilder {
   private readonly aliases = new Map<string, { value: SyntaxNode; once: boolean }>();
   /** Identifiers read by the function's side-effect-free if-conditions: assigning one forgets what the path knew of them. */
   private guardIdents: ReadonlySet<string> = new Set();
+  /** What a side-effect-free predicate call in a condition reads (macros.ts predicateOf). */
+  private readonly predicates: PredicateReads = (name, arity) => predicateReads(this.env.macros, name, arity, 0);
   private readonly gaps: Gap[] = [];
   private readonly guardScopes: GuardScope[] = [];
   private readonly annotations: string[] = [];
@@ -598,7 +608,7 @@ class FunctionBuilder {
     this.readAnnotations(headText);
 
     if (this.needsControlFlow(body)) {
-      this.guardIdents = guardConditionIdents(this.index.within(body, IF_STATEMENTS), (text) => this.namesLockApi(text));
+      this.guardIdents = guardConditionIdents(this.index.within(body, IF_STATEMENTS), (text) => this.namesLockApi(text), this.predicates);
       this.statement(body);
     } else {
       this.expression(body); // its calls in order, in one block
@@ -690,7 +700,7 @@ class FunctionBuilder {
     for (let m = IDENTIFIER.exec(text); m; m = IDENTIFIER.exec(text)) {
       const id = m[0];
       const macro = this.env.macros.get(id);
-      if (this.env.api.byName.has(id) || (macro && !macro.constant && !macro.passes) || id === 'guard' || id === 'scoped_guard') return true;
+      if (this.env.api.byName.has(id) || (macro && !macro.constant && !macro.passes && !macro.predicate) || id === 'guard' || id === 'scoped_guard') return true;
     }
     return false;
   }
@@ -1073,7 +1083,7 @@ class FunctionBuilder {
   /** One condition (or operand of a short-circuit one), evaluated as a whole. */
   private operandBranch(cond: SyntaxNode | null, tests: boolean, constant?: boolean): { whenTrue: number; whenFalse: number; pureTests: boolean } {
     const { onTrue, onFalse } = this.condition(cond);
-    const pure = tests && onTrue.length === 0 && onFalse.length === 0 ? pureCondition(cond) : undefined;
+    const pure = tests && onTrue.length === 0 && onFalse.length === 0 ? pureCondition(cond, this.predicates) : undefined;
     const site = cond ? this.site(cond) : undefined;
     const head = this.cur;
     const whenTrue = this.newBlock();
@@ -1260,7 +1270,9 @@ class FunctionBuilder {
     const update = this.newBlock();
     this.cur = bodyB;
     this.jumpTargets.push({ breakTo: after, continueTo: update, guardDepth: this.guardScopes.length });
-    this.statement(node.childForFieldName('body'));
+    const firstBodyBlock = this.blocks.length;
+    const body = node.childForFieldName('body');
+    this.statement(body);
     this.jumpTargets.pop();
     this.jump(update);
     this.cur = update;
@@ -1268,6 +1280,29 @@ class FunctionBuilder {
     if (inc) this.expression(inc);
     this.jump(head);
     this.cur = after;
+    for (const ev of this.elementReleases(body, [bodyB, ...range(firstBodyBlock, this.blocks.length)])) this.emit({ ...ev, all: true });
+  }
+
+  /**
+   * The array elements' locks a loop body releases on every turn (`mutex_unlock(&nodes[i]->lock);`
+   * with no branch, jump or inner loop in the body): when the loop is done, each lock a loop over the
+   * same elements took is released, whether or not the walk could tell how many turns either took.
+   */
+  private elementReleases(body: SyntaxNode | null, blocks: number[]): Array<Extract<LockEvent, { kind: 'release' }>> {
+    if (!body || body.text.length > 2000) return [];
+    const stack: SyntaxNode[] = [body];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (LOOP_EXITS_OR_BRANCHES.has(n.type)) return [];
+      for (const c of n.namedChildren) if (c) stack.push(c);
+    }
+    const out: Array<Extract<LockEvent, { kind: 'release' }>> = [];
+    for (const b of blocks) {
+      for (const ev of this.blocks[b]?.events ?? []) {
+        if (ev.kind === 'release' && !ev.all && /\[[^\]]+\]/.test(ev.lock.text) && !out.some((o) => o.lock.text === ev.lock.text)) out.push(ev);
+      }
+    }
+    return out;
   }
 
   private switchStatement(node: SyntaxNode): void {
@@ -1433,7 +1468,7 @@ class FunctionBuilder {
       return;
     }
     const macro = this.env.macros.get(name);
-    if (macro && !macro.constant && this.macroDepth < 4 && (!macro.passes || this.handsFunction(macro, args))) {
+    if (macro && !macro.constant && (!macro.predicate || macro.passes) && this.macroDepth < 4 && (!macro.passes || this.handsFunction(macro, args))) {
       this.expandMacroCall(macro, node, args);
       return;
     }
@@ -1672,6 +1707,40 @@ function flagNames(text: string): string[] | undefined {
   return names.every((n) => CONSTANT_NAME.test(n) || /^[A-Z_][A-Z0-9_]*$/.test(n)) ? names : undefined;
 }
 
+/**
+ * The truth of each enum member whose value the list shows: counted from 0, or
+ * set to an integer or to a member before it (`enum { MLX4_CMD_WRAPPED,
+ * MLX4_CMD_NATIVE };`). A name given two truths in the file is left out.
+ */
+function enumConstants(lists: readonly SyntaxNode[]): Record<string, boolean> | undefined {
+  const values = new Map<string, number | undefined>();
+  const clash = new Set<string>();
+  for (const list of lists) {
+    let next: number | undefined = 0;
+    for (const e of list.namedChildren) {
+      if (e?.type !== 'enumerator') continue;
+      const name = e.childForFieldName('name')?.text;
+      if (!name) continue;
+      const valueNode = e.childForFieldName('value');
+      let value: number | undefined = next;
+      if (valueNode) {
+        const t = valueNode.text.replace(/[()\s]/g, '').replace(/[uUlL]+$/, '');
+        value = /^(?:0[xX][0-9a-fA-F]+|\d+)$/.test(t) ? Number(t) : values.get(t);
+      }
+      const prior = values.get(name);
+      if (values.has(name) && (prior === undefined || value === undefined || (prior !== 0) !== (value !== 0))) clash.add(name);
+      values.set(name, value);
+      next = value === undefined ? undefined : value + 1;
+    }
+  }
+  let out: Record<string, boolean> | undefined;
+  for (const [name, v] of values) {
+    if (v === undefined || clash.has(name) || !Number.isFinite(v)) continue;
+    (out ??= {})[name] = v !== 0;
+  }
+  return out;
+}
+
 /** The truth of a literal argument or comparand: `true`, `1`, `false`, `0`, `NULL`. */
 function literalTruth(text: string): boolean | undefined {
   if (text === 'true' || /^[1-9]\d*[uUlL]*$/.test(text)) return true;
@@ -1731,6 +1800,18 @@ function constantTruth(cond: SyntaxNode | null): boolean | undefined {
 }
 
 /** Node types a condition may consist of and still have no side effect. */
+/** What makes a loop body's release not one per turn: a branch, an early exit, an inner loop. */
+const LOOP_EXITS_OR_BRANCHES: ReadonlySet<string> = new Set([
+  'if_statement', 'switch_statement', 'conditional_expression', 'break_statement', 'continue_statement', 'goto_statement',
+  'return_statement', 'for_statement', 'while_statement', 'do_statement',
+]);
+
+function range(from: number, to: number): number[] {
+  const out: number[] = [];
+  for (let i = from; i < to; i++) out.push(i);
+  return out;
+}
+
 const PURE_TYPES: ReadonlySet<string> = new Set([
   'identifier', 'field_identifier', 'field_expression', 'number_literal', 'char_literal', 'true', 'false', 'null',
   'parenthesized_expression', 'unary_expression', 'binary_expression', 'pointer_expression', 'subscript_expression',
@@ -1757,7 +1838,7 @@ const CONSTANT_NAME = /^(?:[A-Za-z][A-Za-z0-9]*_)?[A-Z][A-Z0-9_]*$/;
  * A condition without calls, assignments or increments: its text (whitespace
  * dropped, leading `!` folded into the polarity) and the identifiers it reads.
  */
-function pureCondition(cond: SyntaxNode | null): { key: string; truthy: boolean; idents: string[] } | undefined {
+function pureCondition(cond: SyntaxNode | null, predicates?: PredicateReads): { key: string; truthy: boolean; idents: string[] } | undefined {
   const stripped = stripNegations(cond, 16);
   const node = stripped.node;
   let truthy = stripped.truthy;
@@ -1776,6 +1857,16 @@ function pureCondition(cond: SyntaxNode | null): { key: string; truthy: boolean;
   const stack: SyntaxNode[] = [node];
   while (stack.length > 0) {
     const n = stack.pop()!;
+    if (n.type === 'call_expression') {
+      // A call of a side-effect-free predicate (`uart_console(port)`): what its body reads is read here too.
+      const callee = n.childForFieldName('function');
+      const args = n.childForFieldName('arguments')?.namedChildren.filter((c) => c && c.type !== 'comment') ?? [];
+      const reads = callee?.type === 'identifier' && predicates ? predicates(callee.text, args.length) : undefined;
+      if (!reads) return undefined;
+      for (const r of reads) idents.add(r);
+      for (const a of args) if (a) stack.push(a);
+      continue;
+    }
     if (!PURE_TYPES.has(n.type)) return undefined;
     if (n.type === 'pointer_expression' && n.childForFieldName('operator')?.text === '&') return undefined;
     if (n.type === 'identifier' || n.type === 'field_identifier') idents.add(n.text);
@@ -1784,6 +1875,22 @@ function pureCondition(cond: SyntaxNode | null): { key: string; truthy: boolean;
   // A bare constant (`if (1)`, `if (DEBUG)`) decides nothing about locks worth remembering.
   if (idents.size === 0) return undefined;
   return { key: negatedEquality ?? node.text.replace(/\s+/g, ''), truthy, idents: [...idents] };
+}
+
+/** The names a side-effect-free predicate of that name and arity reads (through the predicates it calls too), or undefined. */
+type PredicateReads = (name: string, arity: number) => readonly string[] | undefined;
+
+function predicateReads(macros: MacroTable, name: string, arity: number, depth: number): string[] | undefined {
+  const m = macros.get(name);
+  if (!m?.predicate || m.params.length !== arity || depth > 4) return undefined;
+  const out = [...m.predicate.reads];
+  for (const c of m.predicate.calls) {
+    const inner = macros.get(c);
+    const reads = inner ? predicateReads(macros, c, inner.params.length, depth + 1) : undefined;
+    if (!reads) return undefined;
+    out.push(...reads);
+  }
+  return out;
 }
 
 /** What an assignment changes: the variable, or the last field (`p->a.f = ..` changes f). */
@@ -1800,12 +1907,12 @@ function assignedName(left: SyntaxNode): string | undefined {
 }
 
 /** Identifiers read by the side-effect-free conditions of these if-statements, where a branch may lock or unlock. */
-function guardConditionIdents(ifs: readonly SyntaxNode[], locksIn: (text: string) => boolean): Set<string> {
+function guardConditionIdents(ifs: readonly SyntaxNode[], locksIn: (text: string) => boolean, predicates?: PredicateReads): Set<string> {
   const out = new Set<string>();
   for (const stmt of ifs) {
     const branches = `${stmt.childForFieldName('consequence')?.text ?? ''}\n${stmt.childForFieldName('alternative')?.text ?? ''}`;
     if (branches.length > 4000 || !locksIn(branches)) continue;
-    const pure = pureCondition(stmt.childForFieldName('condition'));
+    const pure = pureCondition(stmt.childForFieldName('condition'), predicates);
     if (pure) for (const id of pure.idents) out.add(id);
   }
   return out;

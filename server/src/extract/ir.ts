@@ -43,6 +43,11 @@ export type LockEvent =
   | {
       kind: 'release'; lock: AccessPath; mode?: LockMode; irq?: 'on' | 'restore' | 'bh-on';
       api: string; site: Site; cls?: string;
+      /**
+       * At the exit of a loop that releases an array element each turn (`for (i..) mutex_unlock(&n[i]->lock);`):
+       * every lock held that was taken through the same path text (a loop over the same elements took them) is released.
+       */
+      all?: true;
     }
   | { kind: 'irq'; effect: IrqEffect; api: string; site: Site }
   | { kind: 'wait'; what: WaitKind; key: AccessPath; api: string; site: Site }
@@ -154,6 +159,14 @@ export interface MacroDef {
    * function's name is given for one of them, so that the function reaches where it is registered.
    */
   passes?: string[];
+  /**
+   * A side-effect-free predicate (`#define uart_console(port) ((port)->cons && ..)`, or a static
+   * inline whose body is one `return` of such an expression, then `body` is that expression): a
+   * condition calling it is remembered like any side-effect-free one. `reads`: the names its body
+   * reads (an assignment to one forgets the condition); `calls`: predicates it calls in turn (each
+   * must be one too). Never expanded at a call.
+   */
+  predicate?: { reads: string[]; calls: string[] };
 }
 
 /** `.field = fn` in an initializer of `struct structType`, or `x->field = fn;`. */
@@ -188,6 +201,8 @@ export interface FileFacts {
   bindings: OpsBinding[];
   /** File-scope registrations: DEFINE_TIMER(t, fn), DECLARE_WORK(w, fn). */
   registrations: Array<Extract<LockEvent, { kind: 'register' }>>;
+  /** Enum members of known value, by truth (`MLX4_CMD_NATIVE`: true): an argument that decides a callee's branch. */
+  constants?: Record<string, boolean>;
   /** Count of lock / unlock API call sites attributed to a function. */
   lockSites: number;
   /** Count of tree-sitter ERROR nodes (recovered around, never fatal). */

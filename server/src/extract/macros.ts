@@ -12,13 +12,39 @@ const IDENT = /[A-Za-z_]\w*/g;
 const LOCKISH = /lock|irq|guard|mutex|sem|bh/i;
 
 export function scanMacros(file: string, text: string, api: ApiTable): MacroDef[] {
+  return scanWithImpure(file, text, api).defs;
+}
+
+/** The file's macros, and the names it defines that are no predicate (some definition is not side-effect free). */
+function scanWithImpure(file: string, text: string, api: ApiTable): { defs: MacroDef[]; impure: Set<string> } {
+  const impure = new Set<string>();
+  const out = [...scanDefines(file, text, api, impure), ...inlinePredicates(file, text)];
+  if (!out.some((m) => m.predicate)) return { defs: out, impure };
+  // A name with another definition (under another #ifdef) that is not side-effect free is no predicate.
+  for (const m of out) if (!m.predicate) impure.add(m.name);
+  const defs: MacroDef[] = [];
+  for (const m of out) {
+    if (!m.predicate || !impure.has(m.name)) defs.push(m);
+    else if (m.passes) defs.push({ name: m.name, params: m.params, body: m.body, site: m.site, passes: m.passes });
+  }
+  return { defs: mergePredicates(defs), impure };
+}
+
+function macroParams(list: string): string[] {
+  return list.split(',').map((p) => p.trim()).filter((p) => p.length > 0);
+}
+
+function scanDefines(file: string, text: string, api: ApiTable, impure: Set<string>): MacroDef[] {
   const out: MacroDef[] = scanGuardDefinitions(file, text);
   if (!text.includes('#define') && !text.includes('# define')) return out;
   DEFINE.lastIndex = 0;
   const lineOf = lineCounter(text);
   for (let m = DEFINE.exec(text); m; m = DEFINE.exec(text)) {
     const body = m[3].replace(/\\\r?\n/g, ' ').trim();
-    if (!body || body.length > 2000) continue;
+    if (!body || body.length > 2000) {
+      impure.add(m[1]);
+      continue;
+    }
     let interesting = false;
     for (const id of body.match(IDENT) ?? []) {
       if (id !== m[1] && (api.byName.has(id) || (LOCKISH.test(id) && body.includes(`${id}(`)))) {
@@ -30,14 +56,26 @@ export function scanMacros(file: string, text: string, api: ApiTable): MacroDef[
     // A macro that calls one of its parameters (`CALL_RXH(rxh)` -> `res = rxh(rx)`) hides the calls
     // it is given: expanded, the handlers it runs keep their caller.
     if (!interesting) interesting = params.some((p) => /^[A-Za-z_]\w*$/.test(p) && new RegExp(`\\b${p}\\s*\\(`).test(body));
-    if (api.byName.has(m[1])) continue;
+    if (api.byName.has(m[1])) {
+      impure.add(m[1]);
+      continue;
+    }
     const line = lineOf(m.index);
     if (interesting) {
+      impure.add(m[1]);
       out.push({ name: m[1], params, body, site: { file, line, column: 1 } });
       continue;
     }
     const passes = passedOn(params, body);
-    if (passes.length > 0) out.push({ name: m[1], params, body, site: { file, line, column: 1 }, passes });
+    const predicate = predicateOf(params, body);
+    // A predicate calling another with its parameters (`(frob_console(p) && ..)`) hands them on too: both.
+    if (passes.length > 0) {
+      if (!predicate) impure.add(m[1]);
+      out.push({ name: m[1], params, body, site: { file, line, column: 1 }, passes, ...(predicate ? { predicate } : {}) });
+      continue;
+    }
+    if (predicate) out.push({ name: m[1], params, body, site: { file, line, column: 1 }, predicate });
+    else impure.add(m[1]);
   }
   TRUTH_DEFINE.lastIndex = 0;
   const truthLine = lineCounter(text);
@@ -209,4 +247,141 @@ function splitArguments(text: string, from: number): string[] | undefined {
     }
   }
   return undefined;
+}
+
+/** What a side-effect-free body may call besides other predicates: compile-time operators and plain reads. */
+const PURE_CALLS: ReadonlySet<string> = new Set([
+  'sizeof', 'typeof', '__typeof__', 'offsetof', 'likely', 'unlikely', '__builtin_expect', '__builtin_constant_p', 'READ_ONCE',
+]);
+/** Words that make a body more than an expression (control flow, inline assembly, volatile accesses). */
+const STATEMENT_WORDS = /\b(?:if|else|for|while|do|return|goto|switch|case|break|continue|asm|__asm__|volatile)\b/;
+const C_WORDS: ReadonlySet<string> = new Set([
+  'struct', 'union', 'enum', 'const', 'unsigned', 'signed', 'int', 'long', 'short', 'char', 'bool', 'void', 'true', 'false', 'NULL',
+]);
+
+/**
+ * A macro body (or a static inline's returned expression) that is side-effect free:
+ * no assignment, no `++`/`--`, no call but to the names `calls` lists (each must be
+ * a predicate too) and compile-time operators, never a call through a parameter.
+ * `reads`: the names it reads besides its parameters. Undefined otherwise.
+ */
+export function predicateOf(params: readonly string[], body: string): MacroDef['predicate'] {
+  const text = body.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/.*$/, '').trim();
+  if (!text || text.length > 400 || /["'#\\]/.test(text) || params.includes('...')) return undefined;
+  if (/\+\+|--|<<=|>>=|(?:^|[^=!<>])=(?!=)/.test(text) || STATEMENT_WORDS.test(text)) return undefined;
+  // A statement expression `({ (void)port; 0; })` is still one if each of its statements is an expression.
+  if (!/[\w)\]]/.test(text)) return undefined;
+  const reads = new Set<string>();
+  const calls = new Set<string>();
+  for (const m of text.matchAll(/\b([A-Za-z_]\w*)(\s*\()?/g)) {
+    const id = m[1];
+    if (m[2]) {
+      if (params.includes(id)) return undefined;
+      if (!PURE_CALLS.has(id) && !C_WORDS.has(id)) calls.add(id);
+    } else if (!params.includes(id) && !C_WORDS.has(id)) {
+      reads.add(id);
+    }
+  }
+  // Not a constant: a predicate reads its arguments or something else.
+  if (params.length === 0) return undefined;
+  return { reads: [...reads], calls: [...calls] };
+}
+
+/** `static inline bool f(const struct x *p) { return p->a && p->b == 1; }`: one return of a side-effect-free expression. */
+const INLINE_RETURN = /^static\s+(?:(?:inline|__always_inline|__inline__|__inline)\s+)(?:[\w*]+\s+|\*)*?([A-Za-z_]\w*)\s*\(([^()]*)\)\s*\{\s*return\s+([^;{}]*);\s*\}/gm;
+
+function inlinePredicates(file: string, text: string): MacroDef[] {
+  if (!text.includes('inline')) return [];
+  const out: MacroDef[] = [];
+  const lineOf = lineCounter(text);
+  INLINE_RETURN.lastIndex = 0;
+  for (let m = INLINE_RETURN.exec(text); m; m = INLINE_RETURN.exec(text)) {
+    const params: string[] = [];
+    let ok = true;
+    for (const p of m[2].split(',').map((x) => x.trim())) {
+      if (p === 'void' || p === '') continue;
+      const name = /([A-Za-z_]\w*)\s*$/.exec(p)?.[1];
+      if (!name || p.includes('[') || p.includes('(') || p === name) { ok = false; break; }
+      params.push(name);
+    }
+    if (!ok) continue;
+    const body = m[3].trim();
+    const predicate = predicateOf(params, body);
+    if (predicate) out.push({ name: m[1], params, body, site: { file, line: lineOf(m.index), column: 1 }, predicate });
+  }
+  return out;
+}
+
+/**
+ * The predicates of a set of headers (a kernel tree's include/linux): a name
+ * defined more than once is one only if each of its definitions is (the
+ * `#ifdef CONFIG_..` variants), and a name that is anything else too is none.
+ */
+export function predicateTable(files: Iterable<{ file: string; text: string }>, api: ApiTable): Map<string, MacroDef> {
+  const out = new Map<string, MacroDef>();
+  const other = new Set<string>();
+  for (const f of files) {
+    const { defs, impure } = scanWithImpure(f.file, f.text, api);
+    for (const name of impure) other.add(name);
+    for (const m of defs) {
+      const prior = out.get(m.name);
+      if (!m.predicate) other.add(m.name);
+      else if (!prior) out.set(m.name, m);
+      else if (prior.params.length !== m.params.length) other.add(m.name);
+      else out.set(m.name, mergePredicates([prior, m])[0]);
+    }
+  }
+  for (const name of other) out.delete(name);
+  // Calls resolved here: a predicate calling anything but predicates is none, and the others read what their callees read.
+  const resolved = new Map<string, string[] | null>();
+  const readsOf = (name: string, depth: number): string[] | null => {
+    const known = resolved.get(name);
+    if (known !== undefined) return known;
+    const m = out.get(name);
+    if (!m?.predicate || depth > 4) return null;
+    resolved.set(name, null); // a cycle is no predicate
+    const reads = new Set(m.predicate.reads);
+    for (const c of m.predicate.calls) {
+      const inner = readsOf(c, depth + 1);
+      if (!inner) return null;
+      for (const r of inner) reads.add(r);
+    }
+    resolved.set(name, [...reads]);
+    return [...reads];
+  };
+  for (const [name, m] of out) {
+    const reads = readsOf(name, 0);
+    // Only what a condition needs (the table travels to every worker and into run records): no body, never expanded.
+    if (reads) out.set(name, { name, params: m.params, body: '', site: m.site, predicate: { reads, calls: [] } });
+    else out.delete(name);
+  }
+  return out;
+}
+
+/** Definitions of one predicate under different #ifdefs as one, reading what any of them reads; none when their arities differ. */
+function mergePredicates(defs: MacroDef[]): MacroDef[] {
+  const first = new Map<string, number>();
+  const out: Array<MacroDef | undefined> = [];
+  for (const m of defs) {
+    const at = m.predicate ? first.get(m.name) : undefined;
+    if (at === undefined) {
+      if (m.predicate) first.set(m.name, out.length);
+      out.push(m);
+      continue;
+    }
+    const prior = out[at];
+    if (!prior) continue;
+    if (prior.params.length !== m.params.length) {
+      out[at] = undefined;
+      continue;
+    }
+    out[at] = {
+      ...prior,
+      predicate: {
+        reads: [...new Set([...prior.predicate!.reads, ...m.predicate!.reads])],
+        calls: [...new Set([...prior.predicate!.calls, ...m.predicate!.calls])],
+      },
+    };
+  }
+  return out.filter((m): m is MacroDef => m !== undefined);
 }

@@ -591,6 +591,24 @@ export class Program {
 
   private instanceKeyed?: Set<string>;
 
+  private constants?: Map<string, boolean | undefined>;
+
+  /**
+   * The truth of an enum member the program's files define (FileFacts.constants; the
+   * tree's headers read for summaries included): undefined when unknown or when two files disagree.
+   */
+  constantTruth(name: string): boolean | undefined {
+    if (!this.constants) {
+      this.constants = new Map();
+      for (const f of this.files) {
+        for (const [n, v] of Object.entries(f.constants ?? {})) {
+          this.constants.set(n, this.constants.has(n) && this.constants.get(n) !== v ? undefined : v);
+        }
+      }
+    }
+    return this.constants.get(name);
+  }
+
   /** Whether the objects of a class get their own lockdep key at init (LINUX_LOCK_KEY_CALLS with a key inside the object). */
   hasInstanceKeys(cls: string): boolean {
     if (!this.instanceKeyed) {

@@ -56,6 +56,8 @@ export interface HeldLock {
   try?: boolean;
   /** How it came to be held, starting in the function that holds it. */
   chain: Chain;
+  /** The lock's path text where this function took it directly (`new_nodes[i]->write_lock`): a loop releasing the same elements matches it. */
+  path?: string;
   /**
    * Left held by one target of a pointer call whose targets live in different
    * files (ks8851's par and spi backends): the file of that target. A later
@@ -92,6 +94,20 @@ export interface AcqFact {
   dropped?: LockRef[];
   /** Parameter tests on the path to it. A caller passing an argument that contradicts one never reaches it. */
   when?: ParamTest[];
+  /** Locks of known instance held by the function on every path to it (Gate): a caller holding one never reaches it. */
+  under?: Gate[];
+}
+
+/**
+ * A lock of known instance (`$0.conf_mutex`) that the path to a fact took and
+ * still holds, in the function's own terms. A caller already holding that
+ * same lock blocks at the re-acquisition (a recursive-lock of its own): nothing
+ * past it happens under the caller's locks.
+ */
+export interface Gate {
+  lock: LockRef;
+  mode: LockMode;
+  subclass?: string;
 }
 
 /** [parameter index, truthy, flag mask when the test was `param & MASK`]. */
@@ -108,6 +124,7 @@ export interface WaitFact {
   chain: Chain;
   dropped?: LockRef[];
   when?: ParamTest[];
+  under?: Gate[];
 }
 
 export interface FunctionSummary {
@@ -618,9 +635,9 @@ function chainKey(c: Chain): string {
 function signatureOf(s: FunctionSummary): string {
   const parts: string[] = [];
   for (const a of s.acquires) {
-    parts.push(`A${refKey(a.lock)}|${a.mode}|${a.try ?? ''}|${a.irqOff}|${a.bhOff}|${a.subclass ?? ''}|${a.irq ?? ''}|${JSON.stringify(a.when ?? [])}|${(a.dropped ?? []).map(refKey).join(',')}|${(a.lock as { inst?: string }).inst ?? ''}|${chainKey(a.chain)}`);
+    parts.push(`A${refKey(a.lock)}|${a.mode}|${a.try ?? ''}|${a.irqOff}|${a.bhOff}|${a.subclass ?? ''}|${a.irq ?? ''}|${JSON.stringify(a.when ?? [])}|${(a.dropped ?? []).map(refKey).join(',')}|${(a.lock as { inst?: string }).inst ?? ''}|${gatesKey(a.under)}|${chainKey(a.chain)}`);
   }
-  for (const w of s.waits) parts.push(`W${w.what}|${w.key ?? ''}|${w.keyText}|${w.api}|${JSON.stringify(w.when ?? [])}|${(w.dropped ?? []).map(refKey).join(',')}|${chainKey(w.chain)}`);
+  for (const w of s.waits) parts.push(`W${w.what}|${w.key ?? ''}|${w.keyText}|${w.api}|${JSON.stringify(w.when ?? [])}|${(w.dropped ?? []).map(refKey).join(',')}|${gatesKey(w.under)}|${chainKey(w.chain)}`);
   for (const h of s.exitHeld) parts.push(`H${refKey(h.lock)}|${h.mode}|${chainKey(h.chain)}`);
   for (const r of s.exitReleased) parts.push(`R${refKey(r)}`);
   return parts.join('\n');
@@ -771,11 +788,16 @@ function summarizeFunction(
         // Re-taking a caller's lock that this function had dropped: the caller's hold again, as at entry
         // (not this function's: neither held for its callers at exit nor released by it).
         if (restore(s, lock)) return true;
-        s.held.push({ lock, mode: ev.mode, irq: ev.irq, subclass: ev.subclass, try: ev.try, chain });
+        s.held.push({ lock, mode: ev.mode, irq: ev.irq, subclass: ev.subclass, try: ev.try, chain, path: ev.lock.text });
         return true;
       }
       case 'release': {
         const lock = resolve(ev);
+        if (ev.all) {
+          // A loop's release of each element, at its exit: what a loop over the same elements took is released.
+          if (lock) s.held = s.held.filter((h) => h.path !== ev.lock.text || !sameLock(h.lock, lock));
+          return true;
+        }
         if (lock) {
           let idx = -1;
           for (let i = s.held.length - 1; i >= 0; i--) if (sameLock(s.held[i].lock, lock)) { idx = i; break; }
@@ -848,7 +870,7 @@ function summarizeFunction(
         if (!when) return undefined;
         const out: ParamTest[] = [];
         for (const [p, t, mask] of when) {
-          const actual = argumentTruth(call, p, mask, s);
+          const actual = argumentTruth(call, p, mask, s, program);
           if (actual !== undefined) {
             if (actual !== t) return false;
             continue;
@@ -871,8 +893,10 @@ function summarizeFunction(
         if (!lock) continue;
         const inst = mapInstance(a.lock.inst, call.args);
         const view = withoutDropped(s, a.dropped, call.args, program, fn);
+        const gates = mapGates(a.under, call.args, program, fn, view);
+        if (gates.blocked) continue;
         const fact: AcqFact = {
-          ...a, dropped: undefined, when, lock: { ...lock, inst }, irqOff: s.irqOff || a.irqOff, bhOff: s.bhDepth > 0 || a.bhOff,
+          ...a, dropped: undefined, when, under: gates.under, lock: { ...lock, inst }, irqOff: s.irqOff || a.irqOff, bhOff: s.bhDepth > 0 || a.bhOff,
           chain: chainOf(fn.name, call.site, via, a.chain, guess),
         };
         // Set only when they say something: a whole tree has millions of facts.
@@ -885,9 +909,12 @@ function summarizeFunction(
         if (otherBackend(w.backend)) continue;
         const when = translate(w.when);
         if (when === false) continue;
-        const fact: WaitFact = { ...w, dropped: undefined, when, chain: chainOf(fn.name, call.site, via, w.chain, guess) };
+        const view = withoutDropped(s, w.dropped, call.args, program, fn);
+        const gates = mapGates(w.under, call.args, program, fn, view);
+        if (gates.blocked) continue;
+        const fact: WaitFact = { ...w, dropped: undefined, when, under: gates.under, chain: chainOf(fn.name, call.site, via, w.chain, guess) };
         if (!w.backend && backend) fact.backend = backend;
-        wait(withoutDropped(s, w.dropped, call.args, program, fn), fact, backends ? t.file : undefined);
+        wait(view, fact, backends ? t.file : undefined);
       }
       for (const r of cs.exitReleased) {
         const lock = mapRef(r, call.args, program, fn);
@@ -902,7 +929,7 @@ function summarizeFunction(
       }
       for (const h of cs.exitHeld) {
         const lock = mapRef(h.lock, call.args, program, fn);
-        if (lock && !restore(s, lock)) s.held.push({ ...h, lock, chain: chainOf(fn.name, call.site, via, h.chain, guess), backend: backends ? t.file : h.backend });
+        if (lock && !restore(s, lock)) s.held.push({ ...h, lock, path: undefined, chain: chainOf(fn.name, call.site, via, h.chain, guess), backend: backends ? t.file : h.backend });
       }
       if (before && after) {
         for (const h of before) if (!s.held.includes(h) && after.includes(h)) after.splice(after.indexOf(h), 1);
@@ -980,7 +1007,7 @@ function summarizeFunction(
 }
 
 /** What the caller passes for parameter p, as far as the call shows: a literal, a flag set, or a local flag. */
-function argumentTruth(ev: Extract<LockEvent, { kind: 'call' }>, p: number, mask: string | undefined, s: State): boolean | undefined {
+function argumentTruth(ev: Extract<LockEvent, { kind: 'call' }>, p: number, mask: string | undefined, s: State, program: Program): boolean | undefined {
   if (mask?.startsWith('.')) {
     // A field of the struct the caller passes by address (`&dreq`), set on this path to a literal.
     const arg = ev.args[p];
@@ -997,6 +1024,12 @@ function argumentTruth(ev: Extract<LockEvent, { kind: 'call' }>, p: number, mask
     return names ? names.includes(mask) : undefined;
   }
   if (ev.literals?.[p] !== undefined) return ev.literals[p];
+  // A named constant: an enum member of known value (`MLX4_CMD_NATIVE`).
+  const named = ev.flags?.[p];
+  if (named && named.length === 1) {
+    const truth = program.constantTruth(named[0]);
+    if (truth !== undefined) return truth;
+  }
   const arg = ev.args[p];
   if (arg && arg.baseKind === 'local' && arg.fields.length === 0) return s.vals.find(([n]) => n === arg.base)?.[1];
   return undefined;
@@ -1016,12 +1049,23 @@ function droppedKey(dropped: readonly LockRef[] | undefined): string {
  * supersedes the tested ones; past MAX_VARIANTS sets, the last keeps only the
  * tests it shares with the next. False when the map is full.
  */
-function keepFact<F extends { when?: ParamTest[] }>(facts: Map<string, F>, key: string, f: F, cap: number): boolean {
+function keepFact<F extends { when?: ParamTest[]; under?: Gate[] }>(facts: Map<string, F>, key: string, f: F, cap: number): boolean {
+  // A fact kept for another path keeps only the gates both paths share (a gate must hold on every path it stands for).
+  const merged = (prior: F, g: F): F => (prior.under && gatesKey(prior.under) !== gatesKey(g.under) ? { ...prior, under: commonGates(prior.under, g.under) } : prior);
   const first = facts.get(key);
-  if (first && !first.when) return true;
+  if (first && !first.when) {
+    facts.set(key, merged(first, f));
+    return true;
+  }
   const untested = (g: F): true => {
-    for (let i = 1; i < MAX_VARIANTS; i++) facts.delete(`${key}#${i}`);
-    facts.set(key, g);
+    let kept = g;
+    for (let i = 0; i < MAX_VARIANTS; i++) {
+      const k = i === 0 ? key : `${key}#${i}`;
+      const prior = facts.get(k);
+      if (prior) kept = merged(kept, prior);
+      if (i > 0) facts.delete(k);
+    }
+    facts.set(key, kept);
     return true;
   };
   if (!f.when) return first || facts.size < cap ? untested(f) : false;
@@ -1034,11 +1078,14 @@ function keepFact<F extends { when?: ParamTest[] }>(facts: Map<string, F>, key: 
       facts.set(k, f);
       return true;
     }
-    if (testsKey(prior.when) === tests) return true;
+    if (testsKey(prior.when) === tests) {
+      facts.set(k, merged(prior, f));
+      return true;
+    }
     if (i === MAX_VARIANTS - 1) {
       const both = prior.when.filter(([p, t, m]) => f.when!.some(([q, u, n]) => p === q && t === u && m === n));
-      if (both.length === 0) return untested({ ...prior, when: undefined });
-      facts.set(k, { ...prior, when: both });
+      if (both.length === 0) return untested({ ...merged(prior, f), when: undefined });
+      facts.set(k, { ...merged(prior, f), when: both });
     }
   }
   return true;
@@ -1051,14 +1098,82 @@ function testsKey(when: ParamTest[] | undefined): string {
   return (when ?? []).map(([p, t, m]) => `${p}${t ? '+' : '-'}${m ?? ''}`).sort().join(',');
 }
 
-/** A fact as recorded on this path: with the caller's locks dropped so far and the parameter tests taken. */
-function withPathFacts<T extends { dropped?: LockRef[]; when?: ParamTest[] }>(s: State, f: T): T {
-  if (s.dropped.length === 0 && s.assumed.length === 0) return f;
+/**
+ * A fact as recorded on this path: with the caller's locks dropped so far, the
+ * parameter tests taken, and the locks of known instance this function holds (gates).
+ */
+function withPathFacts<T extends { dropped?: LockRef[]; when?: ParamTest[]; under?: Gate[] }>(s: State, f: T): T {
+  const gates = gatesOf(s);
+  if (s.dropped.length === 0 && s.assumed.length === 0 && gates.length === 0) return f;
   return {
     ...f,
     dropped: s.dropped.length > 0 ? [...(f.dropped ?? []), ...s.dropped] : f.dropped,
     when: s.assumed.length > 0 ? [...(f.when ?? []), ...s.assumed] : f.when,
+    under: gates.length > 0 ? [...(f.under ?? []), ...gates] : f.under,
   };
+}
+
+/**
+ * The locks this function itself took on this path and holds, that a caller
+ * holding the same object would block on: an instance the caller can name (through
+ * a parameter, `$0.conf_mutex`, or a global, `@list_lock`; a local's `priv.lock`
+ * names another frame's priv there), taken directly here (a lock left held by a
+ * callee keeps the callee's instance key), not a trylock, not a mode that may be
+ * taken again (a recursive lock, a counting semaphore).
+ */
+function gatesOf(s: State): Gate[] {
+  const out: Gate[] = [];
+  for (const h of s.held) {
+    if (h.chain.len !== 1 || h.try || h.mode === 'recursive' || OWNERLESS_MODES.has(h.mode)) continue;
+    if (('local' in h.lock && h.lock.local) || !callerNamed(h.lock.inst) || variableSubclass(h.subclass)) continue;
+    out.push(h.subclass === undefined ? { lock: h.lock, mode: h.mode } : { lock: h.lock, mode: h.mode, subclass: h.subclass });
+  }
+  return out;
+}
+
+/** An instance key a caller can translate into its own terms: through a parameter, or a global. */
+function callerNamed(inst: string | undefined): boolean {
+  return inst !== undefined && (inst.startsWith('$') || inst.startsWith('@'));
+}
+
+function gatesKey(under: readonly Gate[] | undefined): string {
+  return under && under.length > 0 ? under.map((g) => `${refKey(g.lock)}@${g.lock.inst}${g.mode}${g.subclass ?? ''}`).sort().join(',') : '';
+}
+
+/** The gates common to two paths to one fact: only a lock held on both stops a caller. */
+function commonGates(a: readonly Gate[] | undefined, b: readonly Gate[] | undefined): Gate[] | undefined {
+  if (!a || !b) return undefined;
+  const keyOf = (g: Gate): string => gatesKey([g]);
+  const inB = new Set(b.map(keyOf));
+  const both = a.filter((g) => inB.has(keyOf(g)));
+  return both.length > 0 ? both : undefined;
+}
+
+/**
+ * A callee's gates in the caller's terms (a gate whose object the call does not
+ * show is dropped: it stops nobody), and whether the caller, in state s, already
+ * holds one of them: then the callee blocks there and the fact never happens.
+ */
+function mapGates(
+  under: readonly Gate[] | undefined, args: import('../extract/ir').AccessPath[], program: Program, caller: FunctionIR, s: State,
+): { under?: Gate[]; blocked: boolean } {
+  if (!under || under.length === 0) return { blocked: false };
+  const out: Gate[] = [];
+  for (const g of under) {
+    if (!callerNamed(g.lock.inst)) continue; // a gate the callee knew by one of its caller's locals: no further
+    const lock = mapRef(g.lock, args, program, caller);
+    const inst = mapInstance(g.lock.inst, args);
+    if (!lock || inst === undefined) continue;
+    const mapped: Gate = { ...g, lock: { ...lock, inst } };
+    const cls = clsOf(mapped.lock);
+    if (cls && program.hasInstanceKeys(cls)) continue; // objects with their own lockdep keys: never shown the same
+    for (const h of s.held) {
+      if (h.chain.len !== 1 || h.lock.inst !== inst || !sameLock(h.lock, mapped.lock)) continue;
+      if (conflicts(h.mode, g.mode) && (h.subclass ?? '') === (g.subclass ?? '')) return { blocked: true };
+    }
+    out.push(mapped);
+  }
+  return { under: out.length > 0 ? out : undefined, blocked: false };
 }
 
 /** The caller's state as the callee sees it after releasing some of the caller's locks. */

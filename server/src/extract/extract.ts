@@ -670,11 +670,12 @@ class FunctionBuilder {
   }
 
   /**
-   * The path a lock call's argument names: through a pointer local's one value (findAliases).
+   * The path an argument names (of a lock call, or of a call that hands it on): through a pointer
+   * local's one value (findAliases), so that a helper's lock and the caller's own unlock meet.
    * A local set once, outside any loop, is one object for the whole function even when its
    * value names none by itself (`&locks[i]`): the local names it.
    */
-  private lockPath(node: SyntaxNode): AccessPath {
+  private argPath(node: SyntaxNode): AccessPath {
     const alias = node.type === 'identifier' ? this.aliases.get(node.text) : undefined;
     if (!alias) return this.path(node);
     const p = this.path(alias.value);
@@ -966,7 +967,7 @@ class FunctionBuilder {
     const api = `guard(${kind})`;
     // A guard of a fixed class (`guard(cpus_read_lock)()`, `guard(wiphy)(w)`) names its lock by the row.
     if (acquire?.op === 'acquire' && (lockArg || acquire.cls)) {
-      const lock = lockArg ? this.lockPath(lockArg) : NO_PATH;
+      const lock = lockArg ? this.argPath(lockArg) : NO_PATH;
       this.emit({ kind: 'acquire', lock, mode: acquire.mode, irq: acquire.irq, api, site, cls: acquire.cls });
       this.facts.lockSites++;
       const irq = acquire.irq === 'off' ? 'on' : acquire.irq === 'save' ? 'restore' : acquire.irq === 'bh-off' ? 'bh-on' : undefined;
@@ -1445,7 +1446,7 @@ class FunctionBuilder {
         const field = callee.childForFieldName('field')?.text;
         if (object && field) {
           this.emit({
-            kind: 'call', callee: `(*${field})`, args: args.map((a) => this.path(a)), site: this.site(node),
+            kind: 'call', callee: `(*${field})`, args: args.map((a) => this.argPath(a)), site: this.site(node),
             viaField: { object: this.path(object), field },
           });
         }
@@ -1456,7 +1457,7 @@ class FunctionBuilder {
       const table = ref?.type === 'subscript_expression' ? ref.childForFieldName('argument') : undefined;
       const through = ref?.type === 'identifier' && this.params.some((p) => p.name === ref.text) ? ref.text
         : table?.type === 'identifier' && !this.isVariable(table.text) ? `${table.text}[]` : undefined;
-      if (through) this.emit({ kind: 'call', callee: through, args: args.map((a) => this.path(a)), site: this.site(node) });
+      if (through) this.emit({ kind: 'call', callee: through, args: args.map((a) => this.argPath(a)), site: this.site(node) });
       return;
     }
     const name = fnNode.text;
@@ -1492,7 +1493,7 @@ class FunctionBuilder {
       }
     });
     this.emit({
-      kind: 'call', callee: name, args: args.map((a) => this.path(a)), site,
+      kind: 'call', callee: name, args: args.map((a) => this.argPath(a)), site,
       literals: anyLiteral ? literals : undefined, flags: anyFlags ? flags : undefined,
     });
   }
@@ -1534,7 +1535,7 @@ class FunctionBuilder {
   ): void {
     const arg = (ref: number | 'ret' | 'none'): AccessPath =>
       ref === 'ret' ? this.resultPath(node) : ref === 'none' ? NO_PATH : args[ref] ? this.path(args[ref]) : NO_PATH;
-    const lockArg = (ref: number | 'ret' | 'none'): AccessPath => (typeof ref === 'number' && args[ref] ? this.lockPath(args[ref]) : arg(ref));
+    const lockArg = (ref: number | 'ret' | 'none'): AccessPath => (typeof ref === 'number' && args[ref] ? this.argPath(args[ref]) : arg(ref));
     switch (row.op) {
       case 'acquire': {
         const subclass = row.subclassArg !== undefined ? args[row.subclassArg]?.text : undefined;
@@ -1611,7 +1612,7 @@ class FunctionBuilder {
   private expandMacroCall(macro: MacroDef, node: SyntaxNode, args: SyntaxNode[]): void {
     const expanded = expandMacro(macro, args.map((a) => a.text));
     if (!expanded) {
-      this.emit({ kind: 'call', callee: macro.name, args: args.map((a) => this.path(a)), site: this.site(node) });
+      this.emit({ kind: 'call', callee: macro.name, args: args.map((a) => this.argPath(a)), site: this.site(node) });
       return;
     }
     // Events from the expansion happen at the macro call's site.

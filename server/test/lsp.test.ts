@@ -206,3 +206,34 @@ describe('lsp over stdio: client without relatedInformation', () => {
     }
   });
 });
+
+describe('lsp over stdio: when an edit is analysed', () => {
+  test('the first edit after a pause at once; a burst of edits once the typing pauses for debounceMs', async () => {
+    const debounceMs = 2500;
+    const c = new StdioLspClient({ root: path.dirname(EVTCHN), settings: { debounceMs } });
+    try {
+      await c.initialize();
+      const text = fs.readFileSync(EVTCHN, 'utf8');
+      const uri = c.open(EVTCHN, text);
+      await c.waitDiagnostics(uri, (d) => d.length > 0);
+      await c.waitFor(() => c.statuses[c.statuses.length - 1]?.state === 'idle', 20_000, 'idle before the edits');
+      await new Promise((r) => setTimeout(r, debounceMs));
+      const line = lineOf(text, 'disable_irq(irq_from_evtchn(port))');
+      const edit = (n: number) => [{ range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: `\t/* edit ${n} */` }];
+      let t = Date.now();
+      const lone = c.change(uri, edit(1));
+      const ds = await c.waitDiagnostics(uri, () => true, lone, 20_000);
+      assert.ok(Date.now() - t < debounceMs, `a lone edit is not held back by the debounce (${Date.now() - t} ms)`);
+      assert.equal(ds[0]?.code, 'wait-under-lock');
+      assert.ok(ds[0].message.includes('disable_irq'), 'the finding, moved with the edit');
+
+      t = Date.now();
+      c.change(uri, edit(2));
+      const last = c.change(uri, edit(3));
+      await c.waitDiagnostics(uri, () => true, last, 20_000);
+      assert.ok(Date.now() - t >= debounceMs - 100, `the burst waits for the pause (${Date.now() - t} ms)`);
+    } finally {
+      await c.shutdown();
+    }
+  });
+});

@@ -94,6 +94,8 @@ export class LockscopeServer {
   private token: MutableToken | undefined;
   private dirty = false;
   private generation = 0;
+  /** When the last didChange arrived (ms since the epoch; 0: none yet). */
+  private lastChangeAt = 0;
   private indexToken: MutableToken | undefined;
   private indexing: Promise<void> | undefined;
   private readonly engineFactory: EngineFactory;
@@ -280,7 +282,12 @@ export class LockscopeServer {
     if (!doc) return;
     doc.applyChanges(changes, version);
     this.engine.setFile(file, doc.text, doc);
-    this.schedule(this.settings.debounceMs);
+    // The first change after a quiet spell is analysed at once; the ones that follow it within
+    // debounceMs (typing) wait until it pauses, and cancel what runs meanwhile.
+    const now = Date.now();
+    const quiet = !this.running && !this.timer && now - this.lastChangeAt >= this.settings.debounceMs;
+    this.lastChangeAt = now;
+    this.schedule(quiet ? 0 : this.settings.debounceMs);
   }
 
   private didClose(uri: string): void {

@@ -549,7 +549,7 @@ class FunctionBuilder {
   /** Locals declared as pointers (not function pointers). */
   private readonly pointerLocals = new Set<string>();
   /** Pointer locals with one value: the expression, and whether it is set once outside any loop (findAliases). */
-  private readonly aliases = new Map<string, { value: SyntaxNode; once: boolean }>();
+  private readonly aliases = new Map<string, { value: SyntaxNode; once: boolean; opaque: boolean }>();
   /** Identifiers read by the function's side-effect-free if-conditions: assigning one forgets what the path knew of them. */
   private guardIdents: ReadonlySet<string> = new Set();
   /** What a side-effect-free predicate call in a condition reads (macros.ts predicateOf). */
@@ -665,13 +665,13 @@ class FunctionBuilder {
       const first = list[0];
       if (!ALIAS_VALUE_TYPES.has(first.type) || !list.every((v) => v.text === first.text)) continue;
       if (new RegExp(`\\b${name}\\b`).test(first.text)) continue;
-      this.aliases.set(name, { value: first, once: list.length === 1 && onceOutsideLoops.has(name) });
+      const opaque = !new RegExp(`\\b${name}\\s*(?:->|\\.|\\[)`).test(body.text);
+      this.aliases.set(name, { value: first, once: list.length === 1 && onceOutsideLoops.has(name), opaque });
     }
   }
 
   /**
-   * The path an argument names (of a lock call, or of a call that hands it on): through a pointer
-   * local's one value (findAliases), so that a helper's lock and the caller's own unlock meet.
+   * The path a lock call's argument names: through a pointer local's one value (findAliases).
    * A local set once, outside any loop, is one object for the whole function even when its
    * value names none by itself (`&locks[i]`): the local names it.
    */
@@ -680,6 +680,16 @@ class FunctionBuilder {
     if (!alias) return this.path(node);
     const p = this.path(alias.value);
     return p.fuzzy && alias.once ? { ...p, inst: node.text } : p;
+  }
+
+  /**
+   * The path a call hands on: a pointer local's one value only where the function never reaches
+   * through the local (`lockp`, never `lockp->x`). A local it reaches through (`priv->conf_mutex`)
+   * stays itself, so that the callee's locks on it meet the caller's own.
+   */
+  private callArgPath(node: SyntaxNode): AccessPath {
+    const alias = node.type === 'identifier' ? this.aliases.get(node.text) : undefined;
+    return alias?.opaque ? this.argPath(node) : this.path(node);
   }
 
   /**
@@ -1446,7 +1456,7 @@ class FunctionBuilder {
         const field = callee.childForFieldName('field')?.text;
         if (object && field) {
           this.emit({
-            kind: 'call', callee: `(*${field})`, args: args.map((a) => this.argPath(a)), site: this.site(node),
+            kind: 'call', callee: `(*${field})`, args: args.map((a) => this.callArgPath(a)), site: this.site(node),
             viaField: { object: this.path(object), field },
           });
         }
@@ -1457,7 +1467,7 @@ class FunctionBuilder {
       const table = ref?.type === 'subscript_expression' ? ref.childForFieldName('argument') : undefined;
       const through = ref?.type === 'identifier' && this.params.some((p) => p.name === ref.text) ? ref.text
         : table?.type === 'identifier' && !this.isVariable(table.text) ? `${table.text}[]` : undefined;
-      if (through) this.emit({ kind: 'call', callee: through, args: args.map((a) => this.argPath(a)), site: this.site(node) });
+      if (through) this.emit({ kind: 'call', callee: through, args: args.map((a) => this.callArgPath(a)), site: this.site(node) });
       return;
     }
     const name = fnNode.text;
@@ -1493,7 +1503,7 @@ class FunctionBuilder {
       }
     });
     this.emit({
-      kind: 'call', callee: name, args: args.map((a) => this.argPath(a)), site,
+      kind: 'call', callee: name, args: args.map((a) => this.callArgPath(a)), site,
       literals: anyLiteral ? literals : undefined, flags: anyFlags ? flags : undefined,
     });
   }
@@ -1612,7 +1622,7 @@ class FunctionBuilder {
   private expandMacroCall(macro: MacroDef, node: SyntaxNode, args: SyntaxNode[]): void {
     const expanded = expandMacro(macro, args.map((a) => a.text));
     if (!expanded) {
-      this.emit({ kind: 'call', callee: macro.name, args: args.map((a) => this.argPath(a)), site: this.site(node) });
+      this.emit({ kind: 'call', callee: macro.name, args: args.map((a) => this.callArgPath(a)), site: this.site(node) });
       return;
     }
     // Events from the expansion happen at the macro call's site.

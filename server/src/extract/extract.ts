@@ -665,7 +665,9 @@ class FunctionBuilder {
       const first = list[0];
       if (!ALIAS_VALUE_TYPES.has(first.type) || !list.every((v) => v.text === first.text)) continue;
       if (new RegExp(`\\b${name}\\b`).test(first.text)) continue;
-      const opaque = !new RegExp(`\\b${name}\\s*(?:->|\\.|\\[)`).test(body.text);
+      // Handed on whole only as an address (`&locks[i]`, `locks + i`), never a call's result (`container_of(..)`),
+      // and only where the function never reaches through the local.
+      const opaque = first.type !== 'call_expression' && !new RegExp(`\\b${name}\\s*(?:->|\\.|\\[)`).test(body.text);
       this.aliases.set(name, { value: first, once: list.length === 1 && onceOutsideLoops.has(name), opaque });
     }
   }
@@ -683,9 +685,10 @@ class FunctionBuilder {
   }
 
   /**
-   * The path a call hands on: a pointer local's one value only where the function never reaches
-   * through the local (`lockp`, never `lockp->x`). A local it reaches through (`priv->conf_mutex`)
-   * stays itself, so that the callee's locks on it meet the caller's own.
+   * The path a call hands on: a pointer local's one value only where that value is an address and
+   * the function never reaches through the local (`lockp`, never `lockp->x`). A local it reaches
+   * through (`priv->conf_mutex`) stays itself, so that the callee's locks on it meet the caller's
+   * own; a call's result (`container_of(w, ..)`) would name no class at all.
    */
   private callArgPath(node: SyntaxNode): AccessPath {
     const alias = node.type === 'identifier' ? this.aliases.get(node.text) : undefined;

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyzeFacts, apiTableFor, macroTable, type EngineOptions } from '../engine/analyze';
-import { addTreeSummaries, corePredicates, findKernelRoot, findXenRoot } from '../engine/tree';
+import { addCorePredicates, addTreeSummaries, findKernelRoot, findXenRoot } from '../engine/tree';
 import type { FileFacts } from '../extract/ir';
 import type { AnalysisResult, SourceFile } from '../engine/api';
 import { readSource, walkSources } from '../engine/files';
@@ -246,8 +246,8 @@ export async function analyzePaths(paths: string[], config: Config, opts: PathOp
   }
   const macros = macroTable(headers, api);
   const root = opts.treeSummaries === false ? undefined : findKernelRoot(paths);
-  // In a kernel tree, the headers' side-effect-free predicates too (never over the analysed files' macros).
-  if (root) for (const [name, m] of corePredicates(root, api)) if (!macros.has(name)) macros.set(name, m);
+  // In a kernel tree, the headers' side-effect-free predicates too.
+  if (root) addCorePredicates(macros, root, api);
   const envData = { rows: api.rows, opsRows: api.opsRows, macros: [...macros.values()] };
   const skipped = [...walk.skipped];
   const texts = new Map<string, string>();
@@ -379,7 +379,7 @@ async function runFacts(args: Args, io: IO): Promise<number> {
   const macros = macroTable(sources.filter((f) => f.file.endsWith('.h')), api);
   // As check sees them: in a kernel tree, the headers' side-effect-free predicates too.
   const root = args.treeSummaries ? findKernelRoot([target.abs]) : undefined;
-  if (root) for (const [name, m] of corePredicates(root, api)) if (!macros.has(name)) macros.set(name, m);
+  if (root) addCorePredicates(macros, root, api);
   const facts: FileFacts[] = [];
   for (const f of sources) facts.push(await extractSource(f.file, f.text, { api, macros }));
   io.stdout(`${JSON.stringify(describeFacts(facts, config, target.file), null, 2)}\n`);

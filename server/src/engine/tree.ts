@@ -165,12 +165,13 @@ export async function addTreeSummaries(
 const PREDICATE_DIRS = ['include/linux', 'include/net'];
 
 /**
- * The side-effect-free predicate macros and one-return static inlines of the
- * tree's headers (extract/macros.ts predicateTable): a driver's `if
- * (uart_console(port)) console_lock(); .. if (uart_console(port))
- * console_unlock();` pairs up as the same test.
+ * Add to `macros` the side-effect-free predicate macros and one-return static
+ * inlines of the tree's headers (extract/macros.ts predicateTable), never over
+ * a macro of the analysed files: a driver's `if (uart_console(port))
+ * console_lock(); .. if (uart_console(port)) console_unlock();` pairs up as
+ * the same test.
  */
-export function corePredicates(root: string, api: ApiTable): Map<string, MacroDef> {
+export function addCorePredicates(macros: Map<string, MacroDef>, root: string, api: ApiTable): void {
   function* headers(): Generator<{ file: string; text: string }> {
     for (const rel of PREDICATE_DIRS) {
       for (const file of walk(path.join(root, rel))) {
@@ -181,5 +182,5 @@ export function corePredicates(root: string, api: ApiTable): Map<string, MacroDe
       }
     }
   }
-  return predicateTable(headers(), api);
+  for (const [name, m] of predicateTable(headers(), api)) if (!macros.has(name)) macros.set(name, m);
 }

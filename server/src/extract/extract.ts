@@ -11,7 +11,7 @@ import type {
   StructField,
 } from './ir';
 import { containerType, declaredName, functionDeclarator, siteOf, typeName } from './syntax-util';
-import { expandMacro, functionMacroNames, guardMacroName, lineCounter, scanMacros } from './macros';
+import { expandMacro, functionMacroNames, guardMacroName, lineCounter, predicateReads, scanMacros } from './macros';
 import { guardKey } from '../kernel-api/load';
 import { LINUX_FUNCTION_DEFINERS, LINUX_LEAF_CALLS, LINUX_ORDERED_WQ_ALLOCATORS, LINUX_QUEUE_WORK_CALLS } from '../kernel-api/linux';
 
@@ -553,7 +553,8 @@ class FunctionBuilder {
   /** Identifiers read by the function's side-effect-free if-conditions: assigning one forgets what the path knew of them. */
   private guardIdents: ReadonlySet<string> = new Set();
   /** What a side-effect-free predicate call in a condition reads (macros.ts predicateOf). */
-  private readonly predicates: PredicateReads = (name, arity) => predicateReads(this.env.macros, name, arity, 0);
+  private readonly predicates: PredicateReads = (name, arity) =>
+    (this.env.macros.get(name)?.params.length === arity ? predicateReads(this.env.macros, name) : undefined);
   private readonly gaps: Gap[] = [];
   private readonly guardScopes: GuardScope[] = [];
   private readonly annotations: string[] = [];
@@ -1893,19 +1894,6 @@ function pureCondition(cond: SyntaxNode | null, predicates?: PredicateReads): { 
 
 /** The names a side-effect-free predicate of that name and arity reads (through the predicates it calls too), or undefined. */
 type PredicateReads = (name: string, arity: number) => readonly string[] | undefined;
-
-function predicateReads(macros: MacroTable, name: string, arity: number, depth: number): string[] | undefined {
-  const m = macros.get(name);
-  if (!m?.predicate || m.params.length !== arity || depth > 4) return undefined;
-  const out = [...m.predicate.reads];
-  for (const c of m.predicate.calls) {
-    const inner = macros.get(c);
-    const reads = inner ? predicateReads(macros, c, inner.params.length, depth + 1) : undefined;
-    if (!reads) return undefined;
-    out.push(...reads);
-  }
-  return out;
-}
 
 /** What an assignment changes: the variable, or the last field (`p->a.f = ..` changes f). */
 function assignedName(left: SyntaxNode): string | undefined {

@@ -52,7 +52,7 @@ function scanDefines(file: string, text: string, api: ApiTable, impure: Set<stri
         break;
       }
     }
-    const params = m[2].split(',').map((p) => p.trim()).filter((p) => p.length > 0);
+    const params = macroParams(m[2]);
     // A macro that calls one of its parameters (`CALL_RXH(rxh)` -> `res = rxh(rx)`) hides the calls
     // it is given: expanded, the handlers it runs keep their caller.
     if (!interesting) interesting = params.some((p) => /^[A-Za-z_]\w*$/.test(p) && new RegExp(`\\b${p}\\s*\\(`).test(body));
@@ -333,28 +333,36 @@ export function predicateTable(files: Iterable<{ file: string; text: string }>, 
   }
   for (const name of other) out.delete(name);
   // Calls resolved here: a predicate calling anything but predicates is none, and the others read what their callees read.
-  const resolved = new Map<string, string[] | null>();
-  const readsOf = (name: string, depth: number): string[] | null => {
-    const known = resolved.get(name);
-    if (known !== undefined) return known;
-    const m = out.get(name);
-    if (!m?.predicate || depth > 4) return null;
-    resolved.set(name, null); // a cycle is no predicate
-    const reads = new Set(m.predicate.reads);
-    for (const c of m.predicate.calls) {
-      const inner = readsOf(c, depth + 1);
-      if (!inner) return null;
-      for (const r of inner) reads.add(r);
-    }
-    resolved.set(name, [...reads]);
-    return [...reads];
-  };
+  const memo = new Map<string, string[] | null>();
   for (const [name, m] of out) {
-    const reads = readsOf(name, 0);
+    const reads = predicateReads(out, name, memo);
     // Only what a condition needs (the table travels to every worker and into run records): no body, never expanded.
     if (reads) out.set(name, { name, params: m.params, body: '', site: m.site, predicate: { reads, calls: [] } });
     else out.delete(name);
   }
+  return out;
+}
+
+/**
+ * What a predicate reads, through the predicates it calls (at most 4 deep): undefined when it
+ * is none, calls anything but predicates, or calls itself. `memo` keeps what one table's names read.
+ */
+export function predicateReads(
+  table: { get(name: string): MacroDef | undefined }, name: string, memo = new Map<string, string[] | null>(), depth = 0,
+): string[] | undefined {
+  const known = memo.get(name);
+  if (known !== undefined) return known ?? undefined;
+  const m = table.get(name);
+  if (!m?.predicate || depth > 4) return undefined;
+  memo.set(name, null); // a cycle is no predicate
+  const reads = new Set(m.predicate.reads);
+  for (const c of m.predicate.calls) {
+    const inner = predicateReads(table, c, memo, depth + 1);
+    if (!inner) return undefined;
+    for (const r of inner) reads.add(r);
+  }
+  const out = [...reads];
+  memo.set(name, out);
   return out;
 }
 

@@ -31,6 +31,18 @@ export interface Chain {
 }
 
 /** The chain as steps, at most MAX_CHAIN of them: the first ones and the last (where the lock is taken). */
+/**
+ * A held lock left by one backend's target (ks8851's par spinlock) and a fact
+ * reached through another backend's target of the same family: never together
+ * on one device. The fact's backend is that of this very call (`callBackend`),
+ * or one it carries from deeper down (`ks8851_rdreg16()` -> `->rdreg16`).
+ */
+function otherConfiguration(h: HeldLock, callBackend: string | undefined, fact: Backend | undefined): boolean {
+  if (h.backend === undefined) return false;
+  if (callBackend !== undefined && h.backend !== callBackend) return true;
+  return fact !== undefined && fact.file !== h.backend && fact.among.includes(h.backend);
+}
+
 export function steps(c: Chain): Step[] {
   const out: Step[] = [];
   let last: Step = c.step;
@@ -669,7 +681,7 @@ function summarizeFunction(
     addAcq(withPathFacts(s, a));
     const to = clsOf(a.lock);
     for (const h of s.held) {
-      if (backend && h.backend && h.backend !== backend) continue;
+      if (otherConfiguration(h, backend, a.backend)) continue;
       const from = clsOf(h.lock);
       if (sameLock(h.lock, a.lock)) {
         // Re-taking a held lock: a self-deadlock unless recursive, read-read, a trylock, or a distinct subclass.
@@ -709,7 +721,7 @@ function summarizeFunction(
     const fact = withPathFacts(s, w);
     keepFact(waits, `${key}|${droppedKey(fact.dropped)}|${w.backend?.file ?? ''}`, fact, 64);
     for (const h of s.held) {
-      if (backend && h.backend && h.backend !== backend) continue;
+      if (otherConfiguration(h, backend, w.backend)) continue;
       const cls = clsOf(h.lock);
       if (!cls) continue;
       const k = `${fn.name}|${cls}|${key}`;

@@ -482,7 +482,12 @@ export class Program {
 
   private byField?: Map<string, BoundFn[]>;
 
-  /** Functions bound to a field whose name matches, whatever the struct (fallback for untyped objects). */
+  /**
+   * Functions bound to a field whose name matches, whatever the struct (fallback for untyped objects).
+   * Stores into an object of unknown type count too: hfi1's `dd->verbs_dev.rdi.driver_f.flush_qp_waiters
+   * = flush_qp_waiters` and rdmavt's `rdi->driver_f.flush_qp_waiters(qp)` both go through a struct whose
+   * header (include/rdma) is not read; the function is that call's target, not an entry of its own.
+   */
   boundByField(field: string, fromFile: string): FunctionIR[] {
     if (!this.byField) {
       this.byField = new Map();
@@ -491,6 +496,11 @@ export class Program {
         const all = this.byField.get(f) ?? [];
         all.push(...list);
         this.byField.set(f, all);
+      }
+      for (const b of this.untypedBindings) {
+        const all = this.byField.get(b.field) ?? [];
+        if (!all.some((x) => x.fn === b.fn && x.binding.site.file === b.site.file)) all.push({ fn: b.fn, binding: b });
+        this.byField.set(b.field, all);
       }
     }
     return this.targetsOf(this.byField.get(field) ?? [], fromFile);

@@ -220,6 +220,12 @@ interface State extends IrqState {
   vals: Array<[string, boolean]>;
   /** Guarding conditions decided on this path: [condition text, truth, identifiers it reads]. */
   tests: Array<[string, boolean, string[]]>;
+  /**
+   * Locks of known instance this function took directly on this path, held or released
+   * since (gatesOf): a caller holding one blocks there, before anything that follows.
+   * Not part of the state's key: where paths join, what both passed (joinPassed).
+   */
+  passed: Gate[];
 }
 
 function stateKey(s: State): string {
@@ -257,7 +263,7 @@ function applyIrq(s: IrqState, effect: string): void {
 }
 
 function cloneState(s: State): State {
-  return { held: [...s.held], dropped: [...s.dropped], assumed: [...s.assumed], vals: [...s.vals], tests: [...s.tests], irqOff: s.irqOff, saved: [...s.saved], bhDepth: s.bhDepth };
+  return { held: [...s.held], dropped: [...s.dropped], assumed: [...s.assumed], vals: [...s.vals], tests: [...s.tests], passed: s.passed, irqOff: s.irqOff, saved: [...s.saved], bhDepth: s.bhDepth };
 }
 
 function chainOf(fn: string, site: Site, note: string, rest?: Chain, guessed?: boolean): Chain {
@@ -800,7 +806,10 @@ function summarizeFunction(
         // Re-taking a caller's lock that this function had dropped: the caller's hold again, as at entry
         // (not this function's: neither held for its callers at exit nor released by it).
         if (restore(s, lock)) return true;
-        s.held.push({ lock, mode: ev.mode, irq: ev.irq, subclass: ev.subclass, try: ev.try, chain, path: ev.lock.text });
+        const taken: HeldLock = { lock, mode: ev.mode, irq: ev.irq, subclass: ev.subclass, try: ev.try, chain, path: ev.lock.text };
+        s.held.push(taken);
+        const gate = gateOf(taken);
+        if (gate && !s.passed.some((g) => gatesKey([g]) === gatesKey([gate]))) s.passed = [...s.passed, gate];
         return true;
       }
       case 'release': {
@@ -955,7 +964,7 @@ function summarizeFunction(
   // one branch and released on the same branch is not "maybe held" afterwards.
   const statesAt: Array<Map<string, State>> = fn.blocks.map(() => new Map());
   const work: number[] = [0];
-  const init: State = { held: [], dropped: [], assumed: [], vals: [], tests: [], irqOff: false, saved: [], bhDepth: 0 };
+  const init: State = { held: [], dropped: [], assumed: [], vals: [], tests: [], passed: [], irqOff: false, saved: [], bhDepth: 0 };
   statesAt[0].set(stateKey(init), init);
   const processed: Array<Set<string>> = fn.blocks.map(() => new Set());
   // Enough for every block under every state bound; a pathological function is cut, and says so.
@@ -979,7 +988,17 @@ function summarizeFunction(
       for (const succ of block.succ) {
         const k = stateKey(s);
         const at = statesAt[succ];
-        if (at.has(k)) continue;
+        const prior = at.get(k);
+        if (prior) {
+          // The same state by another path: only what both passed still stops a caller; walk on again if that is less.
+          const both = joinPassed(prior.passed, s.passed);
+          if (both !== prior.passed) {
+            prior.passed = both;
+            processed[succ].delete(k);
+            work.push(succ);
+          }
+          continue;
+        }
         if (at.size >= MAX_STATES_PER_BLOCK) {
           outputs.statesDropped++;
           continue;
@@ -1112,7 +1131,7 @@ function testsKey(when: ParamTest[] | undefined): string {
 
 /**
  * A fact as recorded on this path: with the caller's locks dropped so far, the
- * parameter tests taken, and the locks of known instance this function holds (gates).
+ * parameter tests taken, and the locks of known instance this function took (gates).
  */
 function withPathFacts<T extends { dropped?: LockRef[]; when?: ParamTest[]; under?: Gate[] }>(s: State, f: T): T {
   const gates = gatesOf(s);
@@ -1126,7 +1145,7 @@ function withPathFacts<T extends { dropped?: LockRef[]; when?: ParamTest[]; unde
 }
 
 /**
- * The locks this function itself took on this path and holds, that a caller
+ * The locks this function itself took on this path, held or not, that a caller
  * holding the same object would block on: an instance the caller can name (through
  * a parameter, `$0.conf_mutex`, or a global, `@list_lock`; a local's `priv.lock`
  * names another frame's priv there), taken directly here (a lock left held by a
@@ -1134,13 +1153,26 @@ function withPathFacts<T extends { dropped?: LockRef[]; when?: ParamTest[]; unde
  * taken again (a recursive lock, a counting semaphore).
  */
 function gatesOf(s: State): Gate[] {
-  const out: Gate[] = [];
-  for (const h of s.held) {
-    if (h.chain.len !== 1 || h.try || h.mode === 'recursive' || OWNERLESS_MODES.has(h.mode)) continue;
-    if (('local' in h.lock && h.lock.local) || !callerNamed(h.lock.inst) || variableSubclass(h.subclass)) continue;
-    out.push(h.subclass === undefined ? { lock: h.lock, mode: h.mode } : { lock: h.lock, mode: h.mode, subclass: h.subclass });
-  }
-  return out;
+  return s.passed;
+}
+
+/**
+ * A lock this function takes directly as a gate, or undefined. Held or since released
+ * (exynos' __sysmmu_disable() takes and drops data->lock, then disables clocks): a caller
+ * already holding it spins at the acquisition and never gets further.
+ */
+function gateOf(h: HeldLock): Gate | undefined {
+  if (h.chain.len !== 1 || h.try || h.mode === 'recursive' || OWNERLESS_MODES.has(h.mode)) return undefined;
+  if (('local' in h.lock && h.lock.local) || !callerNamed(h.lock.inst) || variableSubclass(h.subclass)) return undefined;
+  return h.subclass === undefined ? { lock: h.lock, mode: h.mode } : { lock: h.lock, mode: h.mode, subclass: h.subclass };
+}
+
+/** The gates two paths joining both passed: `a` itself when that is all of it. */
+function joinPassed(a: Gate[], b: readonly Gate[]): Gate[] {
+  if (a.length === 0) return a;
+  const inB = new Set(b.map((g) => gatesKey([g])));
+  const both = a.filter((g) => inB.has(gatesKey([g])));
+  return both.length === a.length ? a : both;
 }
 
 /** An instance key a caller can translate into its own terms: through a parameter, or a global. */

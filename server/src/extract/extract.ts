@@ -552,6 +552,8 @@ class FunctionBuilder {
   private readonly aliases = new Map<string, { value: SyntaxNode; once: boolean; opaque: boolean }>();
   /** Identifiers read by the function's side-effect-free if-conditions: assigning one forgets what the path knew of them. */
   private guardIdents: ReadonlySet<string> = new Set();
+  /** The keys of those conditions: an early exit on one (`if (autostopped) goto skip;`) is remembered too. */
+  private guardKeys: ReadonlySet<string> = new Set();
   /** What a side-effect-free predicate call in a condition reads (macros.ts predicateOf). */
   private readonly predicates: PredicateReads = (name, arity) =>
     (this.env.macros.get(name)?.params.length === arity ? predicateReads(this.env.macros, name) : undefined);
@@ -609,7 +611,9 @@ class FunctionBuilder {
     this.readAnnotations(headText);
 
     if (this.needsControlFlow(body)) {
-      this.guardIdents = guardConditionIdents(this.index.within(body, IF_STATEMENTS), (text) => this.namesLockApi(text), this.predicates);
+      const guards = guardConditions(this.index.within(body, IF_STATEMENTS), (text) => this.namesLockApi(text), this.predicates);
+      this.guardIdents = guards.idents;
+      this.guardKeys = guards.keys;
       this.statement(body);
     } else {
       this.expression(body); // its calls in order, in one block
@@ -1069,8 +1073,10 @@ class FunctionBuilder {
         guards = this.blocks[b].events.some((ev) => ev.kind === 'acquire' || ev.kind === 'release');
       }
       if (!guards) {
+        // Unless the same condition guards a lock elsewhere in the function: then this test decides that one
+        // (`if (autostopped) goto skip_resume; spin_unlock_irq(..); ... if (!autostopped) spin_lock_irq(..);`).
         for (let b = firstBlock; b < this.blocks.length; b++) {
-          this.blocks[b].events = this.blocks[b].events.filter((ev) => ev.kind !== 'test');
+          this.blocks[b].events = this.blocks[b].events.filter((ev) => ev.kind !== 'test' || this.guardKeys.has(ev.key));
         }
       }
     }
@@ -1909,15 +1915,20 @@ function assignedName(left: SyntaxNode): string | undefined {
 }
 
 /** Identifiers read by the side-effect-free conditions of these if-statements, where a branch may lock or unlock. */
-function guardConditionIdents(ifs: readonly SyntaxNode[], locksIn: (text: string) => boolean, predicates?: PredicateReads): Set<string> {
-  const out = new Set<string>();
+function guardConditions(
+  ifs: readonly SyntaxNode[], locksIn: (text: string) => boolean, predicates?: PredicateReads,
+): { idents: Set<string>; keys: Set<string> } {
+  const idents = new Set<string>();
+  const keys = new Set<string>();
   for (const stmt of ifs) {
     const branches = `${stmt.childForFieldName('consequence')?.text ?? ''}\n${stmt.childForFieldName('alternative')?.text ?? ''}`;
     if (branches.length > 4000 || !locksIn(branches)) continue;
     const pure = pureCondition(stmt.childForFieldName('condition'), predicates);
-    if (pure) for (const id of pure.idents) out.add(id);
+    if (!pure) continue;
+    for (const id of pure.idents) idents.add(id);
+    keys.add(pure.key);
   }
-  return out;
+  return { idents, keys };
 }
 
 /**

@@ -110,3 +110,22 @@ test('predicates: side-effect-free macros and one-return static inlines; every #
   assert.equal(twice.get('frob_is_master'), undefined);
   assert.ok(twice.get('frob_console'));
 });
+
+test('scanMacros: a macro whose body is one call of a function forwards to it, with each argument\'s parameter', () => {
+  const api = buildApiTable(BUILTIN_ROWS, BUILTIN_OPS);
+  const header = [
+    '#define foo_simple_reply(ep, ...) \\',
+    '\t__foo_simple_reply((ep), sizeof((u8[]) { __VA_ARGS__ })/sizeof(u8), __VA_ARGS__)',
+    '#define foo_dbg(priv, fmt, ...) do { foo_printk((priv)->dev, fmt, ##__VA_ARGS__); } while (0)',
+    '#define foo_reset(f) __foo_reset(f, 0);',
+    '#define foo_two(f) do { a(f); b(f); } while (0)',
+    '#define foo_reg(f) FOO_READ(f, 4)',
+    '#define foo_call(cb, x) cb(x)',
+    '#define foo_sum(a, b) (foo_val(a) + foo_val(b))',
+  ].join('\n');
+  const byName = new Map(scanMacros('foo.h', header, api).map((m) => [m.name, m]));
+  assert.deepEqual(byName.get('foo_simple_reply')?.forward, { callee: '__foo_simple_reply', args: [0, null, '...'] });
+  assert.deepEqual(byName.get('foo_dbg')?.forward, { callee: 'foo_printk', args: [null, 1, '...'] });
+  assert.deepEqual(byName.get('foo_reset')?.forward, { callee: '__foo_reset', args: [0, null] });
+  for (const name of ['foo_two', 'foo_reg', 'foo_call', 'foo_sum']) assert.equal(byName.get(name)?.forward, undefined, name);
+});

@@ -73,8 +73,11 @@ export function usageMarks(model: EntryModel, summaries: Summaries, knowledge: C
     for (const acq of s.acquires) {
       if (!('cls' in acq.lock)) continue;
       const cls = acq.lock.cls;
-      const irqOff = entry.irqOff || acq.irqOff;
-      const bhOff = entry.bhOff || acq.bhOff;
+      // A callback run after another one (seq ->show after ->start) that releases a lock it did not take, then
+      // takes this one, may have turned back on what it inherited: only the row's own state counts.
+      const base = entry.after && acq.dropped && acq.dropped.length > 0 ? entry.after : entry;
+      const irqOff = base.irqOff || acq.irqOff;
+      const bhOff = base.bhOff || acq.bhOff;
       const u = { entry, acq };
       // Interrupt-safety is about spinning locks: a sleeping lock is never legitimately taken in irq context.
       if (!SPINNING.has(acq.mode)) continue;

@@ -172,7 +172,7 @@ function readApiRow(r: Reader, v: Json, where: string): ApiRow {
 }
 
 function readOpsRow(r: Reader, v: Json, where: string): OpsRow {
-  const o = r.object(v, where, ['structType', 'field', 'ctx', 'irqOff', 'bhOff', 'held', 'caller']);
+  const o = r.object(v, where, ['structType', 'field', 'ctx', 'irqOff', 'bhOff', 'held', 'after', 'caller']);
   return {
     structType: r.identifier(o.structType, `${where}.structType`),
     field: r.identifier(o.field, `${where}.field`),
@@ -180,6 +180,7 @@ function readOpsRow(r: Reader, v: Json, where: string): OpsRow {
     irqOff: o.irqOff === true,
     bhOff: o.bhOff === true,
     held: o.held === undefined ? undefined : r.array(o.held, `${where}.held`, 16).map((h, i) => r.string(h, `${where}.held[${i}]`)),
+    after: o.after === undefined ? undefined : r.identifier(o.after, `${where}.after`),
     caller: o.caller === undefined ? undefined : r.identifier(o.caller, `${where}.caller`),
     project: 'user',
   };

@@ -8,7 +8,7 @@ import { BUILTIN_OPS, BUILTIN_ROWS, PRIMITIVE_OPS, PRIMITIVE_ROWS, buildApiTable
 import type { ApiTable, Context } from '../kernel-api/types';
 import { defaultConfig, type Config } from '../config/config';
 import { Program } from '../graph/link';
-import { findEntries, type EntryModel } from '../graph/entries';
+import { findEntries, inheritExitState, type EntryModel } from '../graph/entries';
 import { lastStep, resolveCalls, summarize, type Summaries, type SummaryMemo } from '../summarize/summarize';
 import { check, type Candidate } from '../check/check';
 import { simulate } from '../simulate/index';
@@ -91,6 +91,7 @@ export function analyzeFacts(
   // Without --all, facts deeper than the reported depth could only make held-back candidates.
   const maxDepth = opts.all ? undefined : MAX_REPORTED_DEPTH;
   const summaries = summarize(program, { token: opts.token, memo: opts.summaryMemo, graph, retain, maxDepth });
+  inheritExitState(model, summaries);
   trace('summarize', { kept: summaries.byFn.size, orders: summaries.orders.length, waitsUnderLock: summaries.waitsUnderLock.length, recursions: summaries.recursions.length, lockSites: summaries.lockSites.size });
   const checkCuts = { cycleSearchesCut: 0, candidatesCut: 0 };
   const candidates = check(summaries, model, undefined, checkCuts, {

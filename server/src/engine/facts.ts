@@ -4,7 +4,7 @@
 import type { FileFacts } from '../extract/ir';
 import type { Config } from '../config/config';
 import { Program } from '../graph/link';
-import { findEntries } from '../graph/entries';
+import { findEntries, inheritExitState } from '../graph/entries';
 import { summarize } from '../summarize/summarize';
 import { apiTableFor } from './analyze';
 
@@ -14,6 +14,7 @@ export function describeFacts(facts: FileFacts[], config: Config, only?: string)
   const program = new Program(facts);
   const summaries = summarize(program);
   const model = findEntries(program, summaries.calls, api);
+  inheritExitState(model, summaries);
   const sites = [...summaries.lockSites.values()].filter((l) => !only || l.site.file === only);
   return {
     version: 1,

@@ -4,6 +4,7 @@
 // handlers (registrations, ops-table initializers). ERROR nodes are walked
 // through, never a reason to drop a function.
 import { createHash } from 'node:crypto';
+import * as path from 'node:path';
 import { ParseBudgetError, parseC, parseCSync, type SyntaxNode, type Tree } from '../syntax/parser';
 import { SHARED_MODES, type ApiRow, type ApiTable } from '../kernel-api/types';
 import type {
@@ -719,7 +720,7 @@ class FunctionBuilder {
     for (let m = IDENTIFIER.exec(text); m; m = IDENTIFIER.exec(text)) {
       const id = m[0];
       const macro = this.env.macros.get(id);
-      if (this.env.api.byName.has(id) || (macro && !macro.constant && !macro.passes && !macro.predicate) || id === 'guard' || id === 'scoped_guard') return true;
+      if (this.env.api.byName.has(id) || (macro && !macro.constant && !macro.passes && !macro.predicate && !macro.forward) || id === 'guard' || id === 'scoped_guard') return true;
     }
     return false;
   }
@@ -1489,10 +1490,40 @@ class FunctionBuilder {
       return;
     }
     const macro = this.env.macros.get(name);
-    if (macro && !macro.constant && (!macro.predicate || macro.passes) && this.macroDepth < 4 && (!macro.passes || this.handsFunction(macro, args))) {
+    // A macro that only forwards to a function (`forward`, no `passes`) is not expanded: its call is the function's.
+    const expands = macro?.passes ? this.handsFunction(macro, args) : !macro?.forward;
+    if (macro && !macro.constant && (!macro.predicate || macro.passes) && this.macroDepth < 4 && expands) {
       this.expandMacroCall(macro, node, args);
       return;
     }
+    if (macro?.forward && !this.env.definedHere?.has(name) && this.forwardVisible(macro)) {
+      // `ast_vhub_simple_reply(ep, st0, 0)` -> `__ast_vhub_simple_reply((ep), sizeof(..), st0, 0)`: the function
+      // has this caller (not a root of its own), with the macro's arguments where the body puts them.
+      const named = macro.params.filter((p) => p !== '...').length;
+      const mapped = macro.forward.args.flatMap((a) => (a === '...' ? args.slice(named) : [a === null ? undefined : args[a]]));
+      this.emitCall(macro.forward.callee, node, mapped, site);
+      return;
+    }
+    this.emitCall(name, node, args, site);
+  }
+
+  /**
+   * Whether a call in this file sees the header defining a forwarding macro: the file itself, or a
+   * header of a directory above it (a driver's own `include/` counts as its parent). Not another
+   * driver's macro of the same name (the macro table keeps one definition per name).
+   */
+  private forwardVisible(macro: MacroDef): boolean {
+    const file = macro.site.file;
+    if (file === this.file) return true;
+    if (!file.endsWith('.h')) return false;
+    let dir = path.dirname(file);
+    if (path.basename(dir) === 'include') dir = path.dirname(dir);
+    const rel = path.relative(dir, path.dirname(this.file));
+    return !rel.startsWith('..') && !path.isAbsolute(rel);
+  }
+
+  /** A call of a function by name; an argument of the macro that forwards to it may be missing (an expression of its parameters). */
+  private emitCall(name: string, node: SyntaxNode, args: Array<SyntaxNode | undefined>, site: Site): void {
     // Leaf helpers and unexpanded ALL-CAPS macros (register accessors, BIT(), FIELD_GET() ...) cannot be in a lock order.
     if ((LEAF_CALLS.has(name) || ALL_CAPS.test(name)) && !this.env.definedHere?.has(name)) return;
     const literals: Record<number, boolean> = {};
@@ -1500,6 +1531,7 @@ class FunctionBuilder {
     let anyLiteral = false;
     let anyFlags = false;
     args.forEach((a, i) => {
+      if (!a) return;
       const constant = this.env.macros.get(a.text);
       const lit = literalTruth(constant?.constant ? constant.body : a.text);
       if (lit !== undefined) {
@@ -1513,7 +1545,7 @@ class FunctionBuilder {
       }
     });
     this.emit({
-      kind: 'call', callee: name, args: args.map((a) => this.callArgPath(a)), site,
+      kind: 'call', callee: name, args: args.map((a) => (a ? this.callArgPath(a) : NO_PATH)), site,
       literals: anyLiteral ? literals : undefined, flags: anyFlags ? flags : undefined,
     });
   }

@@ -25,7 +25,9 @@ function scanWithImpure(file: string, text: string, api: ApiTable): { defs: Macr
   const defs: MacroDef[] = [];
   for (const m of out) {
     if (!m.predicate || !impure.has(m.name)) defs.push(m);
-    else if (m.passes) defs.push({ name: m.name, params: m.params, body: m.body, site: m.site, passes: m.passes });
+    else if (m.passes || m.forward) {
+      defs.push({ name: m.name, params: m.params, body: m.body, site: m.site, ...(m.passes ? { passes: m.passes } : {}), ...(m.forward ? { forward: m.forward } : {}) });
+    }
   }
   return { defs: mergePredicates(defs), impure };
 }
@@ -68,10 +70,14 @@ function scanDefines(file: string, text: string, api: ApiTable, impure: Set<stri
     }
     const passes = passedOn(params, body);
     const predicate = predicateOf(params, body);
+    const forward = forwardOf(m[1], params, body, api);
     // A predicate calling another with its parameters (`(frob_console(p) && ..)`) hands them on too: both.
-    if (passes.length > 0) {
+    if (passes.length > 0 || forward) {
       if (!predicate) impure.add(m[1]);
-      out.push({ name: m[1], params, body, site: { file, line, column: 1 }, passes, ...(predicate ? { predicate } : {}) });
+      out.push({
+        name: m[1], params, body, site: { file, line, column: 1 },
+        ...(passes.length > 0 ? { passes } : {}), ...(predicate ? { predicate } : {}), ...(forward ? { forward } : {}),
+      });
       continue;
     }
     if (predicate) out.push({ name: m[1], params, body, site: { file, line, column: 1 }, predicate });
@@ -103,6 +109,77 @@ function passedOn(params: readonly string[], body: string): string[] {
       }
     }
   }
+  return out;
+}
+
+const NOT_FUNCTIONS: ReadonlySet<string> = new Set([
+  'sizeof', 'typeof', '__typeof__', '_Alignof', '__alignof__', 'offsetof', 'if', 'while', 'for', 'switch', 'return', 'do',
+]);
+
+/**
+ * A macro whose whole body is one call of a function (`#define foo_reply(ep, ...) __foo_reply((ep),
+ * sizeof((u8[]){ __VA_ARGS__ }), __VA_ARGS__)`, `do { g(x); } while (0)` too): the function, and for each
+ * of its arguments the macro parameter it is (its index, `...` for `__VA_ARGS__` and the rest), or null.
+ * Not a call of a parameter, of the API table (those macros are expanded), or of an ALL-CAPS name.
+ */
+function forwardOf(name: string, params: readonly string[], body: string, api: ApiTable): MacroDef['forward'] {
+  let text = body.trim().replace(/;$/, '').trim();
+  const loop = /^do\s*\{([\s\S]*)\}\s*while\s*\(\s*0\s*\)$/.exec(text);
+  if (loop) text = loop[1].trim().replace(/;$/, '').trim();
+  while (text.startsWith('(') && closing(text, 0) === text.length - 1) text = text.slice(1, -1).trim();
+  const call = /^([A-Za-z_]\w*)\s*\(/.exec(text);
+  if (!call) return undefined;
+  const callee = call[1];
+  const open = call[0].length - 1;
+  if (closing(text, open) !== text.length - 1) return undefined;
+  if (callee === name || params.includes(callee) || NOT_FUNCTIONS.has(callee) || api.byName.has(callee) || ALL_CAPS_NAME.test(callee)) return undefined;
+  const named = params.filter((p) => p !== '...');
+  const args = splitArgs(text.slice(open + 1, -1)).map((a) => {
+    let t = a.trim().replace(/^##\s*/, '');
+    while (t.startsWith('(') && closing(t, 0) === t.length - 1) t = t.slice(1, -1).trim();
+    if (t === '__VA_ARGS__' && params.includes('...')) return '...' as const;
+    const i = named.indexOf(t);
+    return i >= 0 ? i : null;
+  });
+  return { callee, args };
+}
+
+const ALL_CAPS_NAME = /^[A-Z][A-Z0-9_]*$/;
+
+/** The index of the bracket closing the one at `at`, or -1. */
+function closing(text: string, at: number): number {
+  let depth = 0;
+  for (let i = at; i < text.length; i++) {
+    const c = text[i];
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') {
+      depth--;
+      if (depth === 0) return i;
+    } else if (c === '"' || c === "'") {
+      for (i++; i < text.length && text[i] !== c; i++) if (text[i] === '\\') i++;
+    }
+  }
+  return -1;
+}
+
+/** A call's argument texts, split at the commas outside brackets and strings. */
+function splitArgs(text: string): string[] {
+  if (text.trim() === '') return [];
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') depth--;
+    else if (c === '"' || c === "'") {
+      for (i++; i < text.length && text[i] !== c; i++) if (text[i] === '\\') i++;
+    } else if (c === ',' && depth === 0) {
+      out.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(text.slice(start));
   return out;
 }
 

@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import type { AccessPath, FunctionIR } from '../extract/ir';
 import type { ApiTable, Context, WaitKind } from '../kernel-api/types';
 import { LINUX_HRTIMER_MODE_CALLS, LINUX_WAITABLE_FIELDS } from '../kernel-api/linux';
-import { eventsIn, type Program } from './link';
+import type { Summaries } from '../summarize/summarize';
+import { eventsIn, type BoundFn, type Program } from './link';
 
 export interface EntryPoint {
   fn: FunctionIR;
@@ -38,6 +39,12 @@ export interface EntryPoint {
    * lock orders but are no evidence of "taken with interrupts enabled".
    */
   irqStateKnown?: boolean;
+  /**
+   * Called by the core only after another callback of the same ops object returned (ops row `after`:
+   * seq_operations.show after .start): the entry runs with what that one left held. Its exit state is
+   * known only after summarizing (inheritExitState); `irqOff`/`bhOff` here are the row's own.
+   */
+  after?: { fn: FunctionIR; irqOff: boolean; bhOff: boolean };
 }
 
 export interface EntryModel {
@@ -159,6 +166,51 @@ function keyIsLocal(program: Program, key: string, file: string): boolean {
   return program.isLocalType(key.slice(0, dot).replace(/@.*$/, ''), file);
 }
 
+/**
+ * The function bound to another field of the same ops object as `b`: the same
+ * initialized variable (`static const struct seq_operations x = { .start = .., .show = .. }`),
+ * or the same object assigned in the same function (`ops->start = ..; ops->show = ..`).
+ * Not for a field stored from a parameter: which call passes which pair is not tracked.
+ */
+function sameObjectBinding(program: Program, b: BoundFn, siblings: readonly BoundFn[] | undefined): FunctionIR | undefined {
+  if (!siblings || b.passed) return undefined;
+  const mine = b.binding;
+  for (const o of siblings) {
+    const other = o.binding;
+    if (o.passed || other.site.file !== mine.site.file) continue;
+    const same = mine.variable !== undefined ? other.variable === mine.variable
+      : mine.object !== undefined && other.object?.text === mine.object.text && program.ownerOf(other) === program.ownerOf(mine);
+    if (!same) continue;
+    const target = program.bindingTarget(o);
+    if (target) return target;
+  }
+  return undefined;
+}
+
+/**
+ * Entries run after another callback of their ops object (EntryPoint.after) inherit what it
+ * left held at every exit: its lock classes, and interrupts or bottom halves off when it
+ * returned with them off (`spin_lock_bh(&list_lock)` in ->start: ->show runs with BHs off).
+ * Summaries assume interrupts on at a function's entry and never read an entry's state, so
+ * refining the entries after summarizing changes no summary.
+ */
+export function inheritExitState(model: EntryModel, summaries: Pick<Summaries, 'byFn'>): void {
+  for (const e of model.entries) {
+    if (!e.after) continue;
+    const s = summaries.byFn.get(e.after.fn);
+    if (!s) continue;
+    const held = s.exitHeld.flatMap((h) => ('cls' in h.lock && !e.held.includes(h.lock.cls) ? [h.lock.cls] : []));
+    const irqOff = s.exitIrqOff === true || s.exitHeld.some((h) => h.irq === 'off' || h.irq === 'save');
+    const bhOff = irqOff || s.exitBhOff === true || s.exitHeld.some((h) => h.irq === 'bh-off');
+    if (held.length === 0 && !irqOff && !bhOff) continue;
+    e.held = [...e.held, ...held];
+    e.irqOff ||= irqOff;
+    e.bhOff ||= bhOff;
+    const state = irqOff ? ', interrupts off' : bhOff ? ', bottom halves off' : '';
+    e.why += `; after ${e.after.fn.name}()${held.length > 0 ? `, holding ${held.join(', ')}` : ''}${state}`;
+  }
+}
+
 export function findEntries(
   program: Program, calls: ReadonlyMap<FunctionIR, ReadonlySet<FunctionIR>>, api: ApiTable, coreFiles: ReadonlySet<string> = new Set(),
 ): EntryModel {
@@ -213,10 +265,13 @@ export function findEntries(
     for (const b of list) {
       const target = program.bindingTarget(b);
       if (!target || coreFiles.has(target.file)) continue;
+      const irqOff = row.irqOff === true || row.ctx === 'hardirq';
+      const bhOff = row.bhOff === true || row.ctx === 'softirq';
+      const first = row.after ? sameObjectBinding(program, b, program.bindings.get(`${row.structType}.${row.after}`)) : undefined;
       entries.push({
         fn: target, ctx: row.ctx, why: `${key} (called by ${row.caller ?? 'the core'})`,
-        irqOff: row.irqOff === true || row.ctx === 'hardirq', bhOff: row.bhOff === true || row.ctx === 'softirq',
-        held: row.held ?? [],
+        irqOff, bhOff, held: row.held ?? [],
+        ...(first ? { after: { fn: first, irqOff, bhOff } } : {}),
       });
       handlerFns.add(target);
     }

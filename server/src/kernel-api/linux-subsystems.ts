@@ -334,7 +334,7 @@ export const LINUX_SUBSYSTEM_API: readonly ApiRow[] = [
 
 // ------------------------------------------------------------- ops callbacks
 function ops(structType: string, fields: string[], ctx: OpsRow['ctx'], caller: string,
-  held?: string[], extra: Partial<Pick<OpsRow, 'irqOff' | 'bhOff'>> = {}): OpsRow[] {
+  held?: string[], extra: Partial<Pick<OpsRow, 'irqOff' | 'bhOff' | 'after'>> = {}): OpsRow[] {
   return fields.map((field) => ({
     structType, field, ctx, caller, project: P, ...(held && held.length > 0 ? { held } : {}), ...extra,
   }));
@@ -374,7 +374,10 @@ export const LINUX_OPS_ROWS: readonly OpsRow[] = [
   ...ops('file_operations', ['compat_ioctl'], 'process', 'compat_sys_ioctl'),
   ...ops('file_operations', ['poll'], 'process', 'vfs_poll'),
   ...ops('file_operations', ['mmap'], 'process', 'mmap_region (call_mmap)', ['mm_struct.mmap_lock']),
-  ...ops('seq_operations', ['start', 'next', 'stop', 'show'], 'process', 'seq_read_iter', ['seq_file.lock']),
+  // seq_read_iter calls start, then show and next over and over, then stop, in one read(): show and next run with
+  // whatever start returned holding (a lock taken with spin_lock_bh, rcu_read_lock_bh, a mutex ..., released in stop).
+  ...ops('seq_operations', ['start', 'stop'], 'process', 'seq_read_iter', ['seq_file.lock']),
+  ...ops('seq_operations', ['next', 'show'], 'process', 'seq_read_iter (between ->start and ->stop)', ['seq_file.lock'], { after: 'start' }),
   ...ops('device_attribute', ['show'], 'process', 'dev_attr_show (kernfs_seq_show)', ['kernfs_open_file.mutex', 'kernfs_node.active']),
   ...ops('ctl_table', ['proc_handler'], 'process', 'proc_sys_call_handler'),
   // ALSA

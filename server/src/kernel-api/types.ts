@@ -134,6 +134,13 @@ export interface OpsRow {
   bhOff?: boolean;
   /** Lock classes the core holds around the call. */
   held?: string[];
+  /**
+   * The core calls it only after the callback in field `after` of the same ops
+   * object returned, and before the matching end callback: it runs with what
+   * that callback left held, interrupt and bottom-half state included
+   * (seq_operations: ->show and ->next run between ->start and ->stop).
+   */
+  after?: string;
   caller?: string;
   project: 'linux' | 'xen' | 'user';
 }

@@ -146,6 +146,9 @@ export interface FunctionSummary {
   exitHeld: HeldLock[];
   /** Locks released that the function did not take (unlock wrappers). */
   exitReleased: LockRef[];
+  /** Interrupts (bottom halves) off at every exit, given they were on at entry (`local_irq_save` / `rcu_read_lock_bh()` left on). */
+  exitIrqOff?: true;
+  exitBhOff?: true;
   /** Functions this one calls (resolved), for roots and contexts. */
   callees: string[];
 }
@@ -658,6 +661,7 @@ function signatureOf(s: FunctionSummary): string {
   for (const w of s.waits) parts.push(`W${w.what}|${w.key ?? ''}|${w.keyText}|${w.api}|${JSON.stringify(w.when ?? [])}|${(w.dropped ?? []).map(refKey).join(',')}|${gatesKey(w.under)}|${chainKey(w.chain)}`);
   for (const h of s.exitHeld) parts.push(`H${refKey(h.lock)}|${h.mode}|${chainKey(h.chain)}`);
   for (const r of s.exitReleased) parts.push(`R${refKey(r)}`);
+  if (s.exitIrqOff || s.exitBhOff) parts.push(`X${s.exitIrqOff ? 1 : 0}${s.exitBhOff ? 1 : 0}`);
   return parts.join('\n');
 }
 
@@ -1026,9 +1030,12 @@ function summarizeFunction(
       if (exitStates.every((s) => times(s, h.lock) > kept)) exitHeld.push(h);
     }
   }
+  const exitIrqOff = exitStates.length > 0 && exitStates.every((x) => x.irqOff);
+  const exitBhOff = exitStates.length > 0 && exitStates.every((x) => x.bhDepth > 0);
   return {
     summary: {
       acquires: [...acquires.values()], waits: [...waits.values()], exitHeld,
+      ...(exitIrqOff ? { exitIrqOff: true as const } : {}), ...(exitBhOff ? { exitBhOff: true as const } : {}),
       // A caller's lock released and taken again on every path (`unlock; callback(); lock`) is not released for it.
       exitReleased: [...released.values()].filter((r) => exitStates.length === 0 || exitStates.some((x) => x.dropped.some((d) => sameLock(d, r)))),
       callees: [...callees],

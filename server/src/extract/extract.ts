@@ -1560,7 +1560,9 @@ class FunctionBuilder {
       // A flag bit written (a branch condition's own test-and-write is on its branches).
       const target = this.bitTarget(node, bitOp);
       if (target) {
-        const op = bitOp.effect === 'all' || target.bit === '*' ? 'write' : bitOp.effect;
+        // The value left is known where the call always runs: a statement of its own (not `a && test_and_clear_bit(..)`).
+        const alone = node.parent?.type === 'expression_statement';
+        const op = bitOp.effect === 'all' || target.bit === '*' || !alone ? 'write' : bitOp.effect;
         this.emit({ kind: 'bit', op, bit: bitOp.effect === 'all' ? '*' : target.bit, obj: target.obj, site });
       }
     }

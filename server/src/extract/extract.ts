@@ -14,7 +14,7 @@ import type {
 import { containerType, declaredName, functionDeclarator, siteOf, typeName } from './syntax-util';
 import { expandMacro, functionMacroNames, guardMacroName, lineCounter, predicateReads, scanMacros } from './macros';
 import { guardKey } from '../kernel-api/load';
-import { LINUX_FUNCTION_DEFINERS, LINUX_LEAF_CALLS, LINUX_ORDERED_WQ_ALLOCATORS, LINUX_QUEUE_WORK_CALLS } from '../kernel-api/linux';
+import { LINUX_BIT_OPS, LINUX_FUNCTION_DEFINERS, LINUX_LEAF_CALLS, LINUX_ORDERED_WQ_ALLOCATORS, LINUX_QUEUE_WORK_CALLS, type BitOpRow } from '../kernel-api/linux';
 
 export interface ExtractEnv {
   api: ApiTable;
@@ -527,6 +527,33 @@ const ALL_CAPS = /^[A-Z][A-Z0-9_]*$/;
 const IDENTIFIER = /[A-Za-z_]\w*/g;
 /** The first name an if-condition tests: `if (p`, `if (!p`, `if (!(p`. */
 const IF_TESTED = /\bif\s*\(\s*!?\s*\(?\s*(\w+)/g;
+/** A condition testing a flag bit: `if (!test_bit(`, `if (test_and_clear_bit(`. */
+const BIT_TESTED = /\b(?:if|while)\s*\(\s*!?\s*\(?\s*(?:__)?test(?:_and_[a-z]+)?_bit\w*\s*\(/;
+/** The variable a bit test's bitmap is reached through: `trans` of `test_bit(X, &trans->status)`. */
+const BIT_TESTED_BASE = /\b(?:__)?test(?:_and_[a-z]+)?_bit\w*\s*\(\s*\w+\s*,\s*&?\s*\(?\s*(\w+)/g;
+/** The bitmap field a bit operation names: `status` of `set_bit(X, &trans->status)`. */
+const BIT_OP_FIELD = /\b(?:__)?(?:test_and_[a-z]+|test|set|clear|change|assign)_bit\w*\s*\([^,()]+,\s*&?\s*[\w>.-]*?(?:->|\.)(\w+)\s*[,)]/g;
+
+function bitTestedIdents(text: string): string[] {
+  if (!text.includes('_bit')) return [];
+  const out = new Set<string>();
+  BIT_TESTED_BASE.lastIndex = 0;
+  for (let m = BIT_TESTED_BASE.exec(text); m && out.size < 16; m = BIT_TESTED_BASE.exec(text)) out.add(m[1]);
+  return [...out];
+}
+
+/** Fields of a file that its bit operations name as bitmaps (one source at a time, as identifierCounts). */
+let bitmapFieldsOf: { source: string; fields: Set<string> } | undefined;
+function bitmapFields(source: string): ReadonlySet<string> {
+  if (bitmapFieldsOf?.source === source) return bitmapFieldsOf.fields;
+  const fields = new Set<string>();
+  if (source.includes('_bit')) {
+    BIT_OP_FIELD.lastIndex = 0;
+    for (let m = BIT_OP_FIELD.exec(source); m; m = BIT_OP_FIELD.exec(source)) fields.add(m[1]);
+  }
+  bitmapFieldsOf = { source, fields };
+  return fields;
+}
 
 /** Loop/switch targets for break and continue while building a function's CFG. */
 interface JumpTargets {
@@ -555,6 +582,8 @@ class FunctionBuilder {
   private guardIdents: ReadonlySet<string> = new Set();
   /** The keys of those conditions: an early exit on one (`if (autostopped) goto skip;`) is remembered too. */
   private guardKeys: ReadonlySet<string> = new Set();
+  /** The bit-test call a branch condition is (its test and write are emitted on the branches, not at the call). */
+  private bitCondition: SyntaxNode | undefined;
   /** What a side-effect-free predicate call in a condition reads (macros.ts predicateOf). */
   private readonly predicates: PredicateReads = (name, arity) =>
     (this.env.macros.get(name)?.params.length === arity ? predicateReads(this.env.macros, name) : undefined);
@@ -615,6 +644,9 @@ class FunctionBuilder {
       const guards = guardConditions(this.index.within(body, IF_STATEMENTS), (text) => this.namesLockApi(text), this.predicates);
       this.guardIdents = guards.idents;
       this.guardKeys = guards.keys;
+      // The objects whose flag bits a condition tests: assigning the variable (or the bitmap) makes what was known stale.
+      const bitIdents = bitTestedIdents(body.text);
+      if (bitIdents.length > 0) this.guardIdents = new Set([...this.guardIdents, ...bitIdents]);
       this.statement(body);
     } else {
       this.expression(body); // its calls in order, in one block
@@ -735,6 +767,8 @@ class FunctionBuilder {
   private needsControlFlow(body: SyntaxNode): boolean {
     const text = body.text;
     if (this.namesLockApi(text)) return true;
+    // A flag bit tested: a path past it knows the bit (a callee's wait guarded by that bit may be out of reach).
+    if (text.includes('_bit') && BIT_TESTED.test(text)) return true;
     if (this.params.length === 0 || !text.includes('if')) return false;
     // One pattern for every function (a pattern built per function cost more than the test).
     const params = new Set(this.params.map((p) => p.name));
@@ -1185,6 +1219,18 @@ class FunctionBuilder {
       onTrue.push({ kind: 'assume', param: tested.param, truthy: tested.truthy, mask: tested.mask, site: this.site(cond) });
       onFalse.push({ kind: 'assume', param: tested.param, truthy: !tested.truthy, mask: tested.mask, site: this.site(cond) });
     }
+    const bitTest = this.bitTest(cond);
+    if (bitTest) {
+      // The bit as it was (test_and_clear_bit's true branch: it was set), then what the call left there.
+      const { call, bit, obj, truthy, effect } = bitTest;
+      const site = this.site(call);
+      for (const [events, t] of [[onTrue, truthy], [onFalse, !truthy]] as const) {
+        events.push({ kind: 'bit', op: 'test', bit, obj, truthy: t, site });
+        if (effect) events.push({ kind: 'bit', op: effect === 'all' ? 'write' : effect, bit, obj, site });
+      }
+    }
+    const outer = this.bitCondition;
+    this.bitCondition = bitTest?.call;
     this.expression(cond, (call, ev, row) => {
       const truth = conditionPolarity(call, cond);
       const successIsTrue = row.ok === 'zero' ? truth === false : truth === true;
@@ -1192,7 +1238,33 @@ class FunctionBuilder {
       (successIsTrue ? onTrue : onFalse).push(ev);
       return true;
     });
+    this.bitCondition = outer;
     return { onTrue, onFalse };
+  }
+
+  /**
+   * `test_bit(FLAG, &p->flags)`, `!test_and_clear_bit(..)` (under `!` and parentheses): a constant bit
+   * of a bitmap with a plain path. The bit's truth when cond holds, and what the call writes.
+   */
+  private bitTest(cond: SyntaxNode): { call: SyntaxNode; bit: string; obj: AccessPath; truthy: boolean; effect?: BitOpRow['effect'] } | undefined {
+    const { node, truthy } = stripNegations(cond, 8);
+    if (node?.type !== 'call_expression') return undefined;
+    const name = node.childForFieldName('function');
+    if (name?.type !== 'identifier' || this.env.definedHere?.has(name.text)) return undefined;
+    const row = Object.prototype.hasOwnProperty.call(LINUX_BIT_OPS, name.text) ? LINUX_BIT_OPS[name.text] : undefined;
+    if (!row?.test) return undefined;
+    const target = this.bitTarget(node, row);
+    return target && target.bit !== '*' ? { call: node, bit: target.bit, obj: target.obj, truthy, effect: row.effect } : undefined;
+  }
+
+  /** A bit operation's bit (a constant's name; `*` for any other, or a whole-bitmap operation) and bitmap. */
+  private bitTarget(call: SyntaxNode, row: BitOpRow): { bit: string; obj: AccessPath } | undefined {
+    const args = call.childForFieldName('arguments')?.namedChildren.filter((a): a is SyntaxNode => a !== null && a.type !== 'comment') ?? [];
+    const addr = args[row.addr];
+    if (!addr) return undefined;
+    const bitNode = row.bit >= 0 ? args[row.bit] : undefined;
+    const bit = bitNode?.type === 'identifier' && !this.isVariable(bitNode.text) ? bitNode.text : '*';
+    return { bit, obj: this.path(addr) };
   }
 
   /**
@@ -1391,7 +1463,13 @@ class FunctionBuilder {
 
   /** `x = ..`, `p->f = ..`, `x++` where a guarding condition reads `x` / `f`: what the path knew of it is stale. */
   private forgetAssigned(left: SyntaxNode | null): void {
-    if (!left || this.guardIdents.size === 0) return;
+    if (!left) return;
+    // `p->status = 0;`, `p->flags[0] |= ..`: a bitmap some bit operation of the file names, written whole.
+    const whole = left.type === 'subscript_expression' ? left.childForFieldName('argument') : left;
+    if (whole?.type === 'field_expression' && bitmapFields(this.source).has(whole.childForFieldName('field')?.text ?? '')) {
+      this.emit({ kind: 'bit', op: 'write', bit: '*', obj: this.path(whole), site: this.site(left) });
+    }
+    if (this.guardIdents.size === 0) return;
     const name = assignedName(left);
     if (name && this.guardIdents.has(name)) this.emit({ kind: 'forget', ident: name, site: this.site(left) });
   }
@@ -1484,6 +1562,17 @@ class FunctionBuilder {
     const name = fnNode.text;
     const row = this.env.definedHere?.has(name) ? undefined : this.env.api.byName.get(name);
     const site = this.site(node);
+    const bitOp = this.env.definedHere?.has(name) || !Object.prototype.hasOwnProperty.call(LINUX_BIT_OPS, name) ? undefined : LINUX_BIT_OPS[name];
+    if (bitOp?.effect && !(node.startIndex === this.bitCondition?.startIndex && node.endIndex === this.bitCondition.endIndex)) {
+      // A flag bit written (a branch condition's own test-and-write is on its branches).
+      const target = this.bitTarget(node, bitOp);
+      if (target) {
+        // The value left is known where the call always runs: a statement of its own (not `a && test_and_clear_bit(..)`).
+        const alone = node.parent?.type === 'expression_statement';
+        const op = bitOp.effect === 'all' || target.bit === '*' || !alone ? 'write' : bitOp.effect;
+        this.emit({ kind: 'bit', op, bit: bitOp.effect === 'all' ? '*' : target.bit, obj: target.obj, site });
+      }
+    }
     if (!this.env.definedHere?.has(name)) this.workqueueCall(name, node, args, site);
     if (row) {
       this.apiCall(row, node, args, site, onConditional);

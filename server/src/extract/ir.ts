@@ -71,6 +71,12 @@ export type LockEvent =
    * path must agree, until one of `idents` is assigned.
    */
   | { kind: 'test'; key: string; truthy: boolean; idents: string[]; site: Site }
+  /**
+   * A flag bit of a bitmap (`test_bit(RTW_FLAG_WOWLAN, rtwdev->flags)`, obj `rtwdev->flags`): tested on this
+   * branch (`test`, with its truth), or written (`set`, `clear`; `write`: to a value not known). Bit `*`: the
+   * whole bitmap written (`bitmap_zero(p->flags, N)`, `p->status = 0`).
+   */
+  | { kind: 'bit'; op: 'test' | 'set' | 'clear' | 'write'; bit: string; obj: AccessPath; truthy?: boolean; site: Site }
   /** An assignment to a variable that some guarding condition reads: what was known of those conditions is gone. */
   | { kind: 'forget'; ident: string; site: Site }
   | {

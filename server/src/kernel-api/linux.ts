@@ -338,3 +338,46 @@ export const LINUX_LEAF_CALLS: readonly string[] = [
   'spin_lock_init', 'mutex_init', 'init_rwsem', 'rwlock_init', 'raw_spin_lock_init', 'init_completion',
   'init_waitqueue_head', 'sema_init',
 ];
+
+/**
+ * Bit operations on a bitmap (`test_bit(nr, addr)`): which argument is the bit and which the bitmap,
+ * whether the call reads the bit (its value before, for test_and_*), and what it leaves there
+ * (`set`, `clear`, `write`: some value; `all`: any bit of the bitmap, `bitmap_zero(map, n)`).
+ * A flag bit a path tested stays known until one of these writes it (summarize: bit knowledge).
+ */
+export interface BitOpRow {
+  bit: number;
+  addr: number;
+  test?: true;
+  effect?: 'set' | 'clear' | 'write' | 'all';
+}
+
+export const LINUX_BIT_OPS: Readonly<Record<string, BitOpRow>> = {
+  test_bit: { bit: 0, addr: 1, test: true },
+  test_bit_acquire: { bit: 0, addr: 1, test: true },
+  set_bit: { bit: 0, addr: 1, effect: 'set' },
+  __set_bit: { bit: 0, addr: 1, effect: 'set' },
+  clear_bit: { bit: 0, addr: 1, effect: 'clear' },
+  __clear_bit: { bit: 0, addr: 1, effect: 'clear' },
+  clear_bit_unlock: { bit: 0, addr: 1, effect: 'clear' },
+  __clear_bit_unlock: { bit: 0, addr: 1, effect: 'clear' },
+  change_bit: { bit: 0, addr: 1, effect: 'write' },
+  __change_bit: { bit: 0, addr: 1, effect: 'write' },
+  assign_bit: { bit: 0, addr: 1, effect: 'write' },
+  __assign_bit: { bit: 0, addr: 1, effect: 'write' },
+  test_and_set_bit: { bit: 0, addr: 1, test: true, effect: 'set' },
+  __test_and_set_bit: { bit: 0, addr: 1, test: true, effect: 'set' },
+  test_and_set_bit_lock: { bit: 0, addr: 1, test: true, effect: 'set' },
+  test_and_clear_bit: { bit: 0, addr: 1, test: true, effect: 'clear' },
+  __test_and_clear_bit: { bit: 0, addr: 1, test: true, effect: 'clear' },
+  test_and_change_bit: { bit: 0, addr: 1, test: true, effect: 'write' },
+  __test_and_change_bit: { bit: 0, addr: 1, test: true, effect: 'write' },
+  bitmap_zero: { bit: -1, addr: 0, effect: 'all' },
+  bitmap_fill: { bit: -1, addr: 0, effect: 'all' },
+  bitmap_copy: { bit: -1, addr: 0, effect: 'all' },
+  bitmap_set: { bit: -1, addr: 0, effect: 'all' },
+  bitmap_clear: { bit: -1, addr: 0, effect: 'all' },
+  bitmap_and: { bit: -1, addr: 0, effect: 'all' },
+  bitmap_or: { bit: -1, addr: 0, effect: 'all' },
+  bitmap_andnot: { bit: -1, addr: 0, effect: 'all' },
+};

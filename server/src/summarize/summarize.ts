@@ -122,7 +122,11 @@ export interface Gate {
   subclass?: string;
 }
 
-/** [parameter index, truthy, flag mask when the test was `param & MASK`]. */
+/**
+ * [parameter index, truthy, flag mask when the test was `param & MASK`]. A flag bit of a bitmap
+ * reached through the parameter, as the function found it at entry (`test_bit(B, &p->flags)`), has
+ * mask `%flags%B` (bitMask).
+ */
 export type ParamTest = [number, boolean, string?];
 
 export interface WaitFact {
@@ -151,6 +155,13 @@ export interface FunctionSummary {
   exitBhOff?: true;
   /** Functions this one calls (resolved), for roots and contexts. */
   callees: string[];
+  /**
+   * Flag bits it may write, itself or through its callees (by bit name, of any object), `~f` for
+   * every bit of a bitmap field `f` written whole; `*`: any. A caller's knowledge of a bit survives the call otherwise.
+   */
+  writes?: string[];
+  /** Some fact's path tests a flag bit of a parameter's bitmap (bitMask): callers track their bits. */
+  bitTests?: true;
 }
 
 /** `from` was held while `to` was acquired, in function `fn`. */
@@ -226,9 +237,17 @@ interface State extends IrqState {
   /**
    * Locks of known instance this function took directly on this path, held or released
    * since (gatesOf): a caller holding one blocks there, before anything that follows.
-   * Not part of the state's key: where paths join, what both passed (joinPassed).
    */
   passed: Gate[];
+  /**
+   * Flag bits known on this path: [`base.field#BIT`, value] (a test's branch, a set_bit/clear_bit).
+   */
+  bits: Array<[string, boolean]>;
+  /** Bits the path may have written since the entry (BIT, `~name` for a variable or bitmap assigned, `*`). */
+  dirty: string[];
+  /** Bit tests on this path of parameters' bitmaps as at entry (bitMask): carried with the facts like `assumed`. */
+  bitWhen: ParamTest[];
+  // passed, bits, dirty and bitWhen are no part of the state's key: states that meet keep what they share (meet).
 }
 
 function stateKey(s: State): string {
@@ -266,7 +285,94 @@ function applyIrq(s: IrqState, effect: string): void {
 }
 
 function cloneState(s: State): State {
-  return { held: [...s.held], dropped: [...s.dropped], assumed: [...s.assumed], vals: [...s.vals], tests: [...s.tests], passed: s.passed, irqOff: s.irqOff, saved: [...s.saved], bhDepth: s.bhDepth };
+  return {
+    held: [...s.held], dropped: [...s.dropped], assumed: [...s.assumed], vals: [...s.vals], tests: [...s.tests], irqOff: s.irqOff, saved: [...s.saved], bhDepth: s.bhDepth,
+    passed: s.passed, bits: [...s.bits], dirty: [...s.dirty], bitWhen: [...s.bitWhen],
+  };
+}
+
+/** What a state knows of flag bits, for telling a weaker meet of it from what was already walked. */
+function bitsKey(s: State): string {
+  if (s.bits.length === 0 && s.dirty.length === 0 && s.bitWhen.length === 0) return '';
+  return `${s.bits.map(([k, v]) => `${k}${v ? '+' : '-'}`).join(';')}|${s.dirty.join(';')}|${s.bitWhen.map(([p, t, m]) => `${p}${t ? '+' : '-'}${m}`).join(';')}`;
+}
+
+/** What a state holds outside its key (gates passed, flag bits): a weaker meet of it must be walked again. */
+function meetKey(s: State): string {
+  const bits = bitsKey(s);
+  return s.passed.length === 0 && bits === '' ? '' : `${bits}|${gatesKey(s.passed)}`;
+}
+
+/**
+ * `into` met by `s` (same key, another path): only the gates both passed; only the bits both know,
+ * the same way; the entry tests both took; what either may have written. Whether `into` changed
+ * (then it is walked again).
+ */
+function meet(into: State, s: State): boolean {
+  const before = meetKey(into);
+  into.passed = joinPassed(into.passed, s.passed);
+  into.bits = into.bits.filter(([k, v]) => s.bits.some(([k2, v2]) => k === k2 && v === v2));
+  into.bitWhen = into.bitWhen.filter(([p, t, m]) => s.bitWhen.some(([q, u, n]) => p === q && t === u && m === n));
+  for (const d of s.dirty) addDirty(into, d);
+  return meetKey(into) !== before;
+}
+
+/** Flag-bit tests of a parameter's bitmap: mask `%f1.f2%BIT` for `test_bit(BIT, &p->f1.f2)`. */
+function bitMask(fields: readonly string[], bit: string): string {
+  return `%${fields.join('.')}%${bit}`;
+}
+
+function parseBitMask(mask: string | undefined): { fields: string[]; bit: string } | undefined {
+  if (!mask?.startsWith('%')) return undefined;
+  const at = mask.lastIndexOf('%');
+  const path = mask.slice(1, at);
+  return { fields: path ? path.split('.') : [], bit: mask.slice(at + 1) };
+}
+
+const MAX_DIRTY = 16;
+
+function addDirty(s: State, d: string): void {
+  if (s.dirty.includes(d) || s.dirty.includes('*')) return;
+  s.dirty = d === '*' || s.dirty.length >= MAX_DIRTY ? ['*'] : [...s.dirty, d];
+}
+
+/** Whether bit `bit` of the bitmap at `segs` (base, fields) may have been written since the entry. */
+function dirtyFor(s: State, segs: readonly string[], bit: string): boolean {
+  if (s.dirty.length === 0) return false;
+  return s.dirty.includes('*') || s.dirty.includes(bit) || segs.some((x) => s.dirty.includes(`~${x}`));
+}
+
+/** A plain path's segments (base, fields), or undefined when it names no one object. */
+function pathSegs(p: import('../extract/ir').AccessPath | undefined): string[] | undefined {
+  if (!p || p.fuzzy || !p.base || p.baseKind === 'unknown') return undefined;
+  return [p.base, ...p.fields];
+}
+
+function bitOfKey(k: string): string {
+  return k.slice(k.lastIndexOf('#') + 1);
+}
+
+function segsOfKey(k: string): string[] {
+  return k.slice(0, k.lastIndexOf('#')).split('.');
+}
+
+/** A write of flag bit `bit` (`*`: every bit of the bitmap at segs, or `~x`: of any path through x): what was known of it is gone. */
+function writeBit(s: State, bit: string, segs?: readonly string[], value?: boolean): void {
+  if (bit === '*' || bit.startsWith('~')) {
+    const name = bit === '*' ? segs?.[segs.length - 1] : bit.slice(1);
+    if (name === undefined) {
+      s.bits = [];
+      addDirty(s, '*');
+      return;
+    }
+    if (s.bits.length > 0) s.bits = s.bits.filter(([k]) => !segsOfKey(k).includes(name));
+    addDirty(s, `~${name}`);
+    return;
+  }
+  // Another path may name the same object: the bit is unknown on every object, known on this one.
+  if (s.bits.length > 0) s.bits = s.bits.filter(([k]) => bitOfKey(k) !== bit);
+  if (segs && value !== undefined && s.bits.length < 8) s.bits.push([`${segs.join('.')}#${bit}`, value]);
+  addDirty(s, bit);
 }
 
 function chainOf(fn: string, site: Site, note: string, rest?: Chain, guessed?: boolean): Chain {
@@ -484,6 +590,8 @@ export function summarize(program: Program, opts: SummarizeOptions = {}): Summar
 
   for (const scc of graph.components ?? stronglyConnected(program.functions, (fn) => out.calls.get(fn) ?? [])) {
     if (token?.isCancellationRequested) throw new CancelledError();
+    const writes = componentWrites(scc, out, graph);
+    const sccWrites = new Map<FunctionIR, string[] | undefined>(scc.map((fn) => [fn, writes]));
     const recursive = scc.length > 1 || out.calls.get(scc[0])?.has(scc[0]);
     if (!recursive && memo) {
       // Unchanged IR and unchanged callee summaries: the summary and its facts still hold.
@@ -496,7 +604,7 @@ export function summarize(program: Program, opts: SummarizeOptions = {}): Summar
         release(scc);
         continue;
       }
-      const { summary, outputs } = summarizeFunction(fn, program, out, graph, maxDepth);
+      const { summary, outputs } = summarizeFunction(fn, program, out, graph, maxDepth, sccWrites);
       record(fn, summary, outputs, calleeVersions(fn));
       release(scc);
       continue;
@@ -508,7 +616,7 @@ export function summarize(program: Program, opts: SummarizeOptions = {}): Summar
       changed = false;
       for (const fn of scc) {
         const before = out.byFn.get(fn);
-        const { summary, outputs } = summarizeFunction(fn, program, out, graph, maxDepth);
+        const { summary, outputs } = summarizeFunction(fn, program, out, graph, maxDepth, sccWrites);
         out.byFn.set(fn, summary);
         last.set(fn, outputs);
         if (!before || before.acquires.length !== summary.acquires.length || before.waits.length !== summary.waits.length
@@ -662,11 +770,13 @@ function signatureOf(s: FunctionSummary): string {
   for (const h of s.exitHeld) parts.push(`H${refKey(h.lock)}|${h.mode}|${chainKey(h.chain)}`);
   for (const r of s.exitReleased) parts.push(`R${refKey(r)}`);
   if (s.exitIrqOff || s.exitBhOff) parts.push(`X${s.exitIrqOff ? 1 : 0}${s.exitBhOff ? 1 : 0}`);
+  if (s.writes) parts.push(`B${s.writes.join(',')}`);
+  if (s.bitTests) parts.push('T');
   return parts.join('\n');
 }
 
 function summarizeFunction(
-  fn: FunctionIR, program: Program, out: Summaries, graph: CallGraph, maxDepth: number,
+  fn: FunctionIR, program: Program, out: Summaries, graph: CallGraph, maxDepth: number, sccWrites: ReadonlyMap<FunctionIR, string[] | undefined>,
 ): { summary: FunctionSummary; outputs: FunctionOutputs } {
   const { targetsOf, guessed, callbacks } = graph;
   // Facts are deduplicated within the function; each function's facts are its own (and memoized with it).
@@ -678,6 +788,9 @@ function summarizeFunction(
   const released = new Map<string, LockRef>();
   const callees = new Set<string>();
   const exitStates: State[] = [];
+  // Flag bits are tracked where they can decide something: a bit tested here, or by a callee's fact.
+  const tracksBits = fn.blocks.some((b) => b.events.some((ev) => (ev.kind === 'bit' && ev.op === 'test')
+    || (ev.kind === 'call' && (targetsOf.get(ev) ?? []).some((t) => out.byFn.get(t)?.bitTests))));
 
   const addAcq = (a: AcqFact): void => {
     if ('local' in a.lock && a.lock.local) return; // meaningless to callers
@@ -783,7 +896,34 @@ function summarizeFunction(
       }
       case 'forget':
         if (s.tests.length > 0) s.tests = s.tests.filter(([, , ids]) => !ids.includes(ev.ident));
+        // A variable a known bit's bitmap is reached through, assigned: another object now (a parameter: not the entry's).
+        if (tracksBits && (s.bits.some(([k]) => segsOfKey(k).includes(ev.ident)) || fn.params.some((p) => p.name === ev.ident))) writeBit(s, `~${ev.ident}`);
         return true;
+      case 'bit': {
+        if (!tracksBits) return true;
+        const segs = pathSegs(ev.obj);
+        if (ev.op !== 'test') {
+          if (ev.bit === '*') {
+            const w = bitmapToken(ev.obj);
+            writeBit(s, w.startsWith('$') ? `~${ev.obj.base}` : w);
+          } else {
+            writeBit(s, ev.bit, segs, ev.op === 'set' ? true : ev.op === 'clear' ? false : undefined);
+          }
+          return true;
+        }
+        if (!segs) return true;
+        // A bit tested again is read again, never a contradiction of the path: another CPU may have
+        // changed it meanwhile (`while (!test_bit(DONE, &p->flags)) wait..;` exits when it does).
+        const key = `${segs.join('.')}#${ev.bit}`;
+        s.bits = s.bits.filter(([k]) => k !== key);
+        if (s.bits.length < 8) s.bits.push([key, ev.truthy === true]);
+        // Of a parameter's bitmap, not written since the entry (nor tested before): the bit as the caller left it.
+        if (ev.obj.baseKind === 'param' && ev.obj.paramIndex !== undefined && !dirtyFor(s, segs, ev.bit)) {
+          const mask = bitMask(ev.obj.fields, ev.bit);
+          if (s.bitWhen.length < 8 && !s.bitWhen.some(([p, , m]) => p === ev.obj.paramIndex && m === mask)) s.bitWhen.push([ev.obj.paramIndex, ev.truthy === true, mask]);
+        }
+        return true;
+      }
       case 'set': {
         s.vals = s.vals.filter(([n]) => n !== ev.name);
         if (s.vals.length < 8) s.vals.push([ev.name, ev.value]);
@@ -880,11 +1020,15 @@ function summarizeFunction(
     // Another backend's facts, reached in code of one backend, never run together.
     const otherBackend = (b?: Backend): boolean => b !== undefined && b.file !== fn.file && b.among.includes(fn.file);
     const after = before?.slice();
+    // The flag bits the targets may write: each target's facts see the bits as before the call, what follows does not.
+    const writes = new Set<string>();
     for (const t of targets) {
       const backend: Backend | undefined = among.length > 1 && among.includes(t.file) ? { file: t.file, among } : undefined;
       if (otherBackend(backend)) continue;
       callees.add(t.name);
       const cs = out.byFn.get(t);
+      // A function of this one's recursion writes what the whole recursion does.
+      if (tracksBits) for (const w of (cs ? cs.writes : sccWrites.has(t) ? sccWrites.get(t) : ['*']) ?? []) writes.add(passed ? (w.startsWith('$') ? '*' : w) : mapWrite(w, call.args));
       if (!cs) continue; // not yet summarized: a recursion edge, picked up in the next round
       if (before) s.held = before.slice();
       const via = passed ? `calls ${t.name}() (passed to ${call.callee}())`
@@ -895,6 +1039,24 @@ function summarizeFunction(
         if (!when) return undefined;
         const out: ParamTest[] = [];
         for (const [p, t, mask] of when) {
+          const bitTest = parseBitMask(mask);
+          if (bitTest) {
+            // A flag bit of the object the caller passes: decided on the caller's path (never reached when
+            // it says otherwise), or carried as the caller's own entry test when the object is its parameter's.
+            const arg = call.args[p];
+            const base = pathSegs(arg);
+            if (!arg || !base) continue;
+            const segs = [...base, ...bitTest.fields];
+            const known = s.bits.find(([k]) => k === `${segs.join('.')}#${bitTest.bit}`);
+            if (known) {
+              if (known[1] !== t) return false;
+              continue;
+            }
+            if (arg.baseKind === 'param' && arg.paramIndex !== undefined && !dirtyFor(s, segs, bitTest.bit)) {
+              out.push([arg.paramIndex, t, bitMask([...arg.fields, ...bitTest.fields], bitTest.bit)]);
+            }
+            continue;
+          }
           const actual = argumentTruth(call, p, mask, s, program);
           if (actual !== undefined) {
             if (actual !== t) return false;
@@ -906,7 +1068,7 @@ function summarizeFunction(
         return out.length > 0 ? out : undefined;
       };
       // The same callee, with the same arguments, in the same state, adds nothing new: skip repeats.
-      const applyKey = `${t.file}\0${t.name}|${call.args.map((a) => a.text).join(',')}|${JSON.stringify(call.literals ?? '')}${JSON.stringify(call.flags ?? '')}|${stateKey(s)}`;
+      const applyKey = `${t.file}\0${t.name}|${call.args.map((a) => a.text).join(',')}|${JSON.stringify(call.literals ?? '')}${JSON.stringify(call.flags ?? '')}|${stateKey(s)}|${meetKey(s)}`;
       const repeat = applied.has(applyKey);
       applied.add(applyKey);
       for (const a of repeat ? [] : cs.acquires) {
@@ -962,13 +1124,14 @@ function summarizeFunction(
       }
     }
     if (after) s.held = after;
+    for (const w of writes) writeBit(s, w.startsWith('$') ? `~${fn.params[Number(w.slice(1))]?.name ?? '*'}` : w);
   };
 
   // Path-sensitive walk: a bounded set of states per block, so that a lock taken on
   // one branch and released on the same branch is not "maybe held" afterwards.
   const statesAt: Array<Map<string, State>> = fn.blocks.map(() => new Map());
   const work: number[] = [0];
-  const init: State = { held: [], dropped: [], assumed: [], vals: [], tests: [], passed: [], irqOff: false, saved: [], bhDepth: 0 };
+  const init: State = { held: [], dropped: [], assumed: [], vals: [], tests: [], passed: [], irqOff: false, saved: [], bhDepth: 0, bits: [], dirty: [], bitWhen: [] };
   statesAt[0].set(stateKey(init), init);
   const processed: Array<Set<string>> = fn.blocks.map(() => new Set());
   // Enough for every block under every state bound; a pathological function is cut, and says so.
@@ -976,7 +1139,9 @@ function summarizeFunction(
   while (work.length > 0 && budget-- > 0) {
     const b = work.pop()!;
     const block = fn.blocks[b];
-    for (const [key, st] of [...statesAt[b]]) {
+    for (const [stKey, st] of [...statesAt[b]]) {
+      // A state met by a path that passed or knew less (meet) is walked again, with what both had.
+      const key = `${stKey}|${meetKey(st)}`;
       if (processed[b].has(key)) continue;
       processed[b].add(key);
       const s = cloneState(st);
@@ -992,15 +1157,10 @@ function summarizeFunction(
       for (const succ of block.succ) {
         const k = stateKey(s);
         const at = statesAt[succ];
-        const prior = at.get(k);
-        if (prior) {
-          // The same state by another path: only what both passed still stops a caller; walk on again if that is less.
-          const both = joinPassed(prior.passed, s.passed);
-          if (both !== prior.passed) {
-            prior.passed = both;
-            processed[succ].delete(k);
-            work.push(succ);
-          }
+        const met = at.get(k);
+        if (met) {
+          // The same state by another path: only what both passed or knew still holds; walk on again if that is less.
+          if (meet(met, s)) work.push(succ);
           continue;
         }
         if (at.size >= MAX_STATES_PER_BLOCK) {
@@ -1032,8 +1192,12 @@ function summarizeFunction(
   }
   const exitIrqOff = exitStates.length > 0 && exitStates.every((x) => x.irqOff);
   const exitBhOff = exitStates.length > 0 && exitStates.every((x) => x.bhDepth > 0);
+  const writes = sccWrites.get(fn);
+  const bitTests = [...acquires.values(), ...waits.values()].some((f) => f.when?.some(([, , m]) => m?.startsWith('%')));
   return {
     summary: {
+      ...(writes ? { writes } : {}),
+      ...(bitTests ? { bitTests: true as const } : {}),
       acquires: [...acquires.values()], waits: [...waits.values()], exitHeld,
       ...(exitIrqOff ? { exitIrqOff: true as const } : {}), ...(exitBhOff ? { exitBhOff: true as const } : {}),
       // A caller's lock released and taken again on every path (`unlock; callback(); lock`) is not released for it.
@@ -1042,6 +1206,65 @@ function summarizeFunction(
     },
     outputs,
   };
+}
+
+/**
+ * A write of a whole bitmap, or of a bit not named by a constant, as a token of FunctionSummary.writes:
+ * `~field` for a bitmap reached through a field (`&p->flags`, `q->maps[i].bits`), `$i` for the bitmap
+ * parameter i points to (a helper's `set_bit(nr, addr)`: the caller's argument names it), `~name` for a
+ * local or global bitmap; `*` when the path names none.
+ */
+function bitmapToken(obj: import('../extract/ir').AccessPath): string {
+  if (obj.fields.length > 0) return `~${obj.fields[obj.fields.length - 1]}`;
+  if (obj.baseKind === 'param' && obj.paramIndex !== undefined) return `$${obj.paramIndex}`;
+  if ((obj.baseKind === 'local' || obj.baseKind === 'global') && obj.base && !obj.fuzzy) return `~${obj.base}`;
+  return '*';
+}
+
+/** A callee's write token in the caller's terms: a write through its parameter i is one through the argument. */
+function mapWrite(w: string, args: readonly import('../extract/ir').AccessPath[]): string {
+  if (!w.startsWith('$')) return w;
+  const arg = args[Number(w.slice(1))];
+  return arg ? bitmapToken(arg) : '*';
+}
+
+/**
+ * The flag bits the functions of one call-graph component may write (FunctionSummary.writes): their
+ * own bit operations and those of the callees outside it, in each member's terms. Members of a
+ * recursion reach each other: they share the union (their parameter tokens, not comparable, are `*`).
+ */
+function componentWrites(scc: readonly FunctionIR[], out: Summaries, graph: CallGraph): string[] | undefined {
+  const inside = new Set(scc);
+  const recursive = scc.length > 1 || (out.calls.get(scc[0])?.has(scc[0]) ?? false);
+  const writes = new Set<string>();
+  const add = (w: string): void => {
+    writes.add(recursive && w.startsWith('$') ? '*' : w);
+  };
+  for (const fn of scc) {
+    for (const b of fn.blocks) {
+      for (const ev of b.events) {
+        if (ev.kind === 'bit' && ev.op !== 'test') {
+          add(ev.bit !== '*' ? ev.bit : bitmapToken(ev.obj));
+        } else if (ev.kind === 'call') {
+          for (const t of graph.targetsOf.get(ev) ?? []) {
+            if (inside.has(t)) continue;
+            const cs = out.byFn.get(t);
+            if (!cs) add('*');
+            else for (const w of cs.writes ?? []) add(mapWrite(w, ev.args));
+          }
+          // A function handed to a callee runs with arguments of its own.
+          for (const t of graph.callbacks.get(ev) ?? []) {
+            if (inside.has(t)) continue;
+            const cs = out.byFn.get(t);
+            for (const w of cs ? cs.writes ?? [] : ['*']) add(w.startsWith('$') ? '*' : w);
+          }
+        }
+        if (writes.has('*')) return ['*'];
+      }
+    }
+  }
+  if (writes.size === 0) return undefined;
+  return writes.size > 32 ? ['*'] : [...writes].sort();
 }
 
 /** What the caller passes for parameter p, as far as the call shows: a literal, a flag set, or a local flag. */
@@ -1142,11 +1365,11 @@ function testsKey(when: ParamTest[] | undefined): string {
  */
 function withPathFacts<T extends { dropped?: LockRef[]; when?: ParamTest[]; under?: Gate[] }>(s: State, f: T): T {
   const gates = gatesOf(s);
-  if (s.dropped.length === 0 && s.assumed.length === 0 && gates.length === 0) return f;
+  if (s.dropped.length === 0 && s.assumed.length === 0 && s.bitWhen.length === 0 && gates.length === 0) return f;
   return {
     ...f,
     dropped: s.dropped.length > 0 ? [...(f.dropped ?? []), ...s.dropped] : f.dropped,
-    when: s.assumed.length > 0 ? [...(f.when ?? []), ...s.assumed] : f.when,
+    when: s.assumed.length > 0 || s.bitWhen.length > 0 ? [...(f.when ?? []), ...s.assumed, ...s.bitWhen] : f.when,
     under: gates.length > 0 ? [...(f.under ?? []), ...gates] : f.under,
   };
 }

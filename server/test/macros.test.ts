@@ -122,10 +122,14 @@ test('scanMacros: a macro whose body is one call of a function forwards to it, w
     '#define foo_reg(f) FOO_READ(f, 4)',
     '#define foo_call(cb, x) cb(x)',
     '#define foo_sum(a, b) (foo_val(a) + foo_val(b))',
+    '#define FOO_RREG_NO_KIQ(reg) foo_rreg(fdev, (reg), FOO_NO_KIQ | FOO_RLC)',
   ].join('\n');
   const byName = new Map(scanMacros('foo.h', header, api).map((m) => [m.name, m]));
   assert.deepEqual(byName.get('foo_simple_reply')?.forward, { callee: '__foo_simple_reply', args: [0, null, '...'] });
   assert.deepEqual(byName.get('foo_dbg')?.forward, { callee: 'foo_printk', args: [null, 1, '...'] });
-  assert.deepEqual(byName.get('foo_reset')?.forward, { callee: '__foo_reset', args: [0, null] });
+  // A constant the body passes is the same text at every call: it decides the callee's parameter tests.
+  assert.deepEqual(byName.get('foo_reset')?.forward, { callee: '__foo_reset', args: [0, { text: '0' }] });
+  // `fdev` is the caller's variable of that name; the flags are the body's own.
+  assert.deepEqual(byName.get('FOO_RREG_NO_KIQ')?.forward, { callee: 'foo_rreg', args: [{ text: 'fdev' }, 0, { text: 'FOO_NO_KIQ | FOO_RLC' }] });
   for (const name of ['foo_two', 'foo_reg', 'foo_call', 'foo_sum']) assert.equal(byName.get(name)?.forward, undefined, name);
 });

@@ -728,6 +728,11 @@ class FunctionBuilder {
    * through (`priv->conf_mutex`) stays itself, so that the callee's locks on it meet the caller's
    * own; a call's result (`container_of(w, ..)`) would name no class at all.
    */
+  /** A forwarding macro's own argument text as a path: a name of this function's scope, else nothing. */
+  private textPath(text: string): AccessPath {
+    return /^[A-Za-z_]\w*$/.test(text) && !ALL_CAPS.test(text) ? this.basePath(text, [], false, text) : NO_PATH;
+  }
+
   private callArgPath(node: SyntaxNode): AccessPath {
     const alias = node.type === 'identifier' ? this.aliases.get(node.text) : undefined;
     return alias?.opaque ? this.argPath(node) : this.path(node);
@@ -1589,7 +1594,8 @@ class FunctionBuilder {
       // `ast_vhub_simple_reply(ep, st0, 0)` -> `__ast_vhub_simple_reply((ep), sizeof(..), st0, 0)`: the function
       // has this caller (not a root of its own), with the macro's arguments where the body puts them.
       const named = macro.params.filter((p) => p !== '...').length;
-      const mapped = macro.forward.args.flatMap((a) => (a === '...' ? args.slice(named) : [a === null ? undefined : args[a]]));
+      const mapped = macro.forward.args.flatMap((a): Array<SyntaxNode | string | undefined> =>
+        (a === '...' ? args.slice(named) : [a === null ? undefined : typeof a === 'number' ? args[a] : a.text]));
       this.emitCall(macro.forward.callee, node, mapped, site);
       return;
     }
@@ -1611,8 +1617,11 @@ class FunctionBuilder {
     return !rel.startsWith('..') && !path.isAbsolute(rel);
   }
 
-  /** A call of a function by name; an argument of the macro that forwards to it may be missing (an expression of its parameters). */
-  private emitCall(name: string, node: SyntaxNode, args: Array<SyntaxNode | undefined>, site: Site): void {
+  /**
+   * A call of a function by name; an argument of the macro that forwards to it may be missing (an
+   * expression of its parameters), or text of the macro's body (a name of the caller's scope, a constant).
+   */
+  private emitCall(name: string, node: SyntaxNode, args: Array<SyntaxNode | string | undefined>, site: Site): void {
     // Leaf helpers and unexpanded ALL-CAPS macros (register accessors, BIT(), FIELD_GET() ...) cannot be in a lock order.
     if ((LEAF_CALLS.has(name) || ALL_CAPS.test(name)) && !this.env.definedHere?.has(name)) return;
     const literals: Record<number, boolean> = {};
@@ -1620,21 +1629,22 @@ class FunctionBuilder {
     let anyLiteral = false;
     let anyFlags = false;
     args.forEach((a, i) => {
-      if (!a) return;
-      const constant = this.env.macros.get(a.text);
-      const lit = literalTruth(constant?.constant ? constant.body : a.text);
+      if (a === undefined) return;
+      const text = typeof a === 'string' ? a : a.text;
+      const constant = this.env.macros.get(text);
+      const lit = literalTruth(constant?.constant ? constant.body : text);
       if (lit !== undefined) {
         literals[i] = lit;
         anyLiteral = true;
       }
-      const names = flagNames(a.text);
+      const names = flagNames(text);
       if (names) {
         flags[i] = names;
         anyFlags = true;
       }
     });
     this.emit({
-      kind: 'call', callee: name, args: args.map((a) => (a ? this.callArgPath(a) : NO_PATH)), site,
+      kind: 'call', callee: name, args: args.map((a) => (a === undefined ? NO_PATH : typeof a === 'string' ? this.textPath(a) : this.callArgPath(a))), site,
       literals: anyLiteral ? literals : undefined, flags: anyFlags ? flags : undefined,
     });
   }

@@ -169,10 +169,11 @@ export interface MacroDef {
    * A macro whose body is one call of a function that is neither a parameter nor an API row
    * (`#define foo_reply(ep, ...) __foo_reply((ep), sizeof((u8[]){ __VA_ARGS__ }), __VA_ARGS__)`):
    * that function, and which macro argument each of its arguments is (an index, `...` for the
-   * variadic ones, null for an expression). A call of the macro is a call of the function where
-   * the macro's header is seen (extract.ts).
+   * variadic ones, null for an expression), or the body's own text where that means the same at
+   * every call (`adev`, a name of the caller's scope; `AMDGPU_REGS_NO_KIQ`, `0`). A call of the
+   * macro is a call of the function where the macro's header is seen (extract.ts).
    */
-  forward?: { callee: string; args: Array<number | '...' | null> };
+  forward?: { callee: string; args: Array<number | '...' | null | { text: string }> };
   /**
    * A side-effect-free predicate (`#define uart_console(port) ((port)->cons && ..)`, or a static
    * inline whose body is one `return` of such an expression, then `body` is that expression): a

@@ -139,12 +139,18 @@ function forwardOf(name: string, params: readonly string[], body: string, api: A
     while (t.startsWith('(') && closing(t, 0) === t.length - 1) t = t.slice(1, -1).trim();
     if (t === '__VA_ARGS__' && params.includes('...')) return '...' as const;
     const i = named.indexOf(t);
-    return i >= 0 ? i : null;
+    if (i >= 0) return i;
+    // A name the body takes from the caller's scope (`adev` in `amdgpu_device_rreg(adev, (reg), AMDGPU_REGS_NO_KIQ)`),
+    // a constant or an OR of flag names: the same text at every call, which decides the callee's parameter tests.
+    return FORWARDED_TEXT.test(t) ? { text: t.replace(/\s+/g, ' ') } : null;
   });
   return { callee, args };
 }
 
 const ALL_CAPS_NAME = /^[A-Z][A-Z0-9_]*$/;
+
+/** A forwarded argument that is no macro parameter but means the same at every call: a name, a number, flags OR'ed. */
+const FORWARDED_TEXT = /^(?:[A-Za-z_]\w*|\d+[uUlL]*|0[xX][0-9a-fA-F]+[uUlL]*)(?:\s*\|\s*(?:[A-Za-z_]\w*|\d+[uUlL]*|0[xX][0-9a-fA-F]+[uUlL]*))*$/;
 
 /** The index of the bracket closing the one at `at`, or -1. */
 function closing(text: string, at: number): number {

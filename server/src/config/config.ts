@@ -117,7 +117,7 @@ function clip(s: string): string {
 }
 
 const MODES = ['spin', 'read', 'write', 'mutex', 'rwsem-read', 'rwsem-write', 'sem', 'recursive'] as const;
-const WAIT_KINDS = ['irq', 'timer', 'hrtimer', 'work', 'workqueue', 'tasklet', 'kthread', 'napi', 'urb', 'crypto', 'rx'] as const;
+const WAIT_KINDS = ['irq', 'timer', 'hrtimer', 'work', 'workqueue', 'tasklet', 'kthread', 'napi', 'urb', 'crypto', 'rx', 'chained'] as const;
 const CONTEXTS = ['process', 'softirq', 'hardirq'] as const;
 
 function readApiRow(r: Reader, v: Json, where: string): ApiRow {

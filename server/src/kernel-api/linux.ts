@@ -127,6 +127,10 @@ const registrations: ApiRow[] = [
   // A PCI device's vector nr: request_threaded_irq(pci_irq_vector(dev, nr), handler, thread_fn, ...).
   { fn: 'pci_request_irq', op: 'register', what: 'irq', ctx: 'hardirq', handlerArg: 2, key: 1,
     threadArg: 3, threadCtx: 'process', project: P },
+  // A chained flow handler demultiplexes a parent interrupt (GPIO and pin controllers, interrupt combiners): the
+  // parent's flow runs it in hardirq, with interrupts off. Not an irqaction: no synchronize_irq() waits for it.
+  { fn: 'irq_set_chained_handler', op: 'register', what: 'chained', ctx: 'hardirq', handlerArg: 1, key: 0, project: P },
+  { fn: 'irq_set_chained_handler_and_data', op: 'register', what: 'chained', ctx: 'hardirq', handlerArg: 1, key: 0, project: P },
   // s390 external interrupts (service signal, clock comparator, IUCV ...): do_ext_irq() runs the handler registered
   // for the interruption code in hardirq context (irq_enter_rcu, then the ext_int handler list).
   { fn: 'register_external_irq', op: 'register', what: 'irq', ctx: 'hardirq', handlerArg: 1, key: 0, project: P },

@@ -43,9 +43,10 @@ export type Context = 'process' | 'softirq' | 'hardirq';
  * What a wait waits for; registrations of the same kind bind to it by key.
  * `crypto`: an asynchronous crypto request's completion callback; `rx`: a
  * network receive hook (a device's rx_handler, an LLC SAP's receive function),
- * run from the NET_RX softirq (no wait names either yet).
+ * run from the NET_RX softirq (no wait names either yet); `chained`: a chained interrupt flow handler
+ * (irq_set_chained_handler), run in hardirq for its parent interrupt, which synchronize_irq() does not wait for.
  */
-export type WaitKind = 'irq' | 'timer' | 'hrtimer' | 'work' | 'workqueue' | 'tasklet' | 'kthread' | 'napi' | 'urb' | 'crypto' | 'rx';
+export type WaitKind = 'irq' | 'timer' | 'hrtimer' | 'work' | 'workqueue' | 'tasklet' | 'kthread' | 'napi' | 'urb' | 'crypto' | 'rx' | 'chained';
 
 /** When a conditional acquire succeeded (trylocks, _interruptible). */
 export type Success = 'always' | 'nonzero' | 'zero';

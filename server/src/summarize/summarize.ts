@@ -590,9 +590,12 @@ export function summarize(program: Program, opts: SummarizeOptions = {}): Summar
 
   for (const scc of graph.components ?? stronglyConnected(program.functions, (fn) => out.calls.get(fn) ?? [])) {
     if (token?.isCancellationRequested) throw new CancelledError();
-    const writes = componentWrites(scc, out, graph);
-    const sccWrites = new Map<FunctionIR, string[] | undefined>(scc.map((fn) => [fn, writes]));
     const recursive = scc.length > 1 || out.calls.get(scc[0])?.has(scc[0]);
+    // The flag bits the component may write: read only where it is summarized (a memoized summary keeps its own).
+    const writesOf = (): ReadonlyMap<FunctionIR, string[] | undefined> => {
+      const writes = componentWrites(scc, out, graph);
+      return new Map<FunctionIR, string[] | undefined>(scc.map((fn) => [fn, writes]));
+    };
     if (!recursive && memo) {
       // Unchanged IR and unchanged callee summaries: the summary and its facts still hold.
       const fn = scc[0];
@@ -604,13 +607,14 @@ export function summarize(program: Program, opts: SummarizeOptions = {}): Summar
         release(scc);
         continue;
       }
-      const { summary, outputs } = summarizeFunction(fn, program, out, graph, maxDepth, sccWrites);
+      const { summary, outputs } = summarizeFunction(fn, program, out, graph, maxDepth, writesOf());
       record(fn, summary, outputs, calleeVersions(fn));
       release(scc);
       continue;
     }
     // Inside a recursion cycle, iterate until no summary grows (bounded); the last round's facts count.
     const last = new Map<FunctionIR, FunctionOutputs>();
+    const sccWrites = writesOf();
     let changed = false;
     for (let round = 0; round < (recursive ? 4 : 1); round++) {
       changed = false;
@@ -1107,8 +1111,12 @@ function summarizeFunction(
         const lock = mapRef(r, call.args, program, fn);
         if (!lock) continue;
         const idx = s.held.findIndex((h) => sameLock(h.lock, lock));
-        if (idx >= 0) s.held.splice(idx, 1);
-        else {
+        if (idx >= 0) {
+          // An unlock helper of a lock taken with interrupts saved (intel_gt_mcr_unlock()) restores them, as the direct unlock would.
+          const irq = s.held[idx].irq;
+          s.held.splice(idx, 1);
+          if (!before && irq) applyIrq(s, irq === 'save' ? 'restore' : irq === 'off' ? 'on' : 'bh-on');
+        } else {
           // Released through a helper, held by our caller: dropped for what follows, as a direct unlock is.
           released.set(refKey(lock), lock);
           if (!s.dropped.some((d) => sameLock(d, lock))) s.dropped.push(lock);
@@ -1116,7 +1124,11 @@ function summarizeFunction(
       }
       for (const h of cs.exitHeld) {
         const lock = mapRef(h.lock, call.args, program, fn);
-        if (lock && !restore(s, lock)) s.held.push({ ...h, lock, path: undefined, chain: chainOf(fn.name, call.site, via, h.chain, guess), backend: backends ? t.file : h.backend });
+        if (!lock || restore(s, lock)) continue;
+        s.held.push({ ...h, lock, path: undefined, chain: chainOf(fn.name, call.site, via, h.chain, guess), backend: backends ? t.file : h.backend });
+        // A lock helper that returns holding a lock taken with interrupts (bottom halves) off leaves them off for
+        // what follows (intel_gt_mcr_lock(): spin_lock_irqsave). Of one target only: alternatives would disagree.
+        if (!before && h.irq) applyIrq(s, h.irq);
       }
       if (before && after) {
         for (const h of before) if (!s.held.includes(h) && after.includes(h)) after.splice(after.indexOf(h), 1);

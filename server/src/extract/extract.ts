@@ -11,8 +11,8 @@ import type {
   AccessPath, Block, FileFacts, FunctionIR, Gap, GlobalDef, LockEvent, MacroDef, OpsBinding, Site, StructDef,
   StructField,
 } from './ir';
-import { containerType, declaredName, functionDeclarator, siteOf, typeName } from './syntax-util';
-import { expandMacro, functionMacroNames, guardMacroName, lineCounter, predicateReads, scanMacros } from './macros';
+import { callArguments, containerType, declaredName, functionDeclarator, siteOf, typeName } from './syntax-util';
+import { ALL_CAPS, expandMacro, functionMacroNames, guardMacroName, lineCounter, predicateReads, scanMacros } from './macros';
 import { guardKey } from '../kernel-api/load';
 import { LINUX_BIT_OPS, LINUX_FUNCTION_DEFINERS, LINUX_LEAF_CALLS, LINUX_ORDERED_WQ_ALLOCATORS, LINUX_QUEUE_WORK_CALLS, type BitOpRow } from '../kernel-api/linux';
 
@@ -523,7 +523,6 @@ const ALIAS_VALUE_TYPES: ReadonlySet<string> = new Set([
 ]);
 const IF_STATEMENTS = new Set(['if_statement']);
 const LEAF_CALLS: ReadonlySet<string> = new Set(LINUX_LEAF_CALLS);
-const ALL_CAPS = /^[A-Z][A-Z0-9_]*$/;
 const IDENTIFIER = /[A-Za-z_]\w*/g;
 /** The first name an if-condition tests: `if (p`, `if (!p`, `if (!(p`. */
 const IF_TESTED = /\bif\s*\(\s*!?\s*\(?\s*(\w+)/g;
@@ -533,6 +532,11 @@ const BIT_TESTED = /\b(?:if|while)\s*\(\s*!?\s*\(?\s*(?:__)?test(?:_and_[a-z]+)?
 const BIT_TESTED_BASE = /\b(?:__)?test(?:_and_[a-z]+)?_bit\w*\s*\(\s*\w+\s*,\s*&?\s*\(?\s*(\w+)/g;
 /** The bitmap field a bit operation names: `status` of `set_bit(X, &trans->status)`. */
 const BIT_OP_FIELD = /\b(?:__)?(?:test_and_[a-z]+|test|set|clear|change|assign)_bit\w*\s*\([^,()]+,\s*&?\s*[\w>.-]*?(?:->|\.)(\w+)\s*[,)]/g;
+
+/** The bit-operation row of a name (LINUX_BIT_OPS is a plain object: its own keys only). */
+function bitOpRow(name: string): BitOpRow | undefined {
+  return Object.prototype.hasOwnProperty.call(LINUX_BIT_OPS, name) ? LINUX_BIT_OPS[name] : undefined;
+}
 
 function bitTestedIdents(text: string): string[] {
   if (!text.includes('_bit')) return [];
@@ -1256,7 +1260,7 @@ class FunctionBuilder {
     if (node?.type !== 'call_expression') return undefined;
     const name = node.childForFieldName('function');
     if (name?.type !== 'identifier' || this.env.definedHere?.has(name.text)) return undefined;
-    const row = Object.prototype.hasOwnProperty.call(LINUX_BIT_OPS, name.text) ? LINUX_BIT_OPS[name.text] : undefined;
+    const row = bitOpRow(name.text);
     if (!row?.test) return undefined;
     const target = this.bitTarget(node, row);
     return target && target.bit !== '*' ? { call: node, bit: target.bit, obj: target.obj, truthy, effect: row.effect } : undefined;
@@ -1264,7 +1268,7 @@ class FunctionBuilder {
 
   /** A bit operation's bit (a constant's name; `*` for any other, or a whole-bitmap operation) and bitmap. */
   private bitTarget(call: SyntaxNode, row: BitOpRow): { bit: string; obj: AccessPath } | undefined {
-    const args = call.childForFieldName('arguments')?.namedChildren.filter((a): a is SyntaxNode => a !== null && a.type !== 'comment') ?? [];
+    const args = callArguments(call);
     const addr = args[row.addr];
     if (!addr) return undefined;
     const bitNode = row.bit >= 0 ? args[row.bit] : undefined;
@@ -1524,8 +1528,7 @@ class FunctionBuilder {
     onConditional?: (call: SyntaxNode, ev: LockEvent, row: Extract<ApiRow, { op: 'acquire' }>) => boolean,
   ): void {
     const fnNode = node.childForFieldName('function');
-    const argsNode = node.childForFieldName('arguments');
-    const args = (argsNode?.namedChildren ?? []).filter((a): a is SyntaxNode => !!a && a.type !== 'comment');
+    const args = callArguments(node);
     // `guard(kind)(&l)`: a call whose function is itself a call to guard (the inner call is not a call).
     if (fnNode?.type === 'call_expression' && fnNode.childForFieldName('function')?.text === 'guard') {
       const kind = fnNode.childForFieldName('arguments')?.namedChild(0)?.text;
@@ -1567,7 +1570,7 @@ class FunctionBuilder {
     const name = fnNode.text;
     const row = this.env.definedHere?.has(name) ? undefined : this.env.api.byName.get(name);
     const site = this.site(node);
-    const bitOp = this.env.definedHere?.has(name) || !Object.prototype.hasOwnProperty.call(LINUX_BIT_OPS, name) ? undefined : LINUX_BIT_OPS[name];
+    const bitOp = this.env.definedHere?.has(name) ? undefined : bitOpRow(name);
     if (bitOp?.effect && !(node.startIndex === this.bitCondition?.startIndex && node.endIndex === this.bitCondition.endIndex)) {
       // A flag bit written (a branch condition's own test-and-write is on its branches).
       const target = this.bitTarget(node, bitOp);
@@ -2012,11 +2015,11 @@ function pureCondition(cond: SyntaxNode | null, predicates?: PredicateReads): { 
     if (n.type === 'call_expression') {
       // A call of a side-effect-free predicate (`uart_console(port)`): what its body reads is read here too.
       const callee = n.childForFieldName('function');
-      const args = n.childForFieldName('arguments')?.namedChildren.filter((c) => c && c.type !== 'comment') ?? [];
+      const args = callArguments(n);
       const reads = callee?.type === 'identifier' && predicates ? predicates(callee.text, args.length) : undefined;
       if (!reads) return undefined;
       for (const r of reads) idents.add(r);
-      for (const a of args) if (a) stack.push(a);
+      for (const a of args) stack.push(a);
       continue;
     }
     if (!PURE_TYPES.has(n.type)) return undefined;

@@ -132,10 +132,10 @@ function forwardOf(name: string, params: readonly string[], body: string, api: A
   const callee = call[1];
   const open = call[0].length - 1;
   if (closing(text, open) !== text.length - 1) return undefined;
-  if (callee === name || params.includes(callee) || NOT_FUNCTIONS.has(callee) || api.byName.has(callee) || ALL_CAPS_NAME.test(callee)) return undefined;
+  if (callee === name || params.includes(callee) || NOT_FUNCTIONS.has(callee) || api.byName.has(callee) || ALL_CAPS.test(callee)) return undefined;
   const named = params.filter((p) => p !== '...');
-  const args = splitArgs(text.slice(open + 1, -1)).map((a) => {
-    let t = a.trim().replace(/^##\s*/, '');
+  const args = (splitArguments(text, open + 1) ?? []).map((a) => {
+    let t = a.replace(/^##\s*/, '');
     while (t.startsWith('(') && closing(t, 0) === t.length - 1) t = t.slice(1, -1).trim();
     if (t === '__VA_ARGS__' && params.includes('...')) return '...' as const;
     const i = named.indexOf(t);
@@ -147,7 +147,8 @@ function forwardOf(name: string, params: readonly string[], body: string, api: A
   return { callee, args };
 }
 
-const ALL_CAPS_NAME = /^[A-Z][A-Z0-9_]*$/;
+/** An ALL-CAPS name: a constant, or a macro (register accessors, BIT()) rather than a function. */
+export const ALL_CAPS = /^[A-Z][A-Z0-9_]*$/;
 
 /** A forwarded argument that is no macro parameter but means the same at every call: a name, a number, flags OR'ed. */
 const FORWARDED_TEXT = /^(?:[A-Za-z_]\w*|\d+[uUlL]*|0[xX][0-9a-fA-F]+[uUlL]*)(?:\s*\|\s*(?:[A-Za-z_]\w*|\d+[uUlL]*|0[xX][0-9a-fA-F]+[uUlL]*))*$/;
@@ -166,27 +167,6 @@ function closing(text: string, at: number): number {
     }
   }
   return -1;
-}
-
-/** A call's argument texts, split at the commas outside brackets and strings. */
-function splitArgs(text: string): string[] {
-  if (text.trim() === '') return [];
-  const out: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '(' || c === '[' || c === '{') depth++;
-    else if (c === ')' || c === ']' || c === '}') depth--;
-    else if (c === '"' || c === "'") {
-      for (i++; i < text.length && text[i] !== c; i++) if (text[i] === '\\') i++;
-    } else if (c === ',' && depth === 0) {
-      out.push(text.slice(start, i));
-      start = i + 1;
-    }
-  }
-  out.push(text.slice(start));
-  return out;
 }
 
 /** Whether the `(` or `,` at `at` belongs to the argument list of a call: its `(` follows a name, `)` or `]`. */
@@ -310,7 +290,10 @@ function scanGuardDefinitions(file: string, text: string): MacroDef[] {
   return out;
 }
 
-/** The top-level comma-separated arguments of a parenthesized list starting at `from` (after its `(`). */
+/**
+ * The top-level comma-separated arguments of a parenthesized list starting at `from` (after its `(`),
+ * trimmed; commas inside brackets and string or character literals do not split. `()` has none.
+ */
 function splitArguments(text: string, from: number): string[] | undefined {
   const args: string[] = [];
   let depth = 0;
@@ -320,10 +303,13 @@ function splitArguments(text: string, from: number): string[] | undefined {
     if (c === '(' || c === '[' || c === '{') depth++;
     else if (c === ')' || c === ']' || c === '}') {
       if (depth === 0) {
-        args.push(text.slice(start, i).replace(/\\\r?\n/g, ' ').trim());
+        const last = text.slice(start, i).replace(/\\\r?\n/g, ' ').trim();
+        if (last !== '' || args.length > 0) args.push(last);
         return args;
       }
       depth--;
+    } else if (c === '"' || c === "'") {
+      for (i++; i < text.length && text[i] !== c; i++) if (text[i] === '\\') i++;
     } else if (c === ',' && depth === 0) {
       args.push(text.slice(start, i).replace(/\\\r?\n/g, ' ').trim());
       start = i + 1;

@@ -101,3 +101,8 @@ export function containerType(callText: string): string | undefined {
   const m = CONTAINER_TYPE.exec(callText);
   return m ? m[1] : undefined;
 }
+
+/** A call expression's arguments, comments left out. */
+export function callArguments(call: SyntaxNode): SyntaxNode[] {
+  return (call.childForFieldName('arguments')?.namedChildren ?? []).filter((a): a is SyntaxNode => !!a && a.type !== 'comment');
+}

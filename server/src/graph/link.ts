@@ -90,9 +90,8 @@ export class Program {
           for (const target of this.functionsPassed(owner, param)) {
             if (!list.some((x) => x.target === target)) list.push({ fn: target.name, binding: b, target, passed: true });
           }
-        } else if (!list.some((x) => x.fn === b.fn && x.binding.site.file === b.site.file)) {
-          // Two drivers' static functions of one name are two targets: deduplicate by name within a file only.
-          list.push({ fn: b.fn, binding: b });
+        } else {
+          addBound(list, b);
         }
         if (list.length > 0) this.bindings.set(key, list);
       }
@@ -499,7 +498,7 @@ export class Program {
       }
       for (const b of this.untypedBindings) {
         const all = this.byField.get(b.field) ?? [];
-        if (!all.some((x) => x.fn === b.fn && x.binding.site.file === b.site.file)) all.push({ fn: b.fn, binding: b });
+        addBound(all, b);
         this.byField.set(b.field, all);
       }
     }
@@ -760,6 +759,11 @@ export interface BoundFn {
   binding: OpsBinding;
   target?: FunctionIR;
   passed?: true;
+}
+
+/** A function stored into a field, once: two drivers' static functions of one name are two targets, so by name within a file only. */
+function addBound(list: BoundFn[], b: OpsBinding): void {
+  if (!list.some((x) => x.fn === b.fn && x.binding.site.file === b.site.file)) list.push({ fn: b.fn, binding: b });
 }
 
 /** Registrations made inside a file's functions. */

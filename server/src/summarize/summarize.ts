@@ -236,7 +236,7 @@ interface State extends IrqState {
   tests: Array<[string, boolean, string[]]>;
   /**
    * Locks of known instance this function took directly on this path, held or released
-   * since (gatesOf): a caller holding one blocks there, before anything that follows.
+   * since (gateOf): a caller holding one blocks there, before anything that follows.
    */
   passed: Gate[];
   /**
@@ -310,7 +310,9 @@ function meetKey(s: State): string {
  */
 function meet(into: State, s: State): boolean {
   const before = meetKey(into);
-  into.passed = joinPassed(into.passed, s.passed);
+  // Only a lock taken on both paths stops a caller; `into.passed` itself when that is all of it.
+  const both = commonGates(into.passed, s.passed) ?? [];
+  if (both.length < into.passed.length) into.passed = both;
   into.bits = into.bits.filter(([k, v]) => s.bits.some(([k2, v2]) => k === k2 && v === v2));
   into.bitWhen = into.bitWhen.filter(([p, t, m]) => s.bitWhen.some(([q, u, n]) => p === q && t === u && m === n));
   for (const d of s.dirty) addDirty(into, d);
@@ -1032,7 +1034,8 @@ function summarizeFunction(
       callees.add(t.name);
       const cs = out.byFn.get(t);
       // A function of this one's recursion writes what the whole recursion does.
-      if (tracksBits) for (const w of (cs ? cs.writes : sccWrites.has(t) ? sccWrites.get(t) : ['*']) ?? []) writes.add(passed ? (w.startsWith('$') ? '*' : w) : mapWrite(w, call.args));
+      // (A callback passed along has no arguments of the call: its parameter writes are `*`.)
+      if (tracksBits) for (const w of (cs ? cs.writes : sccWrites.has(t) ? sccWrites.get(t) : ['*']) ?? []) writes.add(mapWrite(w, call.args));
       if (!cs) continue; // not yet summarized: a recursion edge, picked up in the next round
       if (before) s.held = before.slice();
       const via = passed ? `calls ${t.name}() (passed to ${call.callee}())`
@@ -1233,7 +1236,7 @@ function bitmapToken(obj: import('../extract/ir').AccessPath): string {
   return '*';
 }
 
-/** A callee's write token in the caller's terms: a write through its parameter i is one through the argument. */
+/** A callee's write token in the caller's terms: a write through its parameter i is one through the argument (`*` with none). */
 function mapWrite(w: string, args: readonly import('../extract/ir').AccessPath[]): string {
   if (!w.startsWith('$')) return w;
   const arg = args[Number(w.slice(1))];
@@ -1268,7 +1271,7 @@ function componentWrites(scc: readonly FunctionIR[], out: Summaries, graph: Call
           for (const t of graph.callbacks.get(ev) ?? []) {
             if (inside.has(t)) continue;
             const cs = out.byFn.get(t);
-            for (const w of cs ? cs.writes ?? [] : ['*']) add(w.startsWith('$') ? '*' : w);
+            for (const w of cs ? cs.writes ?? [] : ['*']) add(mapWrite(w, []));
           }
         }
         if (writes.has('*')) return ['*'];
@@ -1376,7 +1379,7 @@ function testsKey(when: ParamTest[] | undefined): string {
  * parameter tests taken, and the locks of known instance this function took (gates).
  */
 function withPathFacts<T extends { dropped?: LockRef[]; when?: ParamTest[]; under?: Gate[] }>(s: State, f: T): T {
-  const gates = gatesOf(s);
+  const gates = s.passed;
   if (s.dropped.length === 0 && s.assumed.length === 0 && s.bitWhen.length === 0 && gates.length === 0) return f;
   return {
     ...f,
@@ -1387,34 +1390,18 @@ function withPathFacts<T extends { dropped?: LockRef[]; when?: ParamTest[]; unde
 }
 
 /**
- * The locks this function itself took on this path, held or not, that a caller
- * holding the same object would block on: an instance the caller can name (through
- * a parameter, `$0.conf_mutex`, or a global, `@list_lock`; a local's `priv.lock`
- * names another frame's priv there), taken directly here (a lock left held by a
- * callee keeps the callee's instance key), not a trylock, not a mode that may be
- * taken again (a recursive lock, a counting semaphore).
- */
-function gatesOf(s: State): Gate[] {
-  return s.passed;
-}
-
-/**
- * A lock this function takes directly as a gate, or undefined. Held or since released
- * (exynos' __sysmmu_disable() takes and drops data->lock, then disables clocks): a caller
- * already holding it spins at the acquisition and never gets further.
+ * A lock this function takes directly as a gate (State.passed), or undefined: a lock a caller
+ * holding the same object would block on, held or since released (exynos' __sysmmu_disable()
+ * takes and drops data->lock, then disables clocks: a caller already holding it spins at the
+ * acquisition and never gets further). An instance the caller can name (through a parameter,
+ * `$0.conf_mutex`, or a global, `@list_lock`; a local's `priv.lock` names another frame's priv
+ * there), taken directly here (a lock left held by a callee keeps the callee's instance key),
+ * not a trylock, not a mode that may be taken again (a recursive lock, a counting semaphore).
  */
 function gateOf(h: HeldLock): Gate | undefined {
   if (h.chain.len !== 1 || h.try || h.mode === 'recursive' || OWNERLESS_MODES.has(h.mode)) return undefined;
   if (('local' in h.lock && h.lock.local) || !callerNamed(h.lock.inst) || variableSubclass(h.subclass)) return undefined;
   return h.subclass === undefined ? { lock: h.lock, mode: h.mode } : { lock: h.lock, mode: h.mode, subclass: h.subclass };
-}
-
-/** The gates two paths joining both passed: `a` itself when that is all of it. */
-function joinPassed(a: Gate[], b: readonly Gate[]): Gate[] {
-  if (a.length === 0) return a;
-  const inB = new Set(b.map((g) => gatesKey([g])));
-  const both = a.filter((g) => inB.has(gatesKey([g])));
-  return both.length === a.length ? a : both;
 }
 
 /** An instance key a caller can translate into its own terms: through a parameter, or a global. */

@@ -1149,12 +1149,20 @@ function summarizeFunction(
   const init: State = { held: [], dropped: [], assumed: [], vals: [], tests: [], passed: [], irqOff: false, saved: [], bhDepth: 0, bits: [], dirty: [], bitWhen: [] };
   statesAt[0].set(stateKey(init), init);
   const processed: Array<Set<string>> = fn.blocks.map(() => new Set());
+  // The states of each block added or met since it was last walked: only they can be new to it.
+  const pending: Array<Set<string>> = fn.blocks.map(() => new Set());
+  pending[0].add(stateKey(init));
   // Enough for every block under every state bound; a pathological function is cut, and says so.
   let budget = Math.max(20_000, fn.blocks.length * 4);
   while (work.length > 0 && budget-- > 0) {
     const b = work.pop()!;
+    const todo = pending[b];
+    if (todo.size === 0) continue;
+    pending[b] = new Set();
     const block = fn.blocks[b];
-    for (const [stKey, st] of [...statesAt[b]]) {
+    // In the order the states came (what a self-loop adds now waits for the next visit).
+    for (const [stKey, st] of statesAt[b]) {
+      if (!todo.has(stKey)) continue;
       // A state met by a path that passed or knew less (meet) is walked again, with what both had.
       const key = `${stKey}|${meetKey(st)}`;
       if (processed[b].has(key)) continue;
@@ -1169,13 +1177,16 @@ function summarizeFunction(
       }
       if (!feasible) continue;
       if (b === fn.exit) exitStates.push(s);
+      const k = block.succ.length > 0 ? stateKey(s) : '';
       for (const succ of block.succ) {
-        const k = stateKey(s);
         const at = statesAt[succ];
         const met = at.get(k);
         if (met) {
           // The same state by another path: only what both passed or knew still holds; walk on again if that is less.
-          if (meet(met, s)) work.push(succ);
+          if (meet(met, s)) {
+            pending[succ].add(k);
+            work.push(succ);
+          }
           continue;
         }
         if (at.size >= MAX_STATES_PER_BLOCK) {
@@ -1183,6 +1194,7 @@ function summarizeFunction(
           continue;
         }
         at.set(k, cloneState(s));
+        pending[succ].add(k);
         work.push(succ);
       }
     }

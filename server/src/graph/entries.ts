@@ -217,6 +217,17 @@ export function findEntries(
   const entries: EntryPoint[] = [];
   const handlers: EntryPoint[] = [];
   const handlerFns = new Set<FunctionIR>();
+  // What each function is already a handler of (`ctx what` and `what`): a tree registers thousands, looked up per registration.
+  const handlerKinds = new Map<FunctionIR, Set<string>>();
+  const isHandler = (fn: FunctionIR, kind: string): boolean => handlerKinds.get(fn)?.has(kind) === true;
+  const addHandler = (e: EntryPoint): void => {
+    handlers.push(e);
+    entries.push(e);
+    handlerFns.add(e.fn);
+    const kinds = handlerKinds.get(e.fn) ?? new Set<string>();
+    kinds.add(`${e.ctx} ${e.what}`).add(`${e.what}`);
+    handlerKinds.set(e.fn, kinds);
+  };
 
   for (const { ev, fn } of program.registrations) {
     const file = fn?.file ?? ev.site.file;
@@ -229,10 +240,8 @@ export function findEntries(
         irqOff: ev.ctx === 'hardirq', bhOff: ev.ctx === 'softirq', held: [], what: ev.what, key, keyFile: file, keyText: ev.key.text,
         handlerId: `${ev.what}:${target.name}`, keyLocal: key !== undefined && keyIsLocal(program, key, file),
       };
-      if (handlers.some((h) => h.fn === target && h.ctx === e.ctx && h.what === e.what)) continue;
-      handlers.push(e);
-      entries.push(e);
-      handlerFns.add(target);
+      if (isHandler(target, `${e.ctx} ${e.what}`)) continue;
+      addHandler(e);
     }
   }
 
@@ -241,7 +250,7 @@ export function findEntries(
   for (const w of LINUX_WAITABLE_FIELDS) {
     for (const b of program.bindings.get(`${w.structType}.${w.field}`) ?? []) {
       const target = program.bindingTarget(b);
-      if (!target || coreFiles.has(target.file) || handlers.some((h) => h.fn === target && h.what === w.what)) continue;
+      if (!target || coreFiles.has(target.file) || isHandler(target, `${w.what}`)) continue;
       const owner = program.ownerOf(b.binding);
       const ref = b.binding.object && owner ? program.lockRef(b.binding.object, owner) : undefined;
       const key = ref && 'cls' in ref && !ref.local ? ref.cls : b.binding.variable;
@@ -253,9 +262,7 @@ export function findEntries(
         keyText: b.binding.object?.text,
         handlerId: `${w.what}:${target.name}`, keyLocal: key !== undefined && keyIsLocal(program, key, b.binding.site.file),
       };
-      handlers.push(e);
-      entries.push(e);
-      handlerFns.add(target);
+      addHandler(e);
     }
   }
 
@@ -338,8 +345,13 @@ export function findEntries(
 
   // Non-process contexts, from handler and ops entries down the call graph.
   const contexts = new Map<FunctionIR, Array<{ ctx: Context; via: EntryPoint }>>();
+  // Functions whose callees all have a context already: an earlier entry of that context walked
+  // everything below them to the end (not cut at the bound), so a later one need not walk it again.
+  const complete = new Map<Context, Set<FunctionIR>>();
   for (const e of entries) {
     if (e.ctx === 'process') continue;
+    const done = complete.get(e.ctx) ?? new Set<FunctionIR>();
+    complete.set(e.ctx, done);
     const seen = new Set<FunctionIR>();
     const todo = [e.fn];
     while (todo.length > 0 && seen.size < 5_000) {
@@ -349,8 +361,10 @@ export function findEntries(
       const list = contexts.get(fn) ?? [];
       if (!list.some((x) => x.ctx === e.ctx)) list.push({ ctx: e.ctx, via: e });
       contexts.set(fn, list);
+      if (done.has(fn)) continue;
       for (const c of calls.get(fn) ?? []) todo.push(c);
     }
+    if (todo.length === 0) for (const fn of seen) done.add(fn);
   }
 
   const callers = new Map<FunctionIR, Set<FunctionIR>>();

@@ -5,8 +5,8 @@
 // CLI in a child with a heap sized to the machine (three quarters of memory,
 // at most 16 GB) unless the caller already chose one. The young generation is
 // made larger too: summarizing makes millions of short-lived facts, and with
-// V8's default 16 MB semi-spaces a whole tree spends a quarter of its CPU in
-// scavenges that promote what would have died a moment later.
+// V8's default 16 MB semi-spaces scavenges promote what would die a moment
+// later (drivers/, warm facts: 210 s of user CPU by default, 134 s at 128 MB).
 const os = require('node:os');
 const { spawnSync } = require('node:child_process');
 

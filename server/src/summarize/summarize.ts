@@ -250,6 +250,28 @@ interface State extends IrqState {
   // passed, bits, dirty and bitWhen are no part of the state's key: states that meet keep what they share (meet).
 }
 
+/** What separates a copied local from its access path in a `tests` entry (`function:=hdr->Function`); no C has it. */
+const COPY = ':=';
+
+/**
+ * A guarding condition read through the copies the path made (`function = hdr->Function;`): each
+ * copied local it reads is the path it was given, so that `function == X` and `hdr->Function == X`
+ * are one condition. The identifiers are the copy's too (assigning any ends both).
+ */
+function throughCopies(tests: State['tests'], key: string, idents: string[]): { key: string; idents: string[] } {
+  for (const [k, , ids] of tests) {
+    const at = k.indexOf(COPY);
+    if (at < 0 || !idents.includes(k.slice(0, at))) continue;
+    // The local as a variable, not a field of the same name (`->name`, `.name`).
+    const name = new RegExp(`(?<!->)(?<![\\w.])${k.slice(0, at)}(?!\\w)`, 'g');
+    const read = key.replace(name, k.slice(at + COPY.length));
+    if (read === key) continue;
+    key = read;
+    idents = [...new Set([...idents, ...ids])];
+  }
+  return { key, idents };
+}
+
 function stateKey(s: State): string {
   return `${s.irqOff ? 1 : 0}${s.bhDepth}${s.saved.map((b) => (b ? 1 : 0)).join('')}|${s.held.map((h) => refKey(h.lock) + h.mode).join(',')}|${s.dropped.map(refKey).join(',')}|${s.assumed.map(([p, t, m]) => `${p}${t ? '+' : '-'}${m ?? ''}`).join('')}|${s.vals.map(([n, v]) => `${n}${v ? '+' : '-'}`).join('')}|${s.tests.map(([k, t]) => `${k}${t ? '+' : '-'}`).join(';')}`;
 }
@@ -895,11 +917,16 @@ function summarizeFunction(
         return true;
       }
       case 'test': {
-        const prior = s.tests.find(([k]) => k === ev.key);
+        const { key, idents } = throughCopies(s.tests, ev.key, ev.idents);
+        const prior = s.tests.find(([k]) => k === key);
         if (prior) return prior[1] === ev.truthy;
-        if (s.tests.length < 8) s.tests.push([ev.key, ev.truthy, ev.idents]);
+        if (s.tests.length < 8) s.tests.push([key, ev.truthy, idents]);
         return true;
       }
+      case 'copy':
+        // Remembered with the tests (and forgotten as they are): `name:=value` reads the local and the path.
+        if (s.tests.length < 8) s.tests.push([`${ev.name}${COPY}${ev.value}`, true, ev.idents]);
+        return true;
       case 'forget':
         if (s.tests.length > 0) s.tests = s.tests.filter(([, , ids]) => !ids.includes(ev.ident));
         // A variable a known bit's bitmap is reached through, assigned: another object now (a parameter: not the entry's).

@@ -651,6 +651,9 @@ class FunctionBuilder {
       // The objects whose flag bits a condition tests: assigning the variable (or the bitmap) makes what was known stale.
       const bitIdents = bitTestedIdents(body.text);
       if (bitIdents.length > 0) this.guardIdents = new Set([...this.guardIdents, ...bitIdents]);
+      // A guarded local copied from an access path: assigning what the path reads ends the copy too.
+      const copied = [...this.index.within(body, ALIAS_SOURCES)].flatMap((n) => this.copyOf(n)?.idents ?? []);
+      if (copied.length > 0) this.guardIdents = new Set([...this.guardIdents, ...copied]);
       this.statement(body);
     } else {
       this.expression(body); // its calls in order, in one block
@@ -1459,12 +1462,14 @@ class FunctionBuilder {
           this.assignmentBinding(n);
           this.literalSet(n.childForFieldName('left'), n.childForFieldName('right'));
           this.forgetAssigned(n.childForFieldName('left'));
+          this.emitCopy(n);
           break;
         case 'update_expression':
           this.forgetAssigned(n.childForFieldName('argument'));
           break;
         case 'init_declarator':
           this.literalSet(n.childForFieldName('declarator'), n.childForFieldName('value'));
+          this.emitCopy(n);
           break;
       }
     }
@@ -1481,6 +1486,43 @@ class FunctionBuilder {
     if (this.guardIdents.size === 0) return;
     const name = assignedName(left);
     if (name && this.guardIdents.has(name)) this.emit({ kind: 'forget', ident: name, site: this.site(left) });
+  }
+
+  /**
+   * `x = p->f;` / `int x = p->f;` where x is a local some guarding condition reads and the value a
+   * plain access path (identifiers and fields, no call, no subscript): the local copies the path.
+   */
+  private copyOf(n: SyntaxNode): { name: string; value: string; idents: string[] } | undefined {
+    let left: SyntaxNode | null;
+    let right: SyntaxNode | null;
+    if (n.type === 'assignment_expression') {
+      if (n.childForFieldName('operator')?.text !== '=') return undefined;
+      left = n.childForFieldName('left');
+      right = n.childForFieldName('right');
+    } else {
+      left = n.childForFieldName('declarator');
+      right = n.childForFieldName('value');
+    }
+    while (right?.type === 'parenthesized_expression') right = right.namedChild(0);
+    if (left?.type !== 'identifier' || !right || !this.locals.has(left.text) || !this.guardIdents.has(left.text)) return undefined;
+    const idents = new Set<string>([left.text]);
+    const stack: SyntaxNode[] = [right];
+    while (stack.length > 0) {
+      const c = stack.pop()!;
+      if (c.type === 'identifier' && c.text === left.text) return undefined; // `p = p->next`: the path read is gone
+      if (c.type === 'identifier' || c.type === 'field_identifier') idents.add(c.text);
+      else if (c.type !== 'field_expression' && c.type !== 'parenthesized_expression') return undefined;
+      for (const k of c.namedChildren) if (k) stack.push(k);
+    }
+    const value = right.text.replace(/\s+/g, '');
+    if (idents.size < 2 || value.length > 120) return undefined;
+    return { name: left.text, value, idents: [...idents] };
+  }
+
+  private emitCopy(n: SyntaxNode): void {
+    if (this.guardIdents.size === 0) return;
+    const copy = this.copyOf(n);
+    if (copy) this.emit({ kind: 'copy', ...copy, site: this.site(n) });
   }
 
   /** `locked = true;` / `bool locked = false;` for a local: a `set` event. */

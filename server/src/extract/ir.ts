@@ -77,6 +77,12 @@ export type LockEvent =
    * whole bitmap written (`bitmap_zero(p->flags, N)`, `p->status = 0`).
    */
   | { kind: 'bit'; op: 'test' | 'set' | 'clear' | 'write'; bit: string; obj: AccessPath; truthy?: boolean; site: Site }
+  /**
+   * A local that some guarding condition reads, given the value of a side-effect-free access path
+   * (`function = hdr->Function;`): until one of `idents` (the local's and the path's) is assigned, a
+   * condition on the local is that condition on the path (`function == X` is `hdr->Function == X`).
+   */
+  | { kind: 'copy'; name: string; value: string; idents: string[]; site: Site }
   /** An assignment to a variable that some guarding condition reads: what was known of those conditions is gone. */
   | { kind: 'forget'; ident: string; site: Site }
   | {

@@ -250,6 +250,28 @@ interface State extends IrqState {
   // passed, bits, dirty and bitWhen are no part of the state's key: states that meet keep what they share (meet).
 }
 
+/** What separates a copied local from its access path in a `tests` entry (`function:=hdr->Function`); no C has it. */
+const COPY = ':=';
+
+/**
+ * A guarding condition read through the copies the path made (`function = hdr->Function;`): each
+ * copied local it reads is the path it was given, so that `function == X` and `hdr->Function == X`
+ * are one condition. The identifiers are the copy's too (assigning any ends both).
+ */
+function throughCopies(tests: State['tests'], key: string, idents: string[]): { key: string; idents: string[] } {
+  for (const [k, , ids] of tests) {
+    const at = k.indexOf(COPY);
+    if (at < 0 || !idents.includes(k.slice(0, at))) continue;
+    // The local as a variable, not a field of the same name (`->name`, `.name`).
+    const name = new RegExp(`(?<!->)(?<![\\w.])${k.slice(0, at)}(?!\\w)`, 'g');
+    const read = key.replace(name, k.slice(at + COPY.length));
+    if (read === key) continue;
+    key = read;
+    idents = [...new Set([...idents, ...ids])];
+  }
+  return { key, idents };
+}
+
 function stateKey(s: State): string {
   return `${s.irqOff ? 1 : 0}${s.bhDepth}${s.saved.map((b) => (b ? 1 : 0)).join('')}|${s.held.map((h) => refKey(h.lock) + h.mode).join(',')}|${s.dropped.map(refKey).join(',')}|${s.assumed.map(([p, t, m]) => `${p}${t ? '+' : '-'}${m ?? ''}`).join('')}|${s.vals.map(([n, v]) => `${n}${v ? '+' : '-'}`).join('')}|${s.tests.map(([k, t]) => `${k}${t ? '+' : '-'}`).join(';')}`;
 }
@@ -595,7 +617,7 @@ export function summarize(program: Program, opts: SummarizeOptions = {}): Summar
     const recursive = scc.length > 1 || out.calls.get(scc[0])?.has(scc[0]);
     // The flag bits the component may write: read only where it is summarized (a memoized summary keeps its own).
     const writesOf = (): ReadonlyMap<FunctionIR, string[] | undefined> => {
-      const writes = componentWrites(scc, out, graph);
+      const writes = componentWrites(scc, out, graph, program);
       return new Map<FunctionIR, string[] | undefined>(scc.map((fn) => [fn, writes]));
     };
     if (!recursive && memo) {
@@ -795,6 +817,7 @@ function summarizeFunction(
   const callees = new Set<string>();
   const exitStates: State[] = [];
   // Flag bits are tracked where they can decide something: a bit tested here, or by a callee's fact.
+  const returnsOf: ReturnsOf = (name) => program.callee(name, fn.file)?.returnsPath;
   const tracksBits = fn.blocks.some((b) => b.events.some((ev) => (ev.kind === 'bit' && ev.op === 'test')
     || (ev.kind === 'call' && (targetsOf.get(ev) ?? []).some((t) => out.byFn.get(t)?.bitTests))));
 
@@ -895,11 +918,16 @@ function summarizeFunction(
         return true;
       }
       case 'test': {
-        const prior = s.tests.find(([k]) => k === ev.key);
+        const { key, idents } = throughCopies(s.tests, ev.key, ev.idents);
+        const prior = s.tests.find(([k]) => k === key);
         if (prior) return prior[1] === ev.truthy;
-        if (s.tests.length < 8) s.tests.push([ev.key, ev.truthy, ev.idents]);
+        if (s.tests.length < 8) s.tests.push([key, ev.truthy, idents]);
         return true;
       }
+      case 'copy':
+        // Remembered with the tests (and forgotten as they are): `name:=value` reads the local and the path.
+        if (s.tests.length < 8) s.tests.push([`${ev.name}${COPY}${ev.value}`, true, ev.idents]);
+        return true;
       case 'forget':
         if (s.tests.length > 0) s.tests = s.tests.filter(([, , ids]) => !ids.includes(ev.ident));
         // A variable a known bit's bitmap is reached through, assigned: another object now (a parameter: not the entry's).
@@ -910,7 +938,7 @@ function summarizeFunction(
         const segs = pathSegs(ev.obj);
         if (ev.op !== 'test') {
           if (ev.bit === '*') {
-            const w = bitmapToken(ev.obj);
+            const w = bitmapToken(ev.obj, returnsOf);
             writeBit(s, w.startsWith('$') ? `~${ev.obj.base}` : w);
           } else {
             writeBit(s, ev.bit, segs, ev.op === 'set' ? true : ev.op === 'clear' ? false : undefined);
@@ -1035,7 +1063,7 @@ function summarizeFunction(
       const cs = out.byFn.get(t);
       // A function of this one's recursion writes what the whole recursion does.
       // (A callback passed along has no arguments of the call: its parameter writes are `*`.)
-      if (tracksBits) for (const w of (cs ? cs.writes : sccWrites.has(t) ? sccWrites.get(t) : ['*']) ?? []) writes.add(mapWrite(w, call.args));
+      if (tracksBits) for (const w of (cs ? cs.writes : sccWrites.has(t) ? sccWrites.get(t) : ['*']) ?? []) writes.add(mapWrite(w, call.args, returnsOf));
       if (!cs) continue; // not yet summarized: a recursion edge, picked up in the next round
       if (before) s.held = before.slice();
       const via = passed ? `calls ${t.name}() (passed to ${call.callee}())`
@@ -1241,18 +1269,28 @@ function summarizeFunction(
  * parameter i points to (a helper's `set_bit(nr, addr)`: the caller's argument names it), `~name` for a
  * local or global bitmap; `*` when the path names none.
  */
-function bitmapToken(obj: import('../extract/ir').AccessPath): string {
+function bitmapToken(obj: import('../extract/ir').AccessPath, returns?: ReturnsOf): string {
   if (obj.fields.length > 0) return `~${obj.fields[obj.fields.length - 1]}`;
   if (obj.baseKind === 'param' && obj.paramIndex !== undefined) return `$${obj.paramIndex}`;
   if ((obj.baseKind === 'local' || obj.baseKind === 'global') && obj.base && !obj.fuzzy) return `~${obj.base}`;
+  if (/^\w+\(\)$/.test(obj.base)) {
+    // A function's (or macro's) result: `node_marks(node, mark)`, `cpumask_bits(dstp)`. A getter's field
+    // (`return rd->state;`) is that field's bitmap; else the bitmaps that function returns (`~node_marks()`),
+    // which a path the caller knows bits of never names.
+    const ret = returns?.(obj.base.slice(0, -2));
+    return ret && ret.fields.length > 0 ? `~${ret.fields[ret.fields.length - 1]}` : `~${obj.base}`;
+  }
   return '*';
 }
 
+/** What the function of that name, seen from the current function's file, returns (FunctionIR.returnsPath). */
+type ReturnsOf = (name: string) => import('../extract/ir').AccessPath | undefined;
+
 /** A callee's write token in the caller's terms: a write through its parameter i is one through the argument (`*` with none). */
-function mapWrite(w: string, args: readonly import('../extract/ir').AccessPath[]): string {
+function mapWrite(w: string, args: readonly import('../extract/ir').AccessPath[], returns?: ReturnsOf): string {
   if (!w.startsWith('$')) return w;
   const arg = args[Number(w.slice(1))];
-  return arg ? bitmapToken(arg) : '*';
+  return arg ? bitmapToken(arg, returns) : '*';
 }
 
 /**
@@ -1260,7 +1298,7 @@ function mapWrite(w: string, args: readonly import('../extract/ir').AccessPath[]
  * own bit operations and those of the callees outside it, in each member's terms. Members of a
  * recursion reach each other: they share the union (their parameter tokens, not comparable, are `*`).
  */
-function componentWrites(scc: readonly FunctionIR[], out: Summaries, graph: CallGraph): string[] | undefined {
+function componentWrites(scc: readonly FunctionIR[], out: Summaries, graph: CallGraph, program: Program): string[] | undefined {
   const inside = new Set(scc);
   const recursive = scc.length > 1 || (out.calls.get(scc[0])?.has(scc[0]) ?? false);
   const writes = new Set<string>();
@@ -1268,16 +1306,17 @@ function componentWrites(scc: readonly FunctionIR[], out: Summaries, graph: Call
     writes.add(recursive && w.startsWith('$') ? '*' : w);
   };
   for (const fn of scc) {
+    const returns: ReturnsOf = (name) => program.callee(name, fn.file)?.returnsPath;
     for (const b of fn.blocks) {
       for (const ev of b.events) {
         if (ev.kind === 'bit' && ev.op !== 'test') {
-          add(ev.bit !== '*' ? ev.bit : bitmapToken(ev.obj));
+          add(ev.bit !== '*' ? ev.bit : bitmapToken(ev.obj, returns));
         } else if (ev.kind === 'call') {
           for (const t of graph.targetsOf.get(ev) ?? []) {
             if (inside.has(t)) continue;
             const cs = out.byFn.get(t);
             if (!cs) add('*');
-            else for (const w of cs.writes ?? []) add(mapWrite(w, ev.args));
+            else for (const w of cs.writes ?? []) add(mapWrite(w, ev.args, returns));
           }
           // A function handed to a callee runs with arguments of its own.
           for (const t of graph.callbacks.get(ev) ?? []) {

@@ -125,7 +125,9 @@ export interface Gate {
 /**
  * [parameter index, truthy, flag mask when the test was `param & MASK`]. A flag bit of a bitmap
  * reached through the parameter, as the function found it at entry (`test_bit(B, &p->flags)`), has
- * mask `%flags%B` (bitMask).
+ * mask `%flags%B` (bitMask). Mask `&f1.f2`: the reference count at `p->f1.f2` is zero there, or its
+ * last reference was dropped there (the release a `kref_put` runs): a caller holding a reference of
+ * its own on that object never gets there (refMask).
  */
 export type ParamTest = [number, boolean, string?];
 
@@ -162,6 +164,12 @@ export interface FunctionSummary {
   writes?: string[];
   /** Some fact's path tests a flag bit of a parameter's bitmap (bitMask): callers track their bits. */
   bitTests?: true;
+  /**
+   * Reference counts of its parameters' objects (`$0.kref`) it takes for its caller, held at every exit where
+   * the parameter is not NULL (`lpfc_nlp_get()`), and those it drops that it did not take (a put wrapper).
+   */
+  refGets?: string[];
+  refPuts?: string[];
 }
 
 /** `from` was held while `to` was acquired, in function `fn`. */
@@ -247,7 +255,13 @@ interface State extends IrqState {
   dirty: string[];
   /** Bit tests on this path of parameters' bitmaps as at entry (bitMask): carried with the facts like `assumed`. */
   bitWhen: ParamTest[];
-  // passed, bits, dirty and bitWhen are no part of the state's key: states that meet keep what they share (meet).
+  /**
+   * Objects (`device.kref`) whose reference count this path holds a reference of its own on, once per reference
+   * not yet returned: a put of one of them cannot be the last, so what only the last put does is not reached.
+   * Also an object whose count the path found at zero, or dropped to zero itself: no later put releases it again.
+   */
+  refs: string[];
+  // passed, bits, dirty, bitWhen and refs are no part of the state's key: states that meet keep what they share (meet).
 }
 
 function stateKey(s: State): string {
@@ -287,7 +301,7 @@ function applyIrq(s: IrqState, effect: string): void {
 function cloneState(s: State): State {
   return {
     held: [...s.held], dropped: [...s.dropped], assumed: [...s.assumed], vals: [...s.vals], tests: [...s.tests], irqOff: s.irqOff, saved: [...s.saved], bhDepth: s.bhDepth,
-    passed: s.passed, bits: [...s.bits], dirty: [...s.dirty], bitWhen: [...s.bitWhen],
+    passed: s.passed, bits: [...s.bits], dirty: [...s.dirty], bitWhen: [...s.bitWhen], refs: s.refs,
   };
 }
 
@@ -300,7 +314,8 @@ function bitsKey(s: State): string {
 /** What a state holds outside its key (gates passed, flag bits): a weaker meet of it must be walked again. */
 function meetKey(s: State): string {
   const bits = bitsKey(s);
-  return s.passed.length === 0 && bits === '' ? '' : `${bits}|${gatesKey(s.passed)}`;
+  const refs = s.refs.length === 0 ? '' : `|${s.refs.join(';')}`;
+  return s.passed.length === 0 && bits === '' ? refs : `${bits}|${gatesKey(s.passed)}${refs}`;
 }
 
 /**
@@ -316,6 +331,16 @@ function meet(into: State, s: State): boolean {
   into.bits = into.bits.filter(([k, v]) => s.bits.some(([k2, v2]) => k === k2 && v === v2));
   into.bitWhen = into.bitWhen.filter(([p, t, m]) => s.bitWhen.some(([q, u, n]) => p === q && t === u && m === n));
   for (const d of s.dirty) addDirty(into, d);
+  // A reference held on both paths (as many times as on the one holding fewer).
+  if (into.refs.length > 0) {
+    const other = [...s.refs];
+    into.refs = into.refs.filter((k) => {
+      const i = other.indexOf(k);
+      if (i < 0) return false;
+      other.splice(i, 1);
+      return true;
+    });
+  }
   return meetKey(into) !== before;
 }
 
@@ -332,6 +357,42 @@ function parseBitMask(mask: string | undefined): { fields: string[]; bit: string
 }
 
 const MAX_DIRTY = 16;
+const MAX_REFS = 8;
+
+/** The key of a counted object (`device.kref` for `&device->kref`), or undefined when the path names none. */
+function refObjKey(p: import('../extract/ir').AccessPath | undefined, more: readonly string[] = []): string | undefined {
+  const segs = pathSegs(p);
+  return segs ? [...segs, ...more].join('.') : undefined;
+}
+
+/** ParamTest mask of a reference count reached through a parameter: `&kref` for `&p->kref`. */
+function refMask(fields: readonly string[]): string {
+  return `&${fields.join('.')}`;
+}
+
+/** A summary's counted object (`$0.kref`) as the path a call's argument names (`&ndlp->kref` for `ndlp`). */
+function refArgPath(k: string, args: readonly import('../extract/ir').AccessPath[]): import('../extract/ir').AccessPath | undefined {
+  const [param, ...fields] = k.slice(1).split('.');
+  const arg = args[Number(param)];
+  return arg && !arg.fuzzy ? { ...arg, fields: [...arg.fields, ...fields] } : undefined;
+}
+
+function parseRefMask(mask: string | undefined): string[] | undefined {
+  if (!mask?.startsWith('&')) return undefined;
+  return mask.length > 1 ? mask.slice(1).split('.') : [];
+}
+
+/** A reference the path holds on `key`, returned: whether it held one. */
+function dropRef(s: State, key: string): boolean {
+  const i = s.refs.indexOf(key);
+  if (i < 0) return false;
+  s.refs = [...s.refs.slice(0, i), ...s.refs.slice(i + 1)];
+  return true;
+}
+
+function addRef(s: State, key: string): void {
+  if (s.refs.length < MAX_REFS) s.refs = [...s.refs, key];
+}
 
 function addDirty(s: State, d: string): void {
   if (s.dirty.includes(d) || s.dirty.includes('*')) return;
@@ -778,6 +839,7 @@ function signatureOf(s: FunctionSummary): string {
   if (s.exitIrqOff || s.exitBhOff) parts.push(`X${s.exitIrqOff ? 1 : 0}${s.exitBhOff ? 1 : 0}`);
   if (s.writes) parts.push(`B${s.writes.join(',')}`);
   if (s.bitTests) parts.push('T');
+  if (s.refGets || s.refPuts) parts.push(`C${(s.refGets ?? []).join(',')}|${(s.refPuts ?? []).join(',')}`);
   return parts.join('\n');
 }
 
@@ -794,6 +856,16 @@ function summarizeFunction(
   const released = new Map<string, LockRef>();
   const callees = new Set<string>();
   const exitStates: State[] = [];
+  // Parameters' objects whose references this function drops without having taken them (FunctionSummary.refPuts).
+  const refPuts = new Set<string>();
+  /** The `&fields` test of a counted object reached through a parameter (`[0, true, '&kref']`), if it is one. */
+  const paramRefMask = (obj: import('../extract/ir').AccessPath | undefined): ParamTest | undefined =>
+    (obj && obj.baseKind === 'param' && obj.paramIndex !== undefined && !obj.fuzzy ? [obj.paramIndex, true, refMask(obj.fields)] : undefined);
+  /** A reference of a counted object dropped that this path did not take: the caller's, when it is a parameter's. */
+  const putHere = (_key: string, obj: import('../extract/ir').AccessPath | undefined): void => {
+    const mask = paramRefMask(obj);
+    if (mask) refPuts.add(`$${mask[0]}${mask[2]!.slice(1) ? '.' + mask[2]!.slice(1) : ''}`);
+  };
   // Flag bits are tracked where they can decide something: a bit tested here, or by a callee's fact.
   const tracksBits = fn.blocks.some((b) => b.events.some((ev) => (ev.kind === 'bit' && ev.op === 'test')
     || (ev.kind === 'call' && (targetsOf.get(ev) ?? []).some((t) => out.byFn.get(t)?.bitTests))));
@@ -902,6 +974,8 @@ function summarizeFunction(
       }
       case 'forget':
         if (s.tests.length > 0) s.tests = s.tests.filter(([, , ids]) => !ids.includes(ev.ident));
+        // A variable a counted object is reached through, assigned: another object now.
+        if (s.refs.length > 0) s.refs = s.refs.filter((k) => !k.split('.').includes(ev.ident));
         // A variable a known bit's bitmap is reached through, assigned: another object now (a parameter: not the entry's).
         if (tracksBits && (s.bits.some(([k]) => segsOfKey(k).includes(ev.ident)) || fn.params.some((p) => p.name === ev.ident))) writeBit(s, `~${ev.ident}`);
         return true;
@@ -996,10 +1070,62 @@ function summarizeFunction(
       case 'register':
       case 'workqueue':
         return true;
+      case 'ref': {
+        const key = refObjKey(ev.obj);
+        if (!key) return true;
+        switch (ev.op) {
+          case 'get':
+            addRef(s, key);
+            return true;
+          case 'init':
+            s.refs = s.refs.filter((k) => k !== key);
+            addRef(s, key);
+            return true;
+          case 'put':
+            if (!dropRef(s, key)) putHere(key, ev.obj);
+            return true;
+          case 'last':
+          case 'zero': {
+            // A path holding a reference never finds the count at zero, nor drops it to zero.
+            if (s.refs.includes(key)) return false;
+            if (ev.op === 'last') putHere(key, ev.obj);
+            const mask = paramRefMask(ev.obj);
+            if (mask && s.assumed.length < 8 && !s.assumed.some(([p, , m]) => p === mask[0] && m === mask[2])) s.assumed = [...s.assumed, mask];
+            // No later put of it is the last one: the count is zero already.
+            addRef(s, key);
+            return true;
+          }
+        }
+        return true;
+      }
       case 'call': {
+        const putKey = ev.put !== undefined ? refObjKey(ev.args[ev.put]) : undefined;
+        if (putKey !== undefined) {
+          // A put of a reference this path holds is not the last: nothing the last put does happens here.
+          if (dropRef(s, putKey)) return true;
+          putHere(putKey, ev.args[ev.put!]);
+        }
+        // What the last put runs is reached only when the count drops to zero: of a parameter's object, the
+        // callers say whether it can (each fact carries the test, as a parameter test).
+        const mask = putKey !== undefined ? paramRefMask(ev.args[ev.put!]) : undefined;
+        const assumed = s.assumed;
+        if (mask && !s.assumed.some(([p, , m]) => p === mask[0] && m === mask[2])) s.assumed = [...s.assumed, mask];
         // The callee (or a pointer call's targets), then each function the call hands to a callee that calls it.
-        callTargets(s, ev, targetsOf.get(ev) ?? [], false);
+        const targets = targetsOf.get(ev) ?? [];
+        callTargets(s, ev, targets, false);
         for (const c of callbacks.get(ev) ?? []) callTargets(s, ev, [c], true);
+        s.assumed = assumed;
+        // A get or put wrapper (`lpfc_nlp_get(ndlp)`): the references it takes or drops, as the caller names them.
+        const cs = putKey === undefined && targets.length === 1 ? out.byFn.get(targets[0]) : undefined;
+        for (const k of cs?.refPuts ?? []) {
+          const obj = refArgPath(k, ev.args);
+          const key = refObjKey(obj);
+          if (key && !dropRef(s, key)) putHere(key, obj);
+        }
+        for (const k of cs?.refGets ?? []) {
+          const key = refObjKey(refArgPath(k, ev.args));
+          if (key) addRef(s, key);
+        }
         return true;
       }
     }
@@ -1046,6 +1172,17 @@ function summarizeFunction(
         if (!when) return undefined;
         const out: ParamTest[] = [];
         for (const [p, t, mask] of when) {
+          const refFields = parseRefMask(mask);
+          if (refFields) {
+            // Reached only when the count of the object the caller passes drops to (or is) zero: never on a path
+            // holding a reference of its own on it; the caller's own entry test when the object is its parameter's.
+            const arg = call.args[p];
+            const key = refObjKey(arg, refFields);
+            if (!key) continue;
+            if (s.refs.includes(key)) return false;
+            if (arg.baseKind === 'param' && arg.paramIndex !== undefined && !arg.fuzzy) out.push([arg.paramIndex, t, refMask([...arg.fields, ...refFields])]);
+            continue;
+          }
           const bitTest = parseBitMask(mask);
           if (bitTest) {
             // A flag bit of the object the caller passes: decided on the caller's path (never reached when
@@ -1146,7 +1283,7 @@ function summarizeFunction(
   // one branch and released on the same branch is not "maybe held" afterwards.
   const statesAt: Array<Map<string, State>> = fn.blocks.map(() => new Map());
   const work: number[] = [0];
-  const init: State = { held: [], dropped: [], assumed: [], vals: [], tests: [], passed: [], irqOff: false, saved: [], bhDepth: 0, bits: [], dirty: [], bitWhen: [] };
+  const init: State = { held: [], dropped: [], assumed: [], vals: [], tests: [], passed: [], irqOff: false, saved: [], bhDepth: 0, bits: [], dirty: [], bitWhen: [], refs: [] };
   statesAt[0].set(stateKey(init), init);
   const processed: Array<Set<string>> = fn.blocks.map(() => new Set());
   // Enough for every block under every state bound; a pathological function is cut, and says so.
@@ -1209,8 +1346,19 @@ function summarizeFunction(
   const exitBhOff = exitStates.length > 0 && exitStates.every((x) => x.bhDepth > 0);
   const writes = sccWrites.get(fn);
   const bitTests = [...acquires.values(), ...waits.values()].some((f) => f.when?.some(([, , m]) => m?.startsWith('%')));
+  // A get wrapper: a reference on a parameter's object held at every exit where that parameter is not NULL.
+  const refGets: string[] = [];
+  for (const key of new Set(exitStates.flatMap((x) => x.refs))) {
+    const [base, ...fields] = key.split('.');
+    const i = fn.params.findIndex((p) => p.name === base);
+    if (i < 0) continue;
+    const live = exitStates.filter((x) => !x.assumed.some(([p, t, m]) => p === i && !t && m === undefined));
+    if (live.length > 0 && live.every((x) => x.refs.includes(key))) refGets.push(`$${i}${fields.length > 0 ? '.' + fields.join('.') : ''}`);
+  }
   return {
     summary: {
+      ...(refGets.length > 0 ? { refGets } : {}),
+      ...(refPuts.size > 0 ? { refPuts: [...refPuts] } : {}),
       ...(writes ? { writes } : {}),
       ...(bitTests ? { bitTests: true as const } : {}),
       acquires: [...acquires.values()], waits: [...waits.values()], exitHeld,

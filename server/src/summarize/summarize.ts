@@ -256,9 +256,11 @@ interface State extends IrqState {
   /** Bit tests on this path of parameters' bitmaps as at entry (bitMask): carried with the facts like `assumed`. */
   bitWhen: ParamTest[];
   /**
-   * Objects (`device.kref`) whose reference count this path holds a reference of its own on, once per reference
-   * not yet returned: a put of one of them cannot be the last, so what only the last put does is not reached.
-   * Also an object whose count the path found at zero, or dropped to zero itself: no later put releases it again.
+   * What the path knows of reference counts, by object (`device.kref`): `key`, a reference of its own, once per
+   * reference not yet returned (a put of it is not the last; the count is not zero); `?:key`, one reference or a
+   * count at zero (a get wrapper that may have failed: one put releases nothing, the count may be zero); `0:key`,
+   * the count found at zero or dropped to zero on the path (no later put of the path's releases it again; another
+   * CPU may set it anew, so a later test may still find it at zero or not).
    */
   refs: string[];
   // passed, bits, dirty, bitWhen and refs are no part of the state's key: states that meet keep what they share (meet).
@@ -365,9 +367,9 @@ function refObjKey(p: import('../extract/ir').AccessPath | undefined, more: read
   return segs ? [...segs, ...more].join('.') : undefined;
 }
 
-/** ParamTest mask of a reference count reached through a parameter: `&kref` for `&p->kref`. */
-function refMask(fields: readonly string[]): string {
-  return `&${fields.join('.')}`;
+/** ParamTest mask of a reference count reached through a parameter: `&kref` (its last put) or `@kref` (found at zero) for `&p->kref`. */
+function refMask(fields: readonly string[], op: 'last' | 'zero'): string {
+  return `${op === 'last' ? '&' : '@'}${fields.join('.')}`;
 }
 
 /** A summary's counted object (`$0.kref`) as the path a call's argument names (`&ndlp->kref` for `ndlp`). */
@@ -377,17 +379,28 @@ function refArgPath(k: string, args: readonly import('../extract/ir').AccessPath
   return arg && !arg.fuzzy ? { ...arg, fields: [...arg.fields, ...fields] } : undefined;
 }
 
-function parseRefMask(mask: string | undefined): string[] | undefined {
-  if (!mask?.startsWith('&')) return undefined;
-  return mask.length > 1 ? mask.slice(1).split('.') : [];
+function parseRefMask(mask: string | undefined): { fields: string[]; op: 'last' | 'zero' } | undefined {
+  if (!mask?.startsWith('&') && !mask?.startsWith('@')) return undefined;
+  return { fields: mask.length > 1 ? mask.slice(1).split('.') : [], op: mask.startsWith('&') ? 'last' : 'zero' };
 }
 
-/** A reference the path holds on `key`, returned: whether it held one. */
+/** A reference the path holds on `key` (sure or maybe), returned: whether it held one. */
 function dropRef(s: State, key: string): boolean {
-  const i = s.refs.indexOf(key);
+  let i = s.refs.indexOf(key);
+  if (i < 0) i = s.refs.indexOf(`?:${key}`);
   if (i < 0) return false;
   s.refs = [...s.refs.slice(0, i), ...s.refs.slice(i + 1)];
   return true;
+}
+
+/** No put of `key` by this path releases the object: it holds a reference, or saw the count at zero. */
+function noRelease(s: State, key: string): boolean {
+  return s.refs.includes(key) || s.refs.includes(`?:${key}`) || s.refs.includes(`0:${key}`);
+}
+
+/** The count of `key` found at (or dropped to) zero: the path's own puts release nothing more. */
+function zeroRef(s: State, key: string): void {
+  if (!s.refs.includes(`0:${key}`)) addRef(s, `0:${key}`);
 }
 
 function addRef(s: State, key: string): void {
@@ -859,12 +872,12 @@ function summarizeFunction(
   // Parameters' objects whose references this function drops without having taken them (FunctionSummary.refPuts).
   const refPuts = new Set<string>();
   /** The `&fields` test of a counted object reached through a parameter (`[0, true, '&kref']`), if it is one. */
-  const paramRefMask = (obj: import('../extract/ir').AccessPath | undefined): ParamTest | undefined =>
-    (obj && obj.baseKind === 'param' && obj.paramIndex !== undefined && !obj.fuzzy ? [obj.paramIndex, true, refMask(obj.fields)] : undefined);
+  const paramRefMask = (obj: import('../extract/ir').AccessPath | undefined, op: 'last' | 'zero'): ParamTest | undefined =>
+    (obj && obj.baseKind === 'param' && obj.paramIndex !== undefined && !obj.fuzzy ? [obj.paramIndex, true, refMask(obj.fields, op)] : undefined);
   /** A reference of a counted object dropped that this path did not take: the caller's, when it is a parameter's. */
   const putHere = (_key: string, obj: import('../extract/ir').AccessPath | undefined): void => {
-    const mask = paramRefMask(obj);
-    if (mask) refPuts.add(`$${mask[0]}${mask[2]!.slice(1) ? '.' + mask[2]!.slice(1) : ''}`);
+    const mask = paramRefMask(obj, 'last');
+    if (mask) refPuts.add(`$${mask[0]}${obj!.fields.length > 0 ? '.' + obj!.fields.join('.') : ''}`);
   };
   // Flag bits are tracked where they can decide something: a bit tested here, or by a callee's fact.
   const tracksBits = fn.blocks.some((b) => b.events.some((ev) => (ev.kind === 'bit' && ev.op === 'test')
@@ -975,7 +988,7 @@ function summarizeFunction(
       case 'forget':
         if (s.tests.length > 0) s.tests = s.tests.filter(([, , ids]) => !ids.includes(ev.ident));
         // A variable a counted object is reached through, assigned: another object now.
-        if (s.refs.length > 0) s.refs = s.refs.filter((k) => !k.split('.').includes(ev.ident));
+        if (s.refs.length > 0) s.refs = s.refs.filter((k) => !k.replace(/^[?0]:/, '').split('.').includes(ev.ident));
         // A variable a known bit's bitmap is reached through, assigned: another object now (a parameter: not the entry's).
         if (tracksBits && (s.bits.some(([k]) => segsOfKey(k).includes(ev.ident)) || fn.params.some((p) => p.name === ev.ident))) writeBit(s, `~${ev.ident}`);
         return true;
@@ -1078,21 +1091,21 @@ function summarizeFunction(
             addRef(s, key);
             return true;
           case 'init':
-            s.refs = s.refs.filter((k) => k !== key);
+            s.refs = s.refs.filter((k) => k !== key && k !== `?:${key}` && k !== `0:${key}`);
             addRef(s, key);
             return true;
           case 'put':
-            if (!dropRef(s, key)) putHere(key, ev.obj);
+            if (!dropRef(s, key) && !s.refs.includes(`0:${key}`)) putHere(key, ev.obj);
             return true;
           case 'last':
           case 'zero': {
-            // A path holding a reference never finds the count at zero, nor drops it to zero.
-            if (s.refs.includes(key)) return false;
+            // A path holding a reference never finds the count at zero; nor drops it to zero, nor drops it to
+            // zero again once it saw it there.
+            if (ev.op === 'last' ? noRelease(s, key) : s.refs.includes(key)) return false;
             if (ev.op === 'last') putHere(key, ev.obj);
-            const mask = paramRefMask(ev.obj);
+            const mask = paramRefMask(ev.obj, ev.op);
             if (mask && s.assumed.length < 8 && !s.assumed.some(([p, , m]) => p === mask[0] && m === mask[2])) s.assumed = [...s.assumed, mask];
-            // No later put of it is the last one: the count is zero already.
-            addRef(s, key);
+            zeroRef(s, key);
             return true;
           }
         }
@@ -1101,13 +1114,14 @@ function summarizeFunction(
       case 'call': {
         const putKey = ev.put !== undefined ? refObjKey(ev.args[ev.put]) : undefined;
         if (putKey !== undefined) {
-          // A put of a reference this path holds is not the last: nothing the last put does happens here.
-          if (dropRef(s, putKey)) return true;
+          // A put of a reference this path holds is not the last, nor one of a count already at zero: nothing
+          // the last put does happens here.
+          if (dropRef(s, putKey) || s.refs.includes(`0:${putKey}`)) return true;
           putHere(putKey, ev.args[ev.put!]);
         }
         // What the last put runs is reached only when the count drops to zero: of a parameter's object, the
         // callers say whether it can (each fact carries the test, as a parameter test).
-        const mask = putKey !== undefined ? paramRefMask(ev.args[ev.put!]) : undefined;
+        const mask = putKey !== undefined ? paramRefMask(ev.args[ev.put!], 'last') : undefined;
         const assumed = s.assumed;
         if (mask && !s.assumed.some(([p, , m]) => p === mask[0] && m === mask[2])) s.assumed = [...s.assumed, mask];
         // The callee (or a pointer call's targets), then each function the call hands to a callee that calls it.
@@ -1123,8 +1137,10 @@ function summarizeFunction(
           if (key && !dropRef(s, key)) putHere(key, obj);
         }
         for (const k of cs?.refGets ?? []) {
-          const key = refObjKey(refArgPath(k, ev.args));
-          if (key) addRef(s, key);
+          // `?$0.kref`: a reference, or the count found at zero (a get wrapper whose tryget may fail).
+          const maybe = k.startsWith('?');
+          const key = refObjKey(refArgPath(maybe ? k.slice(1) : k, ev.args));
+          if (key) addRef(s, maybe ? `?:${key}` : key);
         }
         return true;
       }
@@ -1172,15 +1188,16 @@ function summarizeFunction(
         if (!when) return undefined;
         const out: ParamTest[] = [];
         for (const [p, t, mask] of when) {
-          const refFields = parseRefMask(mask);
-          if (refFields) {
+          const ref = parseRefMask(mask);
+          if (ref) {
             // Reached only when the count of the object the caller passes drops to (or is) zero: never on a path
-            // holding a reference of its own on it; the caller's own entry test when the object is its parameter's.
+            // holding a reference of its own on it (nor dropped to zero by a path that saw it there already);
+            // the caller's own entry test when the object is its parameter's.
             const arg = call.args[p];
-            const key = refObjKey(arg, refFields);
-            if (!key) continue;
-            if (s.refs.includes(key)) return false;
-            if (arg.baseKind === 'param' && arg.paramIndex !== undefined && !arg.fuzzy) out.push([arg.paramIndex, t, refMask([...arg.fields, ...refFields])]);
+            const key = refObjKey(arg, ref.fields);
+            if (!arg || !key) continue;
+            if (ref.op === 'last' ? noRelease(s, key) : s.refs.includes(key)) return false;
+            if (arg.baseKind === 'param' && arg.paramIndex !== undefined && !arg.fuzzy) out.push([arg.paramIndex, t, refMask([...arg.fields, ...ref.fields], ref.op)]);
             continue;
           }
           const bitTest = parseBitMask(mask);
@@ -1348,12 +1365,15 @@ function summarizeFunction(
   const bitTests = [...acquires.values(), ...waits.values()].some((f) => f.when?.some(([, , m]) => m?.startsWith('%')));
   // A get wrapper: a reference on a parameter's object held at every exit where that parameter is not NULL.
   const refGets: string[] = [];
-  for (const key of new Set(exitStates.flatMap((x) => x.refs))) {
+  // `?$0.kref` when some exits found the count at zero instead (a tryget that failed): no put of the caller's releases.
+  for (const key of new Set(exitStates.flatMap((x) => x.refs).map((k) => k.replace(/^[?0]:/, '')))) {
     const [base, ...fields] = key.split('.');
     const i = fn.params.findIndex((p) => p.name === base);
     if (i < 0) continue;
     const live = exitStates.filter((x) => !x.assumed.some(([p, t, m]) => p === i && !t && m === undefined));
-    if (live.length > 0 && live.every((x) => x.refs.includes(key))) refGets.push(`$${i}${fields.length > 0 ? '.' + fields.join('.') : ''}`);
+    const name = `$${i}${fields.length > 0 ? '.' + fields.join('.') : ''}`;
+    if (live.length === 0 || !live.every((x) => noRelease(x, key))) continue;
+    refGets.push(live.every((x) => x.refs.includes(key)) ? name : `?${name}`);
   }
   return {
     summary: {

@@ -14,7 +14,7 @@ import type {
 import { callArguments, containerType, declaredName, functionDeclarator, siteOf, typeName } from './syntax-util';
 import { ALL_CAPS, expandMacro, functionMacroNames, guardMacroName, lineCounter, predicateReads, scanMacros } from './macros';
 import { guardKey } from '../kernel-api/load';
-import { LINUX_BIT_OPS, LINUX_FUNCTION_DEFINERS, LINUX_LEAF_CALLS, LINUX_ORDERED_WQ_ALLOCATORS, LINUX_QUEUE_WORK_CALLS, type BitOpRow } from '../kernel-api/linux';
+import { LINUX_BIT_OPS, LINUX_FUNCTION_DEFINERS, LINUX_LEAF_CALLS, LINUX_ORDERED_WQ_ALLOCATORS, LINUX_QUEUE_WORK_CALLS, LINUX_REF_OPS, refOpRow, type BitOpRow, type RefOpRow } from '../kernel-api/linux';
 
 export interface ExtractEnv {
   api: ApiTable;
@@ -538,6 +538,21 @@ function bitOpRow(name: string): BitOpRow | undefined {
   return Object.prototype.hasOwnProperty.call(LINUX_BIT_OPS, name) ? LINUX_BIT_OPS[name] : undefined;
 }
 
+/** The variable a reference-count operation's object is reached through: `device` of `kref_get(&device->kref)`. */
+const REF_OBJ_BASE = new RegExp(`\\b(?:${Object.keys(LINUX_REF_OPS).join('|')})\\s*\\(\\s*&?\\s*\\(?\\s*(\\w+)`, 'g');
+
+/** A branch on a reference-count test: `if (!kref_get_unless_zero(`, `if (refcount_dec_and_test(`. */
+const REF_TESTED = new RegExp(`\\b(?:if|while)\\s*\\([^;{]*\\b(?:${Object.entries(LINUX_REF_OPS).filter(([, r]) => r.op === 'tryget' || r.op === 'dectest').map(([n]) => n).join('|')})\\s*\\(`);
+
+/** Variables whose objects' reference counts the function changes or tests: assigning one makes what was known stale. */
+function refCountedIdents(text: string): string[] {
+  if (!/\b(?:kref|refcount|kobject|get_device|put_device|of_node)_?/.test(text)) return [];
+  const out = new Set<string>();
+  REF_OBJ_BASE.lastIndex = 0;
+  for (let m = REF_OBJ_BASE.exec(text); m && out.size < 16; m = REF_OBJ_BASE.exec(text)) out.add(m[1]);
+  return [...out];
+}
+
 function bitTestedIdents(text: string): string[] {
   if (!text.includes('_bit')) return [];
   const out = new Set<string>();
@@ -588,6 +603,8 @@ class FunctionBuilder {
   private guardKeys: ReadonlySet<string> = new Set();
   /** The bit-test call a branch condition is (its test and write are emitted on the branches, not at the call). */
   private bitCondition: SyntaxNode | undefined;
+  /** The reference-count test a branch condition is (`refcount_dec_and_test(..)`: its effect is on the branches). */
+  private refCondition: SyntaxNode | undefined;
   /** What a side-effect-free predicate call in a condition reads (macros.ts predicateOf). */
   private readonly predicates: PredicateReads = (name, arity) =>
     (this.env.macros.get(name)?.params.length === arity ? predicateReads(this.env.macros, name) : undefined);
@@ -654,6 +671,9 @@ class FunctionBuilder {
       // A guarded local copied from an access path: assigning what the path reads ends the copy too.
       const copied = [...this.index.within(body, ALIAS_SOURCES)].flatMap((n) => this.copyOf(n)?.idents ?? []);
       if (copied.length > 0) this.guardIdents = new Set([...this.guardIdents, ...copied]);
+      // The objects whose reference counts the path follows: assigning the variable names another object.
+      const refIdents = refCountedIdents(body.text);
+      if (refIdents.length > 0) this.guardIdents = new Set([...this.guardIdents, ...refIdents]);
       this.statement(body);
     } else {
       this.expression(body); // its calls in order, in one block
@@ -781,6 +801,8 @@ class FunctionBuilder {
     if (this.namesLockApi(text)) return true;
     // A flag bit tested: a path past it knows the bit (a callee's wait guarded by that bit may be out of reach).
     if (text.includes('_bit') && BIT_TESTED.test(text)) return true;
+    // A reference count tested (`if (refcount_dec_and_test(..))`): what only the last put does is on one branch.
+    if (REF_TESTED.test(text)) return true;
     if (this.params.length === 0 || !text.includes('if')) return false;
     // One pattern for every function (a pattern built per function cost more than the test).
     const params = new Set(this.params.map((p) => p.name));
@@ -1183,7 +1205,7 @@ class FunctionBuilder {
       const o = n?.type === 'binary_expression' ? n.childForFieldName('operator')?.text : undefined;
       if (n && (o === '&&' || o === '||') && !this.paramMembership(n)) {
         for (const side of [n.childForFieldName('left'), n.childForFieldName('right')]) if (side) operands.push(side);
-      } else if (n && this.paramTest(n)) {
+      } else if (n && (this.paramTest(n) || this.refTest(n))) {
         return true;
       }
     }
@@ -1241,8 +1263,22 @@ class FunctionBuilder {
         if (effect) events.push({ kind: 'bit', op: effect === 'all' ? 'write' : effect, bit, obj, site });
       }
     }
+    const refTest = this.refTest(cond);
+    if (refTest) {
+      // A failed tryget found the count at zero; a dectest that returned true dropped the last reference:
+      // no path holding a reference of its own gets there. Otherwise a reference was taken (tryget) or
+      // one that was not the last dropped (dectest).
+      const { row, obj, truthy } = refTest;
+      const site = this.site(refTest.call);
+      for (const [events, t] of [[onTrue, truthy], [onFalse, !truthy]] as const) {
+        const op = row.op === 'tryget' ? (t ? 'get' : 'zero') : t ? 'last' : 'put';
+        events.push({ kind: 'ref', op, obj, site });
+      }
+    }
     const outer = this.bitCondition;
+    const outerRef = this.refCondition;
     this.bitCondition = bitTest?.call;
+    this.refCondition = refTest?.call;
     this.expression(cond, (call, ev, row) => {
       const truth = conditionPolarity(call, cond);
       const successIsTrue = row.ok === 'zero' ? truth === false : truth === true;
@@ -1251,7 +1287,23 @@ class FunctionBuilder {
       return true;
     });
     this.bitCondition = outer;
+    this.refCondition = outerRef;
     return { onTrue, onFalse };
+  }
+
+  /**
+   * `refcount_dec_and_test(&p->ref)`, `!kref_get_unless_zero(&p->kref)` (under `!` and parentheses): a
+   * reference-count operation whose result decides the branch. Its row, object and result when cond holds.
+   */
+  private refTest(cond: SyntaxNode): { call: SyntaxNode; row: RefOpRow; obj: AccessPath; truthy: boolean } | undefined {
+    const { node, truthy } = stripNegations(cond, 8);
+    if (node?.type !== 'call_expression') return undefined;
+    const name = node.childForFieldName('function');
+    if (name?.type !== 'identifier' || this.env.definedHere?.has(name.text)) return undefined;
+    const row = refOpRow(name.text);
+    if (row?.op !== 'tryget' && row?.op !== 'dectest') return undefined;
+    const arg = callArguments(node)[row.obj];
+    return arg ? { call: node, row, obj: this.path(arg), truthy } : undefined;
   }
 
   /**
@@ -1688,10 +1740,20 @@ class FunctionBuilder {
         anyFlags = true;
       }
     });
+    // A reference count (LINUX_REF_OPS): a put's call runs its release only at the last put; a get or an init
+    // is an event of its own. A test whose result is a branch condition is on the branches (condition()).
+    const ref = this.env.definedHere?.has(name) ? undefined : refOpRow(name);
+    const refArg = ref ? args[ref.obj] : undefined;
+    const refObj = refArg === undefined ? undefined : typeof refArg === 'string' ? this.textPath(refArg) : this.path(refArg);
+    const inCondition = node.startIndex === this.refCondition?.startIndex && node.endIndex === this.refCondition.endIndex;
+    const put = ref && refObj && (ref.op === 'put' || (ref.op === 'dectest' && !inCondition)) ? ref.obj : undefined;
     this.emit({
       kind: 'call', callee: name, args: args.map((a) => (a === undefined ? NO_PATH : typeof a === 'string' ? this.textPath(a) : this.callArgPath(a))), site,
-      literals: anyLiteral ? literals : undefined, flags: anyFlags ? flags : undefined,
+      literals: anyLiteral ? literals : undefined, flags: anyFlags ? flags : undefined, ...(put !== undefined ? { put } : {}),
     });
+    // (`refcount_set(r, 0)` is no reference for anyone: not an init.)
+    const zeroed = ref?.op === 'init' && typeof args[1] === 'object' && args[1].text.trim() === '0';
+    if (refObj && (ref?.op === 'get' || ref?.op === 'init') && !zeroed) this.emit({ kind: 'ref', op: ref.op, obj: refObj, site });
   }
 
   /**

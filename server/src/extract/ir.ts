@@ -83,6 +83,13 @@ export type LockEvent =
    * condition on the local is that condition on the path (`function == X` is `hdr->Function == X`).
    */
   | { kind: 'copy'; name: string; value: string; idents: string[]; site: Site }
+  /**
+   * A reference count of an object (LINUX_REF_OPS; obj `&d->kref`): a reference taken (`get`), one dropped that was
+   * not the last (`put`: the false branch of `refcount_dec_and_test`), the last one dropped on this branch (`last`:
+   * its true branch), the count found at zero (`zero`: a failed `kref_get_unless_zero`), or set to one owned by
+   * the path (`init`). A put whose release is a callee is a call with `put` instead.
+   */
+  | { kind: 'ref'; op: 'get' | 'put' | 'last' | 'zero' | 'init'; obj: AccessPath; site: Site }
   /** An assignment to a variable that some guarding condition reads: what was known of those conditions is gone. */
   | { kind: 'forget'; ident: string; site: Site }
   | {
@@ -94,6 +101,11 @@ export type LockEvent =
       flags?: Record<number, string[]>;
       /** A call through a function pointer field: `dev->ops->start(...)` is object `dev->ops`, field `start`. */
       viaField?: { object: AccessPath; field: string };
+      /**
+       * A put of the object argument `put` names (`kref_put(&d->kref, release)`, `put_device(dev)`): what the call
+       * runs (its callees, the release handed to it) runs only when it drops the last reference.
+       */
+      put?: number;
     };
 
 /** A basic block: events in order, then a jump to any of succ. */

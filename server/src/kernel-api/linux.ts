@@ -385,3 +385,51 @@ export const LINUX_BIT_OPS: Readonly<Record<string, BitOpRow>> = {
   bitmap_or: { bit: -1, addr: 0, effect: 'all' },
   bitmap_andnot: { bit: -1, addr: 0, effect: 'all' },
 };
+
+/**
+ * Reference counts (`kref_get` / `kref_put`, `refcount_inc` / `refcount_dec_and_test`, `get_device` /
+ * `put_device` ...): which argument is the counted object and what the call does to its count.
+ * A kernel developer reads `kref_get(&d->kref); ... kref_put(&d->kref, release)` as a put that
+ * cannot be the last one: the path took a reference on the same object and has not returned it,
+ * so the release (and whatever the last put does) is not reached there (summarize: State.refs).
+ *
+ * - `get`: takes a reference.
+ * - `tryget`: takes one unless the count is zero; returns true when it did. Used as a branch
+ *   condition, its failure branch is where the count was zero (infeasible while the path holds one).
+ * - `put`: drops one; what the call runs (its callees, the release callback handed to it, the lock
+ *   `kref_put_mutex` takes) runs only when it was the last reference.
+ * - `dectest`: drops one and returns true when it was the last (the caller releases on that branch).
+ * - `init`: sets the count to one, owned by the path (`kref_init`, `refcount_set(r, 1)`).
+ */
+export interface RefOpRow {
+  obj: number;
+  op: 'get' | 'tryget' | 'put' | 'dectest' | 'init';
+}
+
+export const LINUX_REF_OPS: Readonly<Record<string, RefOpRow>> = {
+  kref_get: { obj: 0, op: 'get' },
+  kref_get_unless_zero: { obj: 0, op: 'tryget' },
+  kref_put: { obj: 0, op: 'put' },
+  kref_put_lock: { obj: 0, op: 'put' },
+  kref_put_mutex: { obj: 0, op: 'put' },
+  kref_init: { obj: 0, op: 'init' },
+  refcount_inc: { obj: 0, op: 'get' },
+  refcount_inc_not_zero: { obj: 0, op: 'tryget' },
+  refcount_dec_and_test: { obj: 0, op: 'dectest' },
+  refcount_dec_and_lock: { obj: 0, op: 'dectest' },
+  refcount_dec_and_lock_irqsave: { obj: 0, op: 'dectest' },
+  refcount_dec_and_mutex_lock: { obj: 0, op: 'dectest' },
+  refcount_set: { obj: 0, op: 'init' },
+  kobject_get: { obj: 0, op: 'get' },
+  kobject_get_unless_zero: { obj: 0, op: 'tryget' },
+  kobject_put: { obj: 0, op: 'put' },
+  get_device: { obj: 0, op: 'get' },
+  put_device: { obj: 0, op: 'put' },
+  of_node_get: { obj: 0, op: 'get' },
+  of_node_put: { obj: 0, op: 'put' },
+};
+
+/** The reference-count row of a name (a plain object: its own keys only). */
+export function refOpRow(name: string): RefOpRow | undefined {
+  return Object.prototype.hasOwnProperty.call(LINUX_REF_OPS, name) ? LINUX_REF_OPS[name] : undefined;
+}

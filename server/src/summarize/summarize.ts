@@ -125,7 +125,9 @@ export interface Gate {
 /**
  * [parameter index, truthy, flag mask when the test was `param & MASK`]. A flag bit of a bitmap
  * reached through the parameter, as the function found it at entry (`test_bit(B, &p->flags)`), has
- * mask `%flags%B` (bitMask).
+ * mask `%flags%B` (bitMask). Mask `&f1.f2`: the reference count at `p->f1.f2` is zero there, or its
+ * last reference was dropped there (the release a `kref_put` runs): a caller holding a reference of
+ * its own on that object never gets there (refMask).
  */
 export type ParamTest = [number, boolean, string?];
 
@@ -162,6 +164,12 @@ export interface FunctionSummary {
   writes?: string[];
   /** Some fact's path tests a flag bit of a parameter's bitmap (bitMask): callers track their bits. */
   bitTests?: true;
+  /**
+   * Reference counts of its parameters' objects (`$0.kref`) it takes for its caller, held at every exit where
+   * the parameter is not NULL (`lpfc_nlp_get()`), and those it drops that it did not take (a put wrapper).
+   */
+  refGets?: string[];
+  refPuts?: string[];
 }
 
 /** `from` was held while `to` was acquired, in function `fn`. */
@@ -247,7 +255,15 @@ interface State extends IrqState {
   dirty: string[];
   /** Bit tests on this path of parameters' bitmaps as at entry (bitMask): carried with the facts like `assumed`. */
   bitWhen: ParamTest[];
-  // passed, bits, dirty and bitWhen are no part of the state's key: states that meet keep what they share (meet).
+  /**
+   * What the path knows of reference counts, by object (`device.kref`): `key`, a reference of its own, once per
+   * reference not yet returned (a put of it is not the last; the count is not zero); `?:key`, one reference or a
+   * count at zero (a get wrapper that may have failed: one put releases nothing, the count may be zero); `0:key`,
+   * the count found at zero or dropped to zero on the path (no later put of the path's releases it again; another
+   * CPU may set it anew, so a later test may still find it at zero or not).
+   */
+  refs: string[];
+  // passed, bits, dirty, bitWhen and refs are no part of the state's key: states that meet keep what they share (meet).
 }
 
 /** What separates a copied local from its access path in a `tests` entry (`function:=hdr->Function`); no C has it. */
@@ -309,7 +325,7 @@ function applyIrq(s: IrqState, effect: string): void {
 function cloneState(s: State): State {
   return {
     held: [...s.held], dropped: [...s.dropped], assumed: [...s.assumed], vals: [...s.vals], tests: [...s.tests], irqOff: s.irqOff, saved: [...s.saved], bhDepth: s.bhDepth,
-    passed: s.passed, bits: [...s.bits], dirty: [...s.dirty], bitWhen: [...s.bitWhen],
+    passed: s.passed, bits: [...s.bits], dirty: [...s.dirty], bitWhen: [...s.bitWhen], refs: s.refs,
   };
 }
 
@@ -322,7 +338,8 @@ function bitsKey(s: State): string {
 /** What a state holds outside its key (gates passed, flag bits): a weaker meet of it must be walked again. */
 function meetKey(s: State): string {
   const bits = bitsKey(s);
-  return s.passed.length === 0 && bits === '' ? '' : `${bits}|${gatesKey(s.passed)}`;
+  const refs = s.refs.length === 0 ? '' : `|${s.refs.join(';')}`;
+  return s.passed.length === 0 && bits === '' ? refs : `${bits}|${gatesKey(s.passed)}${refs}`;
 }
 
 /**
@@ -338,6 +355,16 @@ function meet(into: State, s: State): boolean {
   into.bits = into.bits.filter(([k, v]) => s.bits.some(([k2, v2]) => k === k2 && v === v2));
   into.bitWhen = into.bitWhen.filter(([p, t, m]) => s.bitWhen.some(([q, u, n]) => p === q && t === u && m === n));
   for (const d of s.dirty) addDirty(into, d);
+  // A reference held on both paths (as many times as on the one holding fewer).
+  if (into.refs.length > 0) {
+    const other = [...s.refs];
+    into.refs = into.refs.filter((k) => {
+      const i = other.indexOf(k);
+      if (i < 0) return false;
+      other.splice(i, 1);
+      return true;
+    });
+  }
   return meetKey(into) !== before;
 }
 
@@ -354,6 +381,53 @@ function parseBitMask(mask: string | undefined): { fields: string[]; bit: string
 }
 
 const MAX_DIRTY = 16;
+const MAX_REFS = 8;
+
+/** The key of a counted object (`device.kref` for `&device->kref`), or undefined when the path names none. */
+function refObjKey(p: import('../extract/ir').AccessPath | undefined, more: readonly string[] = []): string | undefined {
+  const segs = pathSegs(p);
+  return segs ? [...segs, ...more].join('.') : undefined;
+}
+
+/** ParamTest mask of a reference count reached through a parameter: `&kref` (its last put) or `@kref` (found at zero) for `&p->kref`. */
+function refMask(fields: readonly string[], op: 'last' | 'zero'): string {
+  return `${op === 'last' ? '&' : '@'}${fields.join('.')}`;
+}
+
+/** A summary's counted object (`$0.kref`) as the path a call's argument names (`&ndlp->kref` for `ndlp`). */
+function refArgPath(k: string, args: readonly import('../extract/ir').AccessPath[]): import('../extract/ir').AccessPath | undefined {
+  const [param, ...fields] = k.slice(1).split('.');
+  const arg = args[Number(param)];
+  return arg && !arg.fuzzy ? { ...arg, fields: [...arg.fields, ...fields] } : undefined;
+}
+
+function parseRefMask(mask: string | undefined): { fields: string[]; op: 'last' | 'zero' } | undefined {
+  if (!mask?.startsWith('&') && !mask?.startsWith('@')) return undefined;
+  return { fields: mask.length > 1 ? mask.slice(1).split('.') : [], op: mask.startsWith('&') ? 'last' : 'zero' };
+}
+
+/** A reference the path holds on `key` (sure or maybe), returned: whether it held one. */
+function dropRef(s: State, key: string): boolean {
+  let i = s.refs.indexOf(key);
+  if (i < 0) i = s.refs.indexOf(`?:${key}`);
+  if (i < 0) return false;
+  s.refs = [...s.refs.slice(0, i), ...s.refs.slice(i + 1)];
+  return true;
+}
+
+/** No put of `key` by this path releases the object: it holds a reference, or saw the count at zero. */
+function noRelease(s: State, key: string): boolean {
+  return s.refs.includes(key) || s.refs.includes(`?:${key}`) || s.refs.includes(`0:${key}`);
+}
+
+/** The count of `key` found at (or dropped to) zero: the path's own puts release nothing more. */
+function zeroRef(s: State, key: string): void {
+  if (!s.refs.includes(`0:${key}`)) addRef(s, `0:${key}`);
+}
+
+function addRef(s: State, key: string): void {
+  if (s.refs.length < MAX_REFS) s.refs = [...s.refs, key];
+}
 
 function addDirty(s: State, d: string): void {
   if (s.dirty.includes(d) || s.dirty.includes('*')) return;
@@ -800,6 +874,7 @@ function signatureOf(s: FunctionSummary): string {
   if (s.exitIrqOff || s.exitBhOff) parts.push(`X${s.exitIrqOff ? 1 : 0}${s.exitBhOff ? 1 : 0}`);
   if (s.writes) parts.push(`B${s.writes.join(',')}`);
   if (s.bitTests) parts.push('T');
+  if (s.refGets || s.refPuts) parts.push(`C${(s.refGets ?? []).join(',')}|${(s.refPuts ?? []).join(',')}`);
   return parts.join('\n');
 }
 
@@ -816,6 +891,16 @@ function summarizeFunction(
   const released = new Map<string, LockRef>();
   const callees = new Set<string>();
   const exitStates: State[] = [];
+  // Parameters' objects whose references this function drops without having taken them (FunctionSummary.refPuts).
+  const refPuts = new Set<string>();
+  /** The `&fields` test of a counted object reached through a parameter (`[0, true, '&kref']`), if it is one. */
+  const paramRefMask = (obj: import('../extract/ir').AccessPath | undefined, op: 'last' | 'zero'): ParamTest | undefined =>
+    (obj && obj.baseKind === 'param' && obj.paramIndex !== undefined && !obj.fuzzy ? [obj.paramIndex, true, refMask(obj.fields, op)] : undefined);
+  /** A reference of a counted object dropped that this path did not take: the caller's, when it is a parameter's. */
+  const putHere = (_key: string, obj: import('../extract/ir').AccessPath | undefined): void => {
+    const mask = paramRefMask(obj, 'last');
+    if (mask) refPuts.add(`$${mask[0]}${obj!.fields.length > 0 ? '.' + obj!.fields.join('.') : ''}`);
+  };
   // Flag bits are tracked where they can decide something: a bit tested here, or by a callee's fact.
   const returnsOf: ReturnsOf = (name) => program.callee(name, fn.file)?.returnsPath;
   const tracksBits = fn.blocks.some((b) => b.events.some((ev) => (ev.kind === 'bit' && ev.op === 'test')
@@ -930,6 +1015,8 @@ function summarizeFunction(
         return true;
       case 'forget':
         if (s.tests.length > 0) s.tests = s.tests.filter(([, , ids]) => !ids.includes(ev.ident));
+        // A variable a counted object is reached through, assigned: another object now.
+        if (s.refs.length > 0) s.refs = s.refs.filter((k) => !k.replace(/^[?0]:/, '').split('.').includes(ev.ident));
         // A variable a known bit's bitmap is reached through, assigned: another object now (a parameter: not the entry's).
         if (tracksBits && (s.bits.some(([k]) => segsOfKey(k).includes(ev.ident)) || fn.params.some((p) => p.name === ev.ident))) writeBit(s, `~${ev.ident}`);
         return true;
@@ -1024,10 +1111,65 @@ function summarizeFunction(
       case 'register':
       case 'workqueue':
         return true;
+      case 'ref': {
+        const key = refObjKey(ev.obj);
+        if (!key) return true;
+        switch (ev.op) {
+          case 'get':
+            addRef(s, key);
+            return true;
+          case 'init':
+            s.refs = s.refs.filter((k) => k !== key && k !== `?:${key}` && k !== `0:${key}`);
+            addRef(s, key);
+            return true;
+          case 'put':
+            if (!dropRef(s, key) && !s.refs.includes(`0:${key}`)) putHere(key, ev.obj);
+            return true;
+          case 'last':
+          case 'zero': {
+            // A path holding a reference never finds the count at zero; nor drops it to zero, nor drops it to
+            // zero again once it saw it there.
+            if (ev.op === 'last' ? noRelease(s, key) : s.refs.includes(key)) return false;
+            if (ev.op === 'last') putHere(key, ev.obj);
+            const mask = paramRefMask(ev.obj, ev.op);
+            if (mask && s.assumed.length < 8 && !s.assumed.some(([p, , m]) => p === mask[0] && m === mask[2])) s.assumed = [...s.assumed, mask];
+            zeroRef(s, key);
+            return true;
+          }
+        }
+        return true;
+      }
       case 'call': {
+        const putKey = ev.put !== undefined ? refObjKey(ev.args[ev.put]) : undefined;
+        if (putKey !== undefined) {
+          // A put of a reference this path holds is not the last, nor one of a count already at zero: nothing
+          // the last put does happens here.
+          if (dropRef(s, putKey) || s.refs.includes(`0:${putKey}`)) return true;
+          putHere(putKey, ev.args[ev.put!]);
+        }
+        // What the last put runs is reached only when the count drops to zero: of a parameter's object, the
+        // callers say whether it can (each fact carries the test, as a parameter test).
+        const mask = putKey !== undefined ? paramRefMask(ev.args[ev.put!], 'last') : undefined;
+        const assumed = s.assumed;
+        if (mask && !s.assumed.some(([p, , m]) => p === mask[0] && m === mask[2])) s.assumed = [...s.assumed, mask];
         // The callee (or a pointer call's targets), then each function the call hands to a callee that calls it.
-        callTargets(s, ev, targetsOf.get(ev) ?? [], false);
+        const targets = targetsOf.get(ev) ?? [];
+        callTargets(s, ev, targets, false);
         for (const c of callbacks.get(ev) ?? []) callTargets(s, ev, [c], true);
+        s.assumed = assumed;
+        // A get or put wrapper (`lpfc_nlp_get(ndlp)`): the references it takes or drops, as the caller names them.
+        const cs = putKey === undefined && targets.length === 1 ? out.byFn.get(targets[0]) : undefined;
+        for (const k of cs?.refPuts ?? []) {
+          const obj = refArgPath(k, ev.args);
+          const key = refObjKey(obj);
+          if (key && !dropRef(s, key)) putHere(key, obj);
+        }
+        for (const k of cs?.refGets ?? []) {
+          // `?$0.kref`: a reference, or the count found at zero (a get wrapper whose tryget may fail).
+          const maybe = k.startsWith('?');
+          const key = refObjKey(refArgPath(maybe ? k.slice(1) : k, ev.args));
+          if (key) addRef(s, maybe ? `?:${key}` : key);
+        }
         return true;
       }
     }
@@ -1074,6 +1216,18 @@ function summarizeFunction(
         if (!when) return undefined;
         const out: ParamTest[] = [];
         for (const [p, t, mask] of when) {
+          const ref = parseRefMask(mask);
+          if (ref) {
+            // Reached only when the count of the object the caller passes drops to (or is) zero: never on a path
+            // holding a reference of its own on it (nor dropped to zero by a path that saw it there already);
+            // the caller's own entry test when the object is its parameter's.
+            const arg = call.args[p];
+            const key = refObjKey(arg, ref.fields);
+            if (!arg || !key) continue;
+            if (ref.op === 'last' ? noRelease(s, key) : s.refs.includes(key)) return false;
+            if (arg.baseKind === 'param' && arg.paramIndex !== undefined && !arg.fuzzy) out.push([arg.paramIndex, t, refMask([...arg.fields, ...ref.fields], ref.op)]);
+            continue;
+          }
           const bitTest = parseBitMask(mask);
           if (bitTest) {
             // A flag bit of the object the caller passes: decided on the caller's path (never reached when
@@ -1174,7 +1328,7 @@ function summarizeFunction(
   // one branch and released on the same branch is not "maybe held" afterwards.
   const statesAt: Array<Map<string, State>> = fn.blocks.map(() => new Map());
   const work: number[] = [0];
-  const init: State = { held: [], dropped: [], assumed: [], vals: [], tests: [], passed: [], irqOff: false, saved: [], bhDepth: 0, bits: [], dirty: [], bitWhen: [] };
+  const init: State = { held: [], dropped: [], assumed: [], vals: [], tests: [], passed: [], irqOff: false, saved: [], bhDepth: 0, bits: [], dirty: [], bitWhen: [], refs: [] };
   statesAt[0].set(stateKey(init), init);
   const processed: Array<Set<string>> = fn.blocks.map(() => new Set());
   // The states of each block added or met since it was last walked: only they can be new to it.
@@ -1249,8 +1403,22 @@ function summarizeFunction(
   const exitBhOff = exitStates.length > 0 && exitStates.every((x) => x.bhDepth > 0);
   const writes = sccWrites.get(fn);
   const bitTests = [...acquires.values(), ...waits.values()].some((f) => f.when?.some(([, , m]) => m?.startsWith('%')));
+  // A get wrapper: a reference on a parameter's object held at every exit where that parameter is not NULL.
+  const refGets: string[] = [];
+  // `?$0.kref` when some exits found the count at zero instead (a tryget that failed): no put of the caller's releases.
+  for (const key of new Set(exitStates.flatMap((x) => x.refs).map((k) => k.replace(/^[?0]:/, '')))) {
+    const [base, ...fields] = key.split('.');
+    const i = fn.params.findIndex((p) => p.name === base);
+    if (i < 0) continue;
+    const live = exitStates.filter((x) => !x.assumed.some(([p, t, m]) => p === i && !t && m === undefined));
+    const name = `$${i}${fields.length > 0 ? '.' + fields.join('.') : ''}`;
+    if (live.length === 0 || !live.every((x) => noRelease(x, key))) continue;
+    refGets.push(live.every((x) => x.refs.includes(key)) ? name : `?${name}`);
+  }
   return {
     summary: {
+      ...(refGets.length > 0 ? { refGets } : {}),
+      ...(refPuts.size > 0 ? { refPuts: [...refPuts] } : {}),
       ...(writes ? { writes } : {}),
       ...(bitTests ? { bitTests: true as const } : {}),
       acquires: [...acquires.values()], waits: [...waits.values()], exitHeld,

@@ -3,21 +3,19 @@
 // Thin launcher: the CLI is compiled TypeScript under server/out. A whole
 // kernel tree's facts outgrow Node's default heap, so the launcher runs the
 // CLI in a child with a heap sized to the machine (three quarters of memory,
-// at most 16 GB) unless the caller already chose one. The young generation is
-// made larger too: summarizing makes millions of short-lived facts, and with
-// V8's default 16 MB semi-spaces scavenges promote what would die a moment
-// later (drivers/, warm facts: 210 s of user CPU by default, 134 s at 128 MB).
+// at most 16 GB) unless the caller already chose one, and the young generation
+// of node-flags.js. `lsp` too: a language server holds a whole workspace.
 const os = require('node:os');
 const { spawnSync } = require('node:child_process');
 
 const chosen = process.execArgv.some((a) => a.startsWith('--max-old-space-size'))
   || /--max-old-space-size/.test(process.env.NODE_OPTIONS || '') || process.env.LOCKSCOPE_NO_REEXEC === '1';
-const needsHeap = ['check', 'patch', 'explain'].includes(process.argv[2]);
+const { nodeFlags } = require('./node-flags.js');
+const needsHeap = ['check', 'patch', 'explain', 'lsp'].includes(process.argv[2]);
 
 if (!chosen && needsHeap) {
   const mb = Math.min(16384, Math.floor((os.totalmem() / 1048576) * 0.75));
-  const young = process.execArgv.some((a) => a.startsWith('--max-semi-space-size')) ? [] : ['--max-semi-space-size=128'];
-  const child = spawnSync(process.execPath, [`--max-old-space-size=${mb}`, ...young, ...process.execArgv, __filename, ...process.argv.slice(2)], {
+  const child = spawnSync(process.execPath, [`--max-old-space-size=${mb}`, ...nodeFlags(), ...process.execArgv, __filename, ...process.argv.slice(2)], {
     stdio: 'inherit', env: { ...process.env, LOCKSCOPE_NO_REEXEC: '1' },
   });
   if (child.error) {

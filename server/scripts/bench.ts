@@ -49,6 +49,13 @@ interface Args {
   checkTimeoutS: number;
 }
 
+const USAGE = `usage: npm run bench -- [--jobs N] [--root DIR] [--path DIR]... [--only floor,facts,cold,warm,editor]
+                     [--editor-dir DIR] [--check-timeout SECONDS] [--cache-dir DIR] [--transfer json|clone]
+defaults: --jobs (one per core), --root ${LINUX_DIR}, --path drivers, --editor-dir drivers/net/ethernet/intel`;
+
+/** A mistake in the arguments: said with the usage, not as a crash. */
+class UsageError extends Error {}
+
 function parseArgs(argv: string[]): Args {
   const a: Args = {
     jobs: defaultJobs(),
@@ -61,7 +68,7 @@ function parseArgs(argv: string[]): Args {
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i];
     const next = (): string => {
-      if (i + 1 >= argv.length) throw new Error(`${v} needs a value`);
+      if (i + 1 >= argv.length) throw new UsageError(`${v} needs a value`);
       return argv[++i];
     };
     if (v === '--jobs' || v === '-j') a.jobs = Math.max(1, Number(next()) || 1);
@@ -73,7 +80,8 @@ function parseArgs(argv: string[]): Args {
     else if (v === '--transfer') a.transfer = next() as 'clone' | 'json';
     else if (v === '--cache-dir') a.cacheDir = next();
     else if (v === '--check-timeout') a.checkTimeoutS = Math.max(1, Number(next()) || 3600);
-    else if (v.startsWith('-')) throw new Error(`unknown option ${v}`);
+    else if (v === '--help' || v === '-h') throw new UsageError('');
+    else if (v.startsWith('-')) throw new UsageError(`unknown option ${v}`);
     else a.paths.push(v);
   }
   if (a.paths.length === 0) a.paths = ['drivers'];
@@ -577,6 +585,12 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
+  if (err instanceof UsageError) {
+    if (err.message) process.stderr.write(`bench: ${err.message}\n${USAGE}\n`);
+    else process.stdout.write(`${USAGE}\n`);
+    process.exitCode = err.message ? 2 : 0;
+    return;
+  }
   process.stderr.write(`bench: ${(err as Error)?.stack ?? String(err)}\n`);
   process.exitCode = 2;
 });

@@ -1,5 +1,6 @@
 // A small LSP client over stdio (vscode-jsonrpc), for the protocol tests and
-// the latency script: spawns `node server/out/src/lsp/main.js --stdio`,
+// the latency script: spawns `node server/out/src/lsp/main.js --stdio` (with
+// the flags of server/bin/node-flags.js, as the editors start it),
 // answers the server's requests (configuration, progress), records every
 // notification, and lets callers wait for the diagnostics they expect.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -52,7 +53,9 @@ export class StdioLspClient {
 
   constructor(readonly opts: ClientOptions) {
     const server = opts.serverModule ?? path.join(__dirname, 'main.js');
-    this.proc = spawn(process.execPath, [server, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // With the V8 flags editors start the server with (server/bin/node-flags.js).
+    const { nodeFlags } = require(path.join(__dirname, '../../../bin/node-flags.js')) as { nodeFlags(argv?: string[]): string[] };
+    this.proc = spawn(process.execPath, [...nodeFlags([]), server, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.proc.stderr!.on('data', (d: Buffer) => opts.stderr?.(d.toString()));
     this.conn = createMessageConnection(new StreamMessageReader(this.proc.stdout!), new StreamMessageWriter(this.proc.stdin!));
     this.conn.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnostics) => {

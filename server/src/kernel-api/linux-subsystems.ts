@@ -211,6 +211,7 @@ const busesAndClocks: ApiRow[] = [
   inside('vb2_buffer_done', 'vb2_queue.done_lock', 'spin', 0, 'save'),
   inside('v4l2_m2m_job_finish', 'v4l2_m2m_dev.job_spinlock', 'spin', 0, 'save'),
   acq('lock_fb_info', 'fb_info.lock', 'mutex', 0),
+  rel('unlock_fb_info', 'fb_info.lock', 'mutex', 0),
   acq('drm_modeset_lock_all', 'drm_mode_config.mutex', 'mutex', 0, { doc: 'then every modeset ww_mutex' }),
   rel('drm_modeset_unlock_all', 'drm_mode_config.mutex', 'mutex', 0),
   ...insideAll(['drm_crtc_handle_vblank', 'drm_handle_vblank'], 'drm_device.event_lock', 'spin', 0, 'save'),

@@ -1673,10 +1673,30 @@ function withoutDropped(s: State, dropped: LockRef[] | undefined, args: import('
   if (!dropped || dropped.length === 0) return s;
   const mapped = dropped.map((d) => mapRef(d, args, program, caller)).filter((d): d is LockRef => d !== undefined);
   const view = cloneState(s);
-  view.held = s.held.filter((h) => !mapped.some((d) => sameLock(d, h.lock)));
+  const releases = (d: LockRef, h: HeldLock): boolean => sameLock(d, h.lock) || untypedRelease(d, h, s.held);
+  view.held = s.held.filter((h) => !mapped.some((d) => releases(d, h)));
   // Locks the caller did not hold stay dropped for the caller's own callers.
-  view.dropped = [...s.dropped, ...mapped.filter((d) => !s.held.some((h) => sameLock(h.lock, d)))];
+  view.dropped = [...s.dropped, ...mapped.filter((d) => !s.held.some((h) => releases(d, h)))];
   return view;
+}
+
+/** The field a lock class ends with (`back_lock` of `iscsi_session.back_lock` and of `f:conn->session->back_lock`). */
+function lockField(cls: string): string {
+  const bare = cls.replace(/@.*$/, '');
+  return bare.slice(Math.max(bare.lastIndexOf('.'), bare.lastIndexOf('->') + 1) + 1);
+}
+
+/**
+ * A callee dropped its caller's lock through an expression whose type it does not know
+ * (`spin_unlock(&conn->session->back_lock)` with `struct iscsi_conn` in an unread header: a local
+ * class): the one lock of that field name the caller holds is the one dropped. Two held locks of
+ * that field name: which one is not known, and neither is released.
+ */
+function untypedRelease(d: LockRef, h: HeldLock, held: readonly HeldLock[]): boolean {
+  if (!('cls' in d) || !d.local || !('cls' in h.lock) || h.lock.local) return false;
+  const field = lockField(d.cls);
+  if (lockField(h.lock.cls) !== field) return false;
+  return held.filter((x) => 'cls' in x.lock && !x.lock.local && lockField(x.lock.cls) === field).length === 1;
 }
 
 /** A callee's lock in the caller's terms: parameter references go through the call's arguments. */

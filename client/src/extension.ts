@@ -43,8 +43,8 @@ let lastStatus: StatusParams | undefined;
 export async function activate(context: vscode.ExtensionContext): Promise<{ status(): StatusParams | undefined }> {
   const serverModule = context.asAbsolutePath(path.join('server', 'out', 'src', 'lsp', 'main.js'));
   // The V8 flags the CLI runs with too (a larger young generation: edits are analysed faster).
-  const { nodeFlags } = require(context.asAbsolutePath(path.join('server', 'bin', 'node-flags.js'))) as { nodeFlags(argv?: string[]): string[] };
-  const flags = nodeFlags([]);
+  const { nodeFlags } = require(context.asAbsolutePath(path.join('server', 'bin', 'node-flags.js'))) as { nodeFlags(kind: 'cli' | 'server', argv?: string[]): string[] };
+  const flags = nodeFlags('server', []);
   const serverOptions: ServerOptions = {
     run: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: flags } },
     debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: [...flags, '--nolazy', '--inspect=6009'] } },

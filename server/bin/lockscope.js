@@ -15,7 +15,7 @@ const needsHeap = ['check', 'patch', 'explain', 'lsp'].includes(process.argv[2])
 
 if (!chosen && needsHeap) {
   const mb = Math.min(16384, Math.floor((os.totalmem() / 1048576) * 0.75));
-  const child = spawnSync(process.execPath, [`--max-old-space-size=${mb}`, ...nodeFlags(), ...process.execArgv, __filename, ...process.argv.slice(2)], {
+  const child = spawnSync(process.execPath, [`--max-old-space-size=${mb}`, ...nodeFlags(process.argv[2] === 'lsp' ? 'server' : 'cli'), ...process.execArgv, __filename, ...process.argv.slice(2)], {
     stdio: 'inherit', env: { ...process.env, LOCKSCOPE_NO_REEXEC: '1' },
   });
   if (child.error) {

@@ -54,8 +54,8 @@ export class StdioLspClient {
   constructor(readonly opts: ClientOptions) {
     const server = opts.serverModule ?? path.join(__dirname, 'main.js');
     // With the V8 flags editors start the server with (server/bin/node-flags.js).
-    const { nodeFlags } = require(path.join(__dirname, '../../../bin/node-flags.js')) as { nodeFlags(argv?: string[]): string[] };
-    this.proc = spawn(process.execPath, [...nodeFlags([]), server, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const { nodeFlags } = require(path.join(__dirname, '../../../bin/node-flags.js')) as { nodeFlags(kind: 'cli' | 'server', argv?: string[]): string[] };
+    this.proc = spawn(process.execPath, [...nodeFlags('server', []), server, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.proc.stderr!.on('data', (d: Buffer) => opts.stderr?.(d.toString()));
     this.conn = createMessageConnection(new StreamMessageReader(this.proc.stdout!), new StreamMessageWriter(this.proc.stdin!));
     this.conn.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnostics) => {

@@ -546,7 +546,6 @@ const REF_TESTED = new RegExp(`\\b(?:if|while)\\s*\\([^;{]*\\b(?:${Object.entrie
 
 /** Variables whose objects' reference counts the function changes or tests: assigning one makes what was known stale. */
 function refCountedIdents(text: string): string[] {
-  if (!/\b(?:kref|refcount|kobject|get_device|put_device|of_node)_?/.test(text)) return [];
   const out = new Set<string>();
   REF_OBJ_BASE.lastIndex = 0;
   for (let m = REF_OBJ_BASE.exec(text); m && out.size < 16; m = REF_OBJ_BASE.exec(text)) out.add(m[1]);

@@ -1780,7 +1780,12 @@ class FunctionBuilder {
     if (queued) {
       const wq = queued.wq === 'system' ? undefined : args[queued.wq];
       const work = args[queued.work];
-      if (work) this.emit({ kind: 'workqueue', op: 'queue', wq: wq ? this.path(wq) : undefined, work: this.path(work), api: name, site });
+      if (work) {
+        this.emit({
+          kind: 'workqueue', op: 'queue', wq: wq ? this.path(wq) : undefined, work: this.path(work), api: name, site,
+          ...(queued.ordered ? { ordered: true as const } : {}),
+        });
+      }
     } else if (LINUX_ORDERED_WQ_ALLOCATORS.has(name)) {
       this.emit({ kind: 'workqueue', op: 'ordered', wq: this.resultPath(node), api: name, site });
     }

@@ -121,6 +121,8 @@ function orderedQueues(program: Program, coreFiles: ReadonlySet<string>): Map<st
         if (wq) ordered.add(wq);
         continue;
       }
+      // The core's ordered queue of an object (mac80211's per-hw queue): ordered as allocated.
+      if (ev.ordered && wq) ordered.add(wq);
       const queue = ev.wq ? wq ?? '?' : 'system';
       if (ev.work?.baseKind === 'param' && ev.work.paramIndex !== undefined && ev.work.fields.length === 0) {
         const list = byParam.get(fn.name) ?? [];

@@ -216,15 +216,18 @@ export const LINUX_HRTIMER_MODE_CALLS: ReadonlyMap<string, number> = new Map([
 /**
  * Calls that queue a work: the workqueue's argument index ('system' for the
  * shared system queues) and the work's. With the ordered workqueue
- * allocators below, they tell which works run one at a time.
+ * allocators below, they tell which works run one at a time. `ordered`: the
+ * queue is an ordered one the core keeps per object, and `wq` names that
+ * object (mac80211's `ieee80211_queue_work(hw, w)` queues on the hw's
+ * `local->workqueue`, an `alloc_ordered_workqueue` of net/mac80211/main.c).
  */
-export const LINUX_QUEUE_WORK_CALLS: ReadonlyMap<string, { wq: number | 'system'; work: number }> = new Map([
+export const LINUX_QUEUE_WORK_CALLS: ReadonlyMap<string, { wq: number | 'system'; work: number; ordered?: true }> = new Map([
   ['queue_work', { wq: 0, work: 1 }], ['queue_work_on', { wq: 1, work: 2 }], ['queue_work_node', { wq: 1, work: 2 }],
   ['queue_delayed_work', { wq: 0, work: 1 }], ['queue_delayed_work_on', { wq: 1, work: 2 }],
   ['mod_delayed_work', { wq: 0, work: 1 }], ['mod_delayed_work_on', { wq: 1, work: 2 }], ['queue_rcu_work', { wq: 0, work: 1 }],
   ['schedule_work', { wq: 'system', work: 0 }], ['schedule_work_on', { wq: 'system', work: 1 }],
   ['schedule_delayed_work', { wq: 'system', work: 0 }], ['schedule_delayed_work_on', { wq: 'system', work: 1 }],
-  ['ieee80211_queue_work', { wq: 'system', work: 1 }], ['ieee80211_queue_delayed_work', { wq: 'system', work: 1 }],
+  ['ieee80211_queue_work', { wq: 0, work: 1, ordered: true }], ['ieee80211_queue_delayed_work', { wq: 0, work: 1, ordered: true }],
 ]);
 
 /**

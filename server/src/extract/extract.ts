@@ -933,6 +933,8 @@ class FunctionBuilder {
         for (const c of node.namedChildren) if (c) this.statement(c);
         return;
       case 'expression_statement':
+        if (!this.ternaryStatement(node)) for (const c of node.namedChildren) if (c) this.expression(c);
+        return;
       case 'declaration':
       case 'init_declarator':
         for (const c of node.namedChildren) if (c) this.expression(c);
@@ -1121,6 +1123,28 @@ class FunctionBuilder {
   }
 
   private readonly jumpTargets: JumpTargets[] = [];
+
+  /**
+   * `w ? down_write_nested(&b->lock, n) : down_read_nested(&b->lock, n);` as a statement: one arm
+   * runs, as in an if/else (read as one expression, both calls would run and the lock be held twice).
+   */
+  private ternaryStatement(node: SyntaxNode): boolean {
+    let e = node.namedChildCount === 1 ? node.namedChild(0) : null;
+    while (e?.type === 'parenthesized_expression') e = e.namedChild(0);
+    if (e?.type !== 'conditional_expression') return false;
+    const cond = e.childForFieldName('condition');
+    const arms = [e.childForFieldName('consequence'), e.childForFieldName('alternative')];
+    if (!cond || !arms[0] || !arms[1]) return false;
+    const { whenTrue, whenFalse } = this.branch(cond, false);
+    const join = this.newBlock();
+    for (const [block, arm] of [[whenTrue, arms[0]], [whenFalse, arms[1]]] as const) {
+      this.cur = block;
+      this.expression(arm);
+      this.jump(join);
+    }
+    this.cur = join;
+    return true;
+  }
 
   private ifStatement(node: SyntaxNode): void {
     const cond = node.childForFieldName('condition');

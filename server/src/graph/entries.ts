@@ -113,28 +113,41 @@ function orderedQueues(program: Program, coreFiles: ReadonlySet<string>): Map<st
   };
   // A helper queueing the work it is given (`cw1200_resume_work(priv, &priv->bss_loss_work, ..)`): the callers' works.
   const byParam = new Map<string, Array<{ fn: FunctionIR; param: number; queue: string }>>();
-  for (const f of program.files) {
-    if (coreFiles.has(f.file)) continue;
-    for (const { fn, ev } of eventsIn(f, 'workqueue')) {
-      const wq = ev.wq ? cls(ev.wq, fn) : undefined;
-      if (ev.op === 'ordered') {
-        if (wq) ordered.add(wq);
-        continue;
-      }
-      // The core's ordered queue of an object (mac80211's per-hw queue): ordered as allocated.
-      if (ev.ordered && wq) ordered.add(wq);
-      const queue = ev.wq ? wq ?? '?' : 'system';
-      if (ev.work?.baseKind === 'param' && ev.work.paramIndex !== undefined && ev.work.fields.length === 0) {
-        const list = byParam.get(fn.name) ?? [];
-        list.push({ fn, param: ev.work.paramIndex, queue });
-        byParam.set(fn.name, list);
-      } else {
-        queued(cls(ev.work, fn), queue, fn.file);
-      }
+  const events = program.files.filter((f) => !coreFiles.has(f.file)).flatMap((f) => [...eventsIn(f, 'workqueue')]);
+  const queuesItsParam = (ev: (typeof events)[number]['ev']): boolean =>
+    ev.op === 'queue' && ev.work?.baseKind === 'param' && ev.work.paramIndex !== undefined && ev.work.fields.length === 0;
+  // A table row's call of a function the program defines and reads (net/mac80211's ieee80211_queue_work()
+  // when net/ is analysed): its own body says where it queues, not the row (which would name a second queue).
+  const queueOfHelper = new Map<FunctionIR, string>();
+  // Such helpers called where the table row stood in for the call (a caller seen, its work known).
+  const rowCalled = new Set<FunctionIR>();
+  for (const { fn, ev } of events) if (queuesItsParam(ev)) queueOfHelper.set(fn, ev.wq ? cls(ev.wq, fn) ?? '?' : 'system');
+  for (const { fn, ev } of events) {
+    const callee = ev.op === 'queue' && !queuesItsParam(ev) ? program.callee(ev.api, fn.file) : undefined;
+    const helperQueue = callee && callee !== fn ? queueOfHelper.get(callee) : undefined;
+    if (helperQueue !== undefined) {
+      queued(cls(ev.work, fn), helperQueue, fn.file);
+      rowCalled.add(callee!);
+      continue;
+    }
+    const wq = ev.wq ? cls(ev.wq, fn) : undefined;
+    if (ev.op === 'ordered') {
+      if (wq) ordered.add(wq);
+      continue;
+    }
+    // The core's ordered queue of an object (mac80211's per-hw queue): ordered as allocated.
+    if (ev.ordered && wq) ordered.add(wq);
+    const queue = ev.wq ? wq ?? '?' : 'system';
+    if (queuesItsParam(ev)) {
+      const list = byParam.get(fn.name) ?? [];
+      list.push({ fn, param: ev.work!.paramIndex!, queue });
+      byParam.set(fn.name, list);
+    } else {
+      queued(cls(ev.work, fn), queue, fn.file);
     }
   }
   if (byParam.size > 0) {
-    const helpers = new Set<FunctionIR>();
+    const helpers = new Set<FunctionIR>(rowCalled);
     for (const fn of program.functions) {
       for (const b of fn.blocks) {
         for (const ev of b.events) {
@@ -143,7 +156,10 @@ function orderedQueues(program: Program, coreFiles: ReadonlySet<string>): Map<st
             if (program.callee(ev.callee, fn.file) !== h.fn) continue;
             helpers.add(h.fn);
             const arg = ev.args[h.param];
-            queued(arg?.baseKind === 'param' ? undefined : arg && cls(arg, fn), h.queue, fn.file);
+            // The caller's own parameter handed on (a helper of a helper): which work is not known here.
+            // A field of it (`&rtwdev->watch_dog_work`) is a work of that struct.
+            const handedOn = arg?.baseKind === 'param' && arg.fields.length === 0;
+            queued(handedOn ? undefined : arg && cls(arg, fn), h.queue, fn.file);
           }
         }
       }

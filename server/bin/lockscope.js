@@ -6,7 +6,7 @@
 // at most 16 GB) unless the caller already chose one, and the young generation
 // of node-flags.js. `lsp` too: a language server holds a whole workspace.
 const os = require('node:os');
-const { spawnSync } = require('node:child_process');
+const { spawn } = require('node:child_process');
 
 const chosen = process.execArgv.some((a) => a.startsWith('--max-old-space-size'))
   || /--max-old-space-size/.test(process.env.NODE_OPTIONS || '') || process.env.LOCKSCOPE_NO_REEXEC === '1';
@@ -15,15 +15,19 @@ const needsHeap = ['check', 'patch', 'explain', 'lsp'].includes(process.argv[2])
 
 if (!chosen && needsHeap) {
   const mb = Math.min(16384, Math.floor((os.totalmem() / 1048576) * 0.75));
-  const child = spawnSync(process.execPath, [`--max-old-space-size=${mb}`, ...nodeFlags(process.argv[2] === 'lsp' ? 'server' : 'cli'), ...process.execArgv, __filename, ...process.argv.slice(2)], {
+  const child = spawn(process.execPath, [`--max-old-space-size=${mb}`, ...nodeFlags(process.argv[2] === 'lsp' ? 'server' : 'cli'), ...process.execArgv, __filename, ...process.argv.slice(2)], {
     stdio: 'inherit', env: { ...process.env, LOCKSCOPE_NO_REEXEC: '1' },
   });
-  if (child.error) {
-    process.stderr.write(`lockscope: cannot start: ${child.error.message}\n`);
+  // A signal for the launcher is the child's too: an editor stopping its language server
+  // signals the process it started, which is this one.
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
+  child.on('error', (err) => {
+    process.stderr.write(`lockscope: cannot start: ${err.message}\n`);
     process.exitCode = 3;
-  } else {
-    process.exitCode = child.status ?? (child.signal ? 128 + (os.constants.signals[child.signal] ?? 0) : 3);
-  }
+  });
+  child.on('exit', (code, signal) => {
+    process.exitCode = code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 3);
+  });
 } else {
   require('../out/src/cli/main.js').main(process.argv.slice(2)).then(
     (code) => { process.exitCode = code; },

@@ -19,8 +19,11 @@ const SEMI_SPACE_MB = { cli: 128, server: 32 };
  * already chose a young generation size (in `execArgv`).
  */
 function nodeFlags(kind, execArgv = process.execArgv) {
-  if (execArgv.some((a) => a.startsWith('--max-semi-space-size'))) return [];
-  return [`--max-semi-space-size=${SEMI_SPACE_MB[kind]}`];
+  if (execArgv.some((a) => /^--(max|min)-semi-space-size/.test(a))) return [];
+  const mb = SEMI_SPACE_MB[kind];
+  // The server's young generation has its size from the start: it does not grow under the
+  // user's first edits (and its memory does not look like a leak as it fills).
+  return kind === 'server' ? [`--min-semi-space-size=${mb}`, `--max-semi-space-size=${mb}`] : [`--max-semi-space-size=${mb}`];
 }
 
 module.exports = { nodeFlags };

@@ -14,7 +14,7 @@ import type {
 import { callArguments, containerType, declaredName, functionDeclarator, siteOf, typeName } from './syntax-util';
 import { ALL_CAPS, expandMacro, functionMacroNames, guardMacroName, lineCounter, predicateReads, scanMacros } from './macros';
 import { guardKey } from '../kernel-api/load';
-import { LINUX_BIT_OPS, LINUX_FUNCTION_DEFINERS, LINUX_LEAF_CALLS, LINUX_ORDERED_WQ_ALLOCATORS, LINUX_QUEUE_WORK_CALLS, LINUX_REF_OPS, refOpRow, type BitOpRow, type RefOpRow } from '../kernel-api/linux';
+import { bitOpRow, LINUX_FUNCTION_DEFINERS, LINUX_LEAF_CALLS, LINUX_ORDERED_WQ_ALLOCATORS, LINUX_QUEUE_WORK_CALLS, LINUX_REF_OPS, refOpRow, type BitOpRow, type RefOpRow } from '../kernel-api/linux';
 
 export interface ExtractEnv {
   api: ApiTable;
@@ -533,10 +533,6 @@ const BIT_TESTED_BASE = /\b(?:__)?test(?:_and_[a-z]+)?_bit\w*\s*\(\s*\w+\s*,\s*&
 /** The bitmap field a bit operation names: `status` of `set_bit(X, &trans->status)`. */
 const BIT_OP_FIELD = /\b(?:__)?(?:test_and_[a-z]+|test|set|clear|change|assign)_bit\w*\s*\([^,()]+,\s*&?\s*[\w>.-]*?(?:->|\.)(\w+)\s*[,)]/g;
 
-/** The bit-operation row of a name (LINUX_BIT_OPS is a plain object: its own keys only). */
-function bitOpRow(name: string): BitOpRow | undefined {
-  return Object.prototype.hasOwnProperty.call(LINUX_BIT_OPS, name) ? LINUX_BIT_OPS[name] : undefined;
-}
 
 /** The variable a reference-count operation's object is reached through: `device` of `kref_get(&device->kref)`. */
 const REF_OBJ_BASE = new RegExp(`\\b(?:${Object.keys(LINUX_REF_OPS).join('|')})\\s*\\(\\s*&?\\s*\\(?\\s*(\\w+)`, 'g');
@@ -544,20 +540,27 @@ const REF_OBJ_BASE = new RegExp(`\\b(?:${Object.keys(LINUX_REF_OPS).join('|')})\
 /** A branch on a reference-count test: `if (!kref_get_unless_zero(`, `if (refcount_dec_and_test(`. */
 const REF_TESTED = new RegExp(`\\b(?:if|while)\\s*\\([^;{]*\\b(?:${Object.entries(LINUX_REF_OPS).filter(([, r]) => r.op === 'tryget' || r.op === 'dectest').map(([n]) => n).join('|')})\\s*\\(`);
 
-/** Variables whose objects' reference counts the function changes or tests: assigning one makes what was known stale. */
-function refCountedIdents(text: string): string[] {
+/** The same piece of source (a call that is also the branch condition being evaluated). */
+function sameSpan(a: SyntaxNode, b: SyntaxNode | undefined): boolean {
+  return b !== undefined && a.startIndex === b.startIndex && a.endIndex === b.endIndex;
+}
+
+/** The distinct first groups of a global pattern's matches in text, at most 16. */
+function firstGroups(re: RegExp, text: string): string[] {
   const out = new Set<string>();
-  REF_OBJ_BASE.lastIndex = 0;
-  for (let m = REF_OBJ_BASE.exec(text); m && out.size < 16; m = REF_OBJ_BASE.exec(text)) out.add(m[1]);
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m && out.size < 16; m = re.exec(text)) out.add(m[1]);
   return [...out];
 }
 
+/** Variables whose objects' reference counts the function changes or tests: assigning one makes what was known stale. */
+function refCountedIdents(text: string): string[] {
+  return firstGroups(REF_OBJ_BASE, text);
+}
+
+/** Variables whose bitmaps a condition tests a flag bit of. */
 function bitTestedIdents(text: string): string[] {
-  if (!text.includes('_bit')) return [];
-  const out = new Set<string>();
-  BIT_TESTED_BASE.lastIndex = 0;
-  for (let m = BIT_TESTED_BASE.exec(text); m && out.size < 16; m = BIT_TESTED_BASE.exec(text)) out.add(m[1]);
-  return [...out];
+  return text.includes('_bit') ? firstGroups(BIT_TESTED_BASE, text) : [];
 }
 
 /** Fields of a file that its bit operations name as bitmaps (one source at a time, as identifierCounts). */
@@ -667,12 +670,13 @@ class FunctionBuilder {
       // The objects whose flag bits a condition tests: assigning the variable (or the bitmap) makes what was known stale.
       const bitIdents = bitTestedIdents(body.text);
       if (bitIdents.length > 0) this.guardIdents = new Set([...this.guardIdents, ...bitIdents]);
-      // A guarded local copied from an access path: assigning what the path reads ends the copy too.
-      const copied = [...this.index.within(body, ALIAS_SOURCES)].flatMap((n) => this.copyOf(n)?.idents ?? []);
-      if (copied.length > 0) this.guardIdents = new Set([...this.guardIdents, ...copied]);
-      // The objects whose reference counts the path follows: assigning the variable names another object.
-      const refIdents = refCountedIdents(body.text);
-      if (refIdents.length > 0) this.guardIdents = new Set([...this.guardIdents, ...refIdents]);
+      // A guarded local copied from an access path (copyOf reads guardIdents): assigning what the path reads ends
+      // the copy too. And the objects whose reference counts the path follows: assigning the variable names another.
+      const more = [
+        ...[...this.index.within(body, ALIAS_SOURCES)].flatMap((n) => this.copyOf(n)?.idents ?? []),
+        ...refCountedIdents(body.text),
+      ];
+      if (more.length > 0) this.guardIdents = new Set([...this.guardIdents, ...more]);
       this.statement(body);
     } else {
       this.expression(body); // its calls in order, in one block
@@ -1319,14 +1323,24 @@ class FunctionBuilder {
    * reference-count operation whose result decides the branch. Its row, object and result when cond holds.
    */
   private refTest(cond: SyntaxNode): { call: SyntaxNode; row: RefOpRow; obj: AccessPath; truthy: boolean } | undefined {
+    const tested = this.tableCallTest(cond, refOpRow);
+    if (tested?.row.op !== 'tryget' && tested?.row.op !== 'dectest') return undefined;
+    const { call, row, truthy } = tested;
+    const arg = callArguments(call)[row.obj];
+    return arg ? { call, row, obj: this.path(arg), truthy } : undefined;
+  }
+
+  /**
+   * A condition that is a call of a table's function (under `!` and parentheses), not one this file
+   * defines for itself: the call, its row and the call's truth when cond holds.
+   */
+  private tableCallTest<R>(cond: SyntaxNode, rowOf: (name: string) => R | undefined): { call: SyntaxNode; row: R; truthy: boolean } | undefined {
     const { node, truthy } = stripNegations(cond, 8);
     if (node?.type !== 'call_expression') return undefined;
     const name = node.childForFieldName('function');
     if (name?.type !== 'identifier' || this.env.definedHere?.has(name.text)) return undefined;
-    const row = refOpRow(name.text);
-    if (row?.op !== 'tryget' && row?.op !== 'dectest') return undefined;
-    const arg = callArguments(node)[row.obj];
-    return arg ? { call: node, row, obj: this.path(arg), truthy } : undefined;
+    const row = rowOf(name.text);
+    return row === undefined ? undefined : { call: node, row, truthy };
   }
 
   /**
@@ -1334,14 +1348,11 @@ class FunctionBuilder {
    * of a bitmap with a plain path. The bit's truth when cond holds, and what the call writes.
    */
   private bitTest(cond: SyntaxNode): { call: SyntaxNode; bit: string; obj: AccessPath; truthy: boolean; effect?: BitOpRow['effect'] } | undefined {
-    const { node, truthy } = stripNegations(cond, 8);
-    if (node?.type !== 'call_expression') return undefined;
-    const name = node.childForFieldName('function');
-    if (name?.type !== 'identifier' || this.env.definedHere?.has(name.text)) return undefined;
-    const row = bitOpRow(name.text);
-    if (!row?.test) return undefined;
-    const target = this.bitTarget(node, row);
-    return target && target.bit !== '*' ? { call: node, bit: target.bit, obj: target.obj, truthy, effect: row.effect } : undefined;
+    const tested = this.tableCallTest(cond, bitOpRow);
+    if (!tested?.row.test) return undefined;
+    const { call, row, truthy } = tested;
+    const target = this.bitTarget(call, row);
+    return target && target.bit !== '*' ? { call, bit: target.bit, obj: target.obj, truthy, effect: row.effect } : undefined;
   }
 
   /** A bit operation's bit (a constant's name; `*` for any other, or a whole-bitmap operation) and bitmap. */
@@ -1688,7 +1699,7 @@ class FunctionBuilder {
     const row = this.env.definedHere?.has(name) ? undefined : this.env.api.byName.get(name);
     const site = this.site(node);
     const bitOp = this.env.definedHere?.has(name) ? undefined : bitOpRow(name);
-    if (bitOp?.effect && !(node.startIndex === this.bitCondition?.startIndex && node.endIndex === this.bitCondition.endIndex)) {
+    if (bitOp?.effect && !sameSpan(node, this.bitCondition)) {
       // A flag bit written (a branch condition's own test-and-write is on its branches).
       const target = this.bitTarget(node, bitOp);
       if (target) {
@@ -1768,7 +1779,7 @@ class FunctionBuilder {
     const ref = this.env.definedHere?.has(name) ? undefined : refOpRow(name);
     const refArg = ref ? args[ref.obj] : undefined;
     const refObj = refArg === undefined ? undefined : typeof refArg === 'string' ? this.textPath(refArg) : this.path(refArg);
-    const inCondition = node.startIndex === this.refCondition?.startIndex && node.endIndex === this.refCondition.endIndex;
+    const inCondition = sameSpan(node, this.refCondition);
     const put = ref && refObj && (ref.op === 'put' || (ref.op === 'dectest' && !inCondition)) ? ref.obj : undefined;
     this.emit({
       kind: 'call', callee: name, args: args.map((a) => (a === undefined ? NO_PATH : typeof a === 'string' ? this.textPath(a) : this.callArgPath(a))), site,

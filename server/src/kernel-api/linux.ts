@@ -432,7 +432,17 @@ export const LINUX_REF_OPS: Readonly<Record<string, RefOpRow>> = {
   of_node_put: { obj: 0, op: 'put' },
 };
 
-/** The reference-count row of a name (a plain object: its own keys only). */
+/** A row of a table keyed by function name (a plain object: its own keys only, never `toString`). */
+function ownRow<T>(table: Readonly<Record<string, T>>, name: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(table, name) ? table[name] : undefined;
+}
+
+/** The reference-count row of a name. */
 export function refOpRow(name: string): RefOpRow | undefined {
-  return Object.prototype.hasOwnProperty.call(LINUX_REF_OPS, name) ? LINUX_REF_OPS[name] : undefined;
+  return ownRow(LINUX_REF_OPS, name);
+}
+
+/** The bit-operation row of a name. */
+export function bitOpRow(name: string): BitOpRow | undefined {
+  return ownRow(LINUX_BIT_OPS, name);
 }

@@ -425,6 +425,16 @@ function zeroRef(s: State, key: string): void {
   if (!s.refs.includes(`0:${key}`)) addRef(s, `0:${key}`);
 }
 
+/** The object a State.refs entry is about (`device.kref` of `?:device.kref` and `0:device.kref`). */
+function refObject(entry: string): string {
+  return entry.replace(/^[?0]:/, '');
+}
+
+/** The path's parameter tests with `t` among them, once. */
+function assuming(assumed: ParamTest[], t: ParamTest): ParamTest[] {
+  return assumed.some(([p, , m]) => p === t[0] && m === t[2]) ? assumed : [...assumed, t];
+}
+
 function addRef(s: State, key: string): void {
   if (s.refs.length < MAX_REFS) s.refs = [...s.refs, key];
 }
@@ -897,7 +907,7 @@ function summarizeFunction(
   const paramRefMask = (obj: import('../extract/ir').AccessPath | undefined, op: 'last' | 'zero'): ParamTest | undefined =>
     (obj && obj.baseKind === 'param' && obj.paramIndex !== undefined && !obj.fuzzy ? [obj.paramIndex, true, refMask(obj.fields, op)] : undefined);
   /** A reference of a counted object dropped that this path did not take: the caller's, when it is a parameter's. */
-  const putHere = (_key: string, obj: import('../extract/ir').AccessPath | undefined): void => {
+  const putHere = (obj: import('../extract/ir').AccessPath | undefined): void => {
     const mask = paramRefMask(obj, 'last');
     if (mask) refPuts.add(`$${mask[0]}${obj!.fields.length > 0 ? '.' + obj!.fields.join('.') : ''}`);
   };
@@ -1016,7 +1026,7 @@ function summarizeFunction(
       case 'forget':
         if (s.tests.length > 0) s.tests = s.tests.filter(([, , ids]) => !ids.includes(ev.ident));
         // A variable a counted object is reached through, assigned: another object now.
-        if (s.refs.length > 0) s.refs = s.refs.filter((k) => !k.replace(/^[?0]:/, '').split('.').includes(ev.ident));
+        if (s.refs.length > 0) s.refs = s.refs.filter((k) => !refObject(k).split('.').includes(ev.ident));
         // A variable a known bit's bitmap is reached through, assigned: another object now (a parameter: not the entry's).
         if (tracksBits && (s.bits.some(([k]) => segsOfKey(k).includes(ev.ident)) || fn.params.some((p) => p.name === ev.ident))) writeBit(s, `~${ev.ident}`);
         return true;
@@ -1123,16 +1133,16 @@ function summarizeFunction(
             addRef(s, key);
             return true;
           case 'put':
-            if (!dropRef(s, key) && !s.refs.includes(`0:${key}`)) putHere(key, ev.obj);
+            if (!dropRef(s, key) && !s.refs.includes(`0:${key}`)) putHere(ev.obj);
             return true;
           case 'last':
           case 'zero': {
             // A path holding a reference never finds the count at zero; nor drops it to zero, nor drops it to
             // zero again once it saw it there.
             if (ev.op === 'last' ? noRelease(s, key) : s.refs.includes(key)) return false;
-            if (ev.op === 'last') putHere(key, ev.obj);
+            if (ev.op === 'last') putHere(ev.obj);
             const mask = paramRefMask(ev.obj, ev.op);
-            if (mask && s.assumed.length < 8 && !s.assumed.some(([p, , m]) => p === mask[0] && m === mask[2])) s.assumed = [...s.assumed, mask];
+            if (mask && s.assumed.length < 8) s.assumed = assuming(s.assumed, mask);
             zeroRef(s, key);
             return true;
           }
@@ -1145,13 +1155,13 @@ function summarizeFunction(
           // A put of a reference this path holds is not the last, nor one of a count already at zero: nothing
           // the last put does happens here.
           if (dropRef(s, putKey) || s.refs.includes(`0:${putKey}`)) return true;
-          putHere(putKey, ev.args[ev.put!]);
+          putHere(ev.args[ev.put!]);
         }
         // What the last put runs is reached only when the count drops to zero: of a parameter's object, the
         // callers say whether it can (each fact carries the test, as a parameter test).
         const mask = putKey !== undefined ? paramRefMask(ev.args[ev.put!], 'last') : undefined;
         const assumed = s.assumed;
-        if (mask && !s.assumed.some(([p, , m]) => p === mask[0] && m === mask[2])) s.assumed = [...s.assumed, mask];
+        if (mask) s.assumed = assuming(s.assumed, mask);
         // The callee (or a pointer call's targets), then each function the call hands to a callee that calls it.
         const targets = targetsOf.get(ev) ?? [];
         callTargets(s, ev, targets, false);
@@ -1162,7 +1172,7 @@ function summarizeFunction(
         for (const k of cs?.refPuts ?? []) {
           const obj = refArgPath(k, ev.args);
           const key = refObjKey(obj);
-          if (key && !dropRef(s, key)) putHere(key, obj);
+          if (key && !dropRef(s, key)) putHere(obj);
         }
         for (const k of cs?.refGets ?? []) {
           // `?$0.kref`: a reference, or the count found at zero (a get wrapper whose tryget may fail).
@@ -1406,7 +1416,7 @@ function summarizeFunction(
   // A get wrapper: a reference on a parameter's object held at every exit where that parameter is not NULL.
   const refGets: string[] = [];
   // `?$0.kref` when some exits found the count at zero instead (a tryget that failed): no put of the caller's releases.
-  for (const key of new Set(exitStates.flatMap((x) => x.refs).map((k) => k.replace(/^[?0]:/, '')))) {
+  for (const key of new Set(exitStates.flatMap((x) => x.refs).map(refObject))) {
     const [base, ...fields] = key.split('.');
     const i = fn.params.findIndex((p) => p.name === base);
     if (i < 0) continue;

@@ -116,35 +116,37 @@ function orderedQueues(program: Program, coreFiles: ReadonlySet<string>): Map<st
   const events = program.files.filter((f) => !coreFiles.has(f.file)).flatMap((f) => [...eventsIn(f, 'workqueue')]);
   const queuesItsParam = (ev: (typeof events)[number]['ev']): boolean =>
     ev.op === 'queue' && ev.work?.baseKind === 'param' && ev.work.paramIndex !== undefined && ev.work.fields.length === 0;
-  // A table row's call of a function the program defines and reads (net/mac80211's ieee80211_queue_work()
-  // when net/ is analysed): its own body says where it queues, not the row (which would name a second queue).
-  const queueOfHelper = new Map<FunctionIR, string>();
-  // Such helpers called where the table row stood in for the call (a caller seen, its work known).
-  const rowCalled = new Set<FunctionIR>();
-  for (const { fn, ev } of events) if (queuesItsParam(ev)) queueOfHelper.set(fn, ev.wq ? cls(ev.wq, fn) ?? '?' : 'system');
+  const queueOf = (ev: (typeof events)[number]['ev'], fn: FunctionIR): { wq?: string; queue: string } => {
+    const wq = ev.wq ? cls(ev.wq, fn) : undefined;
+    // The core's ordered queue of an object (mac80211's per-hw queue): ordered as allocated.
+    if (ev.ordered && wq) ordered.add(wq);
+    return { wq, queue: ev.wq ? wq ?? '?' : 'system' };
+  };
   for (const { fn, ev } of events) {
-    const callee = ev.op === 'queue' && !queuesItsParam(ev) ? program.callee(ev.api, fn.file) : undefined;
-    const helperQueue = callee && callee !== fn ? queueOfHelper.get(callee) : undefined;
-    if (helperQueue !== undefined) {
-      queued(cls(ev.work, fn), helperQueue, fn.file);
+    if (!queuesItsParam(ev)) continue;
+    const list = byParam.get(fn.name) ?? [];
+    list.push({ fn, param: ev.work!.paramIndex!, queue: queueOf(ev, fn).queue });
+    byParam.set(fn.name, list);
+  }
+  // A table row's call of such a helper that the program defines and reads (net/mac80211's ieee80211_queue_work()
+  // when net/ is analysed): its own body says where it queues, not the row (which would name a second queue);
+  // its caller is seen, the work it passes known.
+  const rowCalled = new Set<FunctionIR>();
+  for (const { fn, ev } of events) {
+    if (queuesItsParam(ev)) continue;
+    const callee = ev.op === 'queue' ? program.callee(ev.api, fn.file) : undefined;
+    const helper = callee && callee !== fn ? (byParam.get(callee.name) ?? []).filter((h) => h.fn === callee) : [];
+    for (const h of helper) queued(cls(ev.work, fn), h.queue, fn.file);
+    if (helper.length > 0) {
       rowCalled.add(callee!);
       continue;
     }
-    const wq = ev.wq ? cls(ev.wq, fn) : undefined;
+    const { wq, queue } = queueOf(ev, fn);
     if (ev.op === 'ordered') {
       if (wq) ordered.add(wq);
       continue;
     }
-    // The core's ordered queue of an object (mac80211's per-hw queue): ordered as allocated.
-    if (ev.ordered && wq) ordered.add(wq);
-    const queue = ev.wq ? wq ?? '?' : 'system';
-    if (queuesItsParam(ev)) {
-      const list = byParam.get(fn.name) ?? [];
-      list.push({ fn, param: ev.work!.paramIndex!, queue });
-      byParam.set(fn.name, list);
-    } else {
-      queued(cls(ev.work, fn), queue, fn.file);
-    }
+    queued(cls(ev.work, fn), queue, fn.file);
   }
   if (byParam.size > 0) {
     const helpers = new Set<FunctionIR>(rowCalled);

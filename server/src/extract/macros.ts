@@ -150,8 +150,11 @@ function forwardOf(name: string, params: readonly string[], body: string, api: A
 /** An ALL-CAPS name: a constant, or a macro (register accessors, BIT()) rather than a function. */
 export const ALL_CAPS = /^[A-Z][A-Z0-9_]*$/;
 
+/** A name or an integer literal. */
+const OPERAND = String.raw`(?:[A-Za-z_]\w*|\d+[uUlL]*|0[xX][0-9a-fA-F]+[uUlL]*)`;
+
 /** A forwarded argument that is no macro parameter but means the same at every call: a name, a number, flags OR'ed. */
-const FORWARDED_TEXT = /^(?:[A-Za-z_]\w*|\d+[uUlL]*|0[xX][0-9a-fA-F]+[uUlL]*)(?:\s*\|\s*(?:[A-Za-z_]\w*|\d+[uUlL]*|0[xX][0-9a-fA-F]+[uUlL]*))*$/;
+const FORWARDED_TEXT = new RegExp(`^${OPERAND}(?:\\s*\\|\\s*${OPERAND})*$`);
 
 /** The index of the bracket closing the one at `at`, or -1. */
 function closing(text: string, at: number): number {

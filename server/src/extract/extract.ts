@@ -15,6 +15,9 @@ import { callArguments, containerType, declaredName, functionDeclarator, siteOf,
 import { ALL_CAPS, expandMacro, functionMacroNames, guardMacroName, lineCounter, predicateReads, scanMacros } from './macros';
 import { guardKey } from '../kernel-api/load';
 import { bitOpRow, LINUX_FUNCTION_DEFINERS, LINUX_LEAF_CALLS, LINUX_ORDERED_WQ_ALLOCATORS, LINUX_QUEUE_WORK_CALLS, LINUX_REF_OPS, refOpRow, type BitOpRow, type RefOpRow } from '../kernel-api/linux';
+import { conditionalArms, undefinedSwitches } from './preproc';
+
+const NO_SWITCHES: ReadonlySet<string> = new Set();
 
 export interface ExtractEnv {
   api: ApiTable;
@@ -22,6 +25,8 @@ export interface ExtractEnv {
   macros: MacroTable;
   /** Static functions the file itself defines (such a definition wins over an API row or a leaf entry). */
   definedHere?: ReadonlySet<string>;
+  /** File switches (`DEBUG`) the file leaves undefined: code under `#ifdef DEBUG` is not compiled (preproc.ts). */
+  switchesOff?: ReadonlySet<string>;
 }
 
 /**
@@ -150,6 +155,8 @@ export function extractTree(
     if (n && isStaticNode(def)) defined.add(n.name);
   }
   if (defined.size > 0) env = { ...env, definedHere: defined };
+  const switchesOff = undefinedSwitches(text);
+  if (switchesOff.size > 0) env = { ...env, switchesOff };
   // A static function of the file hides a header's predicate of that name, unless the file says it is one.
   const hidden = new Set<string>();
   for (const name of defined) {
@@ -167,7 +174,7 @@ export function extractTree(
 
   let lender: FunctionLender | undefined;
   if (reuse) {
-    const fileKey = `${JSON.stringify(facts.macros)}\0${[...defined].sort().join(',')}`;
+    const fileKey = `${JSON.stringify(facts.macros)}\0${[...defined].sort().join(',')}\0${[...switchesOff].join(',')}`;
     const table: ReuseTable = { api: baseEnv.api, macros: baseEnv.macros, fileKey, loans: new Map() };
     reuseTables.set(facts, table);
     const prev = reuse.previous && reuseTables.get(reuse.previous);
@@ -281,8 +288,8 @@ function visitTopLevel(
     case 'linkage_specification':
     case 'declaration_list':
     case 'ERROR':
-      // Conditional compilation: both sides are analysed, as a reader sees them.
-      for (const c of top.namedChildren) if (c) visitTopLevel(c, file, facts, fileGlobals, env, index, source, depth + 1, lender);
+      // Conditional compilation: the arm a build takes where that is fixed, else every arm, as a reader sees them.
+      for (const c of conditionalArms(top, env.switchesOff ?? NO_SWITCHES)) visitTopLevel(c, file, facts, fileGlobals, env, index, source, depth + 1, lender);
       return;
     default:
       return;
@@ -950,9 +957,9 @@ class FunctionBuilder {
       case 'preproc_else':
       case 'preproc_elif':
       case 'preproc_elifdef':
-        // Both sides of #ifdef, in sequence: a lock taken under either counts.
-        for (const c of node.namedChildren) {
-          if (!c) continue;
+        // The arm a build takes where that is fixed (`#if 0`, `#ifdef DEBUG`), else every arm in sequence:
+        // a lock taken under either counts.
+        for (const c of conditionalArms(node, this.env.switchesOff ?? NO_SWITCHES)) {
           if (c.type.endsWith('statement') || c.type.startsWith('preproc_') || c.type === 'declaration' || c.type === 'ERROR'
             || c.type === 'labeled_statement' || c.type === 'compound_statement') this.statement(c);
         }

@@ -446,3 +446,11 @@ export function refOpRow(name: string): RefOpRow | undefined {
 export function bitOpRow(name: string): BitOpRow | undefined {
   return ownRow(LINUX_BIT_OPS, name);
 }
+
+/**
+ * Preprocessor switches a kernel build leaves undefined unless the file itself defines them: dev_dbg() and
+ * pr_debug()'s `DEBUG` and `VERBOSE_DEBUG` (a Makefile's `-DDEBUG` makes a debug build, not the one analysed).
+ * Code under `#ifdef DEBUG` in a file that never defines it is not compiled, so it is not extracted.
+ * Names a header may define (`AHD_DEBUG` from a Kconfig option) are not here: their value is not known.
+ */
+export const LINUX_FILE_SWITCHES: ReadonlySet<string> = new Set(['DEBUG', 'VERBOSE_DEBUG']);

@@ -4,7 +4,7 @@
 // their own file first), and binds function-pointer fields to their targets.
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
-import { LINUX_HRTIMER_MODE_CALLS, LINUX_LOCK_KEY_CALLS } from '../kernel-api/linux';
+import { LINUX_HRTIMER_MODE_CALLS, LINUX_LOCK_KEY_CALLS, LINUX_NOVALIDATE_CALLS } from '../kernel-api/linux';
 import type { AccessPath, FileFacts, FunctionIR, GlobalDef, LockEvent, OpsBinding, StructDef, StructField } from '../extract/ir';
 
 /**
@@ -618,7 +618,10 @@ export class Program {
     return this.constants.get(name);
   }
 
-  /** Whether the objects of a class get their own lockdep key at init (LINUX_LOCK_KEY_CALLS with a key inside the object). */
+  /**
+   * Whether the objects of a class get their own lockdep key at init (LINUX_LOCK_KEY_CALLS with a key inside
+   * the object), or are not validated by lockdep at all (LINUX_NOVALIDATE_CALLS: `device.mutex`).
+   */
   hasInstanceKeys(cls: string): boolean {
     if (!this.instanceKeyed) {
       this.instanceKeyed = new Set();
@@ -626,6 +629,10 @@ export class Program {
         const key = ev.args[index];
         if (!key || key.fields.length === 0 || key.baseKind === 'global' || !ev.args[0]) continue;
         const ref = this.lockRef(ev.args[0], fn);
+        if (ref && 'cls' in ref) this.instanceKeyed.add(ref.cls);
+      }
+      for (const { fn, ev, index } of this.callsTo(LINUX_NOVALIDATE_CALLS)) {
+        const ref = ev.args[index] && this.lockRef(ev.args[index], fn);
         if (ref && 'cls' in ref) this.instanceKeyed.add(ref.cls);
       }
     }

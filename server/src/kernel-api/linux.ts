@@ -294,6 +294,14 @@ export const LINUX_LOCK_KEY_CALLS: ReadonlyMap<string, number> = new Map([
   ['__mutex_init', 2], ['__spin_lock_init', 2], ['__raw_spin_lock_init', 2], ['__rwlock_init', 2], ['__init_rwsem', 2],
 ]);
 
+/**
+ * Calls that take a lock out of lockdep's validation (lockdep_set_novalidate_class(&dev->mutex) in the driver
+ * core's device_initialize(): device locks nest parent before child and across buses in ways one class cannot
+ * order), by the lock's argument index. Like a class with a key per object, such a class is one class per
+ * object: an order or a recursion through it needs the same object shown on both sides.
+ */
+export const LINUX_NOVALIDATE_CALLS: ReadonlyMap<string, number> = new Map([['lockdep_set_novalidate_class', 0]]);
+
 export const LINUX_LEAF_CALLS: readonly string[] = [
   // printing
   'printk', 'pr_err', 'pr_warn', 'pr_info', 'pr_debug', 'pr_notice', 'pr_crit', 'pr_alert', 'pr_emerg', 'pr_cont',

@@ -292,7 +292,7 @@ function visitTopLevel(
 }
 
 function countErrors(root: SyntaxNode): number {
-  return root.hasError ? root.descendantsOfType('ERROR').length : 0;
+  return root.hasError ? root.raw.descendantsOfType('ERROR').length : 0;
 }
 
 function collectStruct(spec: SyntaxNode, file: string, facts: FileFacts): void {
@@ -729,7 +729,8 @@ class FunctionBuilder {
       if (n.type === 'init_declarator') {
         const d = declaredName(n);
         if (d) add(d.name, d.value);
-        if (d && !insideLoop(n, body)) onceOutsideLoops.add(d.name);
+        // (Asked of pointer locals only: no other name is ever looked up there.)
+        if (d && this.pointerLocals.has(d.name) && !insideLoop(n, body)) onceOutsideLoops.add(d.name);
       } else {
         const left = n.childForFieldName('left');
         if (left?.type === 'identifier') add(left.text, n.childForFieldName('operator')?.text === '=' ? n.childForFieldName('right') : null);
@@ -1593,6 +1594,7 @@ class FunctionBuilder {
    * plain access path (identifiers and fields, no call, no subscript): the local copies the path.
    */
   private copyOf(n: SyntaxNode): { name: string; value: string; idents: string[] } | undefined {
+    if (this.guardIdents.size === 0) return undefined; // no local to copy into (read before the node, which costs more)
     let left: SyntaxNode | null;
     let right: SyntaxNode | null;
     if (n.type === 'assignment_expression') {

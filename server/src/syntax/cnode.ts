@@ -77,7 +77,12 @@ export class CNode {
   }
 
   get text(): string {
-    return (this.textValue ??= this.raw.text);
+    if (this.textValue === undefined) {
+      this.textValue = this.raw.text;
+      // The text is the parsed string's slice from start to end (web-tree-sitter getText): its end is known too.
+      if (this.endIndexValue < 0) this.endIndexValue = this.raw.startIndex + this.textValue.length;
+    }
+    return this.textValue;
   }
 
   get endIndex(): number {

@@ -291,8 +291,22 @@ function visitTopLevel(
   }
 }
 
+/**
+ * The ERROR nodes of the tree, walked for in the top-level items that hold an error only: tree-sitter gives
+ * every ERROR node an error cost, and a node's cost sums its children's, so an item without one (hasError
+ * false) holds no ERROR node. (A lone unlexable token is an ERROR leaf without cost of its own, but the parser
+ * always wraps it in an error node that has one; the item can still be that leaf itself.)
+ */
 function countErrors(root: SyntaxNode): number {
-  return root.hasError ? root.raw.descendantsOfType('ERROR').length : 0;
+  if (!root.hasError) return 0;
+  if (root.type === 'ERROR') return root.raw.descendantsOfType('ERROR').length;
+  let n = 0;
+  for (const top of root.raw.children) {
+    if (!top) continue;
+    if (top.hasError) n += top.descendantsOfType('ERROR').length;
+    else if (top.type === 'ERROR') n++;
+  }
+  return n;
 }
 
 function collectStruct(spec: SyntaxNode, file: string, facts: FileFacts): void {

@@ -49,16 +49,29 @@ export class NodeCache {
 
 /** The subset of web-tree-sitter's Node that extraction uses, with the same meaning, each read made once. */
 export class CNode {
-  private typeValue: string | undefined = undefined;
-  private textValue: string | undefined = undefined;
-  private endIndexValue = -1;
-  private endPositionValue: Point | undefined = undefined;
-  private parentValue: CNode | null | undefined = undefined;
-  private namedValue: Array<CNode | null> | undefined = undefined;
+  // Plain properties set in the constructor (not class fields): one wrapper is made for every node read.
+  declare readonly raw: Node;
+  declare readonly cache: NodeCache;
+  declare private typeValue: string | undefined;
+  declare private textValue: string | undefined;
+  declare private endIndexValue: number;
+  declare private endPositionValue: Point | undefined;
+  declare private parentValue: CNode | null | undefined;
+  declare private namedValue: Array<CNode | null> | undefined;
   /** Children by field, read so far: field id, child, field id, child ... (a node is asked a few fields). */
-  private fieldValues: Array<number | CNode | null> | undefined = undefined;
+  declare private fieldValues: Array<number | CNode | null> | undefined;
 
-  constructor(readonly raw: Node, readonly cache: NodeCache) {}
+  constructor(raw: Node, cache: NodeCache) {
+    this.raw = raw;
+    this.cache = cache;
+    this.typeValue = undefined;
+    this.textValue = undefined;
+    this.endIndexValue = -1;
+    this.endPositionValue = undefined;
+    this.parentValue = undefined;
+    this.namedValue = undefined;
+    this.fieldValues = undefined;
+  }
 
   get id(): number {
     return this.raw.id;

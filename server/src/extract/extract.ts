@@ -137,6 +137,7 @@ export function extractTree(
   const fnMacros = functionMacroNames(text);
   if (fnMacros.length > 0) facts.fnMacros = fnMacros;
   const baseEnv = env;
+  env = { ...env }; // this extraction's own (what is memoized per environment is memoized per extraction)
   const fileGlobals = new FileGlobals();
   const root = new NodeCache().wrap(tree.rootNode);
   const index = new NodeIndex(root);
@@ -593,7 +594,11 @@ function bitmapFields(source: string): ReadonlySet<string> {
   return fields;
 }
 
-/** Per environment (one file's), whether an identifier names a lock API, a wrapper macro or a guard (namesLockApi). */
+/**
+ * Per environment, whether an identifier names a lock API, a wrapper macro or a guard (namesLockApi). Each
+ * extraction has an environment object of its own (extractTree), so a table changed between two files is
+ * never read from here.
+ */
 const lockNamesOf = new WeakMap<ExtractEnv, Map<string, boolean>>();
 
 /** Loop/switch targets for break and continue while building a function's CFG. */

@@ -499,7 +499,7 @@ class NodeIndex {
 
   constructor(root: SyntaxNode) {
     this.nodes = root.descendantsOfType(NodeIndex.TYPES).filter((n): n is SyntaxNode => !!n);
-    for (const n of this.nodes) root.cache.share(n);
+    for (const n of this.nodes) root.cache.share(n); // reached from a parent too, the same object (what is read of it, read once)
     this.types = this.nodes.map((n) => n.type);
     this.starts = this.nodes.map((n) => n.startIndex);
     this.ends = this.nodes.map((n) => n.endIndex);

@@ -92,7 +92,8 @@ export class CNode {
   get text(): string {
     if (this.textValue === undefined) {
       this.textValue = this.raw.text;
-      // The text is the parsed string's slice from start to end (web-tree-sitter getText): its end is known too.
+      // The text is the parsed string's slice from start to end (web-tree-sitter getText; every parse here is of a
+      // string, parser.ts and document.ts): its end is known too.
       if (this.endIndexValue < 0) this.endIndexValue = this.raw.startIndex + this.textValue.length;
     }
     return this.textValue;

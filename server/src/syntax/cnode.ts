@@ -1,11 +1,12 @@
 // A syntax node as extraction reads it: web-tree-sitter's Node with what was
 // once fetched across the JS/wasm boundary kept. Every read of a web-tree-sitter
 // node (its type, a field, its children, its end) is a call into wasm that
-// marshals the node, and each child it returns is a new object, so the same
-// node reached twice (from the node index and from its parent) asked its type
-// twice paid twice. Here one tree's nodes are one object per node (by id), and
-// each read is made once. Only for a tree that is not edited while in use: a
-// NodeCache belongs to one extraction of one tree.
+// marshals the node, and each node it returns is a new object, so a node asked
+// its type by three functions paid three times. Here a wrapper makes each read
+// once, and the nodes of the node index (extract.ts NodeIndex) are one wrapper
+// each however they are reached. (One wrapper per node for every node cost more,
+// in a map and its garbage, than the reads it saved.) Only for a tree that is not
+// edited while in use: a NodeCache belongs to one extraction of one tree.
 import type { Node, Point } from 'web-tree-sitter';
 
 /** Field ids by name, for the one grammar (the Node API looks the name up in an array at each call). */

@@ -5,7 +5,8 @@
 // through, never a reason to drop a function.
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
-import { ParseBudgetError, parseC, parseCSync, type SyntaxNode, type Tree } from '../syntax/parser';
+import { ParseBudgetError, parseC, parseCSync, type Tree } from '../syntax/parser';
+import { NodeCache, type CNode as SyntaxNode } from '../syntax/cnode';
 import { SHARED_MODES, type ApiRow, type ApiTable } from '../kernel-api/types';
 import type {
   AccessPath, Block, FileFacts, FunctionIR, Gap, GlobalDef, LockEvent, MacroDef, OpsBinding, Site, StructDef,
@@ -142,8 +143,9 @@ export function extractTree(
   const fnMacros = functionMacroNames(text);
   if (fnMacros.length > 0) facts.fnMacros = fnMacros;
   const baseEnv = env;
+  env = { ...env }; // this extraction's own (what is memoized per environment is memoized per extraction)
   const fileGlobals = new FileGlobals();
-  const root = tree.rootNode;
+  const root = new NodeCache().wrap(tree.rootNode);
   const index = new NodeIndex(root);
   facts.errorNodes = countErrors(root);
   // A static function this file defines is its own function, even where the API table or the leaf list has
@@ -245,9 +247,10 @@ function expandFunctionDefiners(
     const site: Site = { file, line, column: 1, endLine: line, endColumn: m[0].length + 1 };
     const tree = parseCSync(body);
     try {
-      const def = tree.rootNode.namedChildren.find((c) => c?.type === 'function_definition');
+      const root = new NodeCache().wrap(tree.rootNode);
+      const def = root.namedChildren.find((c) => c?.type === 'function_definition');
       if (!def) continue;
-      const fn = new FunctionBuilder(def, file, facts, fileGlobals, env, new NodeIndex(tree.rootNode), body, site).build();
+      const fn = new FunctionBuilder(def, file, facts, fileGlobals, env, new NodeIndex(root), body, site).build();
       if (fn) facts.functions.push({ ...fn, site });
     } finally {
       tree.delete();
@@ -297,8 +300,22 @@ function visitTopLevel(
   }
 }
 
+/**
+ * The ERROR nodes of the tree, walked for in the top-level items that hold an error only: tree-sitter gives
+ * every ERROR node an error cost, and a node's cost sums its children's, so an item without one (hasError
+ * false) holds no ERROR node. (A lone unlexable token is an ERROR leaf without cost of its own, but the parser
+ * always wraps it in an error node that has one; the item can still be that leaf itself.)
+ */
 function countErrors(root: SyntaxNode): number {
-  return root.hasError ? root.descendantsOfType('ERROR').length : 0;
+  if (!root.hasError) return 0;
+  if (root.type === 'ERROR') return root.raw.descendantsOfType('ERROR').length;
+  let n = 0;
+  for (const top of root.raw.children) {
+    if (!top) continue;
+    if (top.hasError) n += top.descendantsOfType('ERROR').length;
+    else if (top.type === 'ERROR') n++;
+  }
+  return n;
 }
 
 function collectStruct(spec: SyntaxNode, file: string, facts: FileFacts): void {
@@ -490,6 +507,7 @@ class NodeIndex {
 
   constructor(root: SyntaxNode) {
     this.nodes = root.descendantsOfType(NodeIndex.TYPES).filter((n): n is SyntaxNode => !!n);
+    for (const n of this.nodes) root.cache.share(n); // reached from a parent too, the same object (what is read of it, read once)
     this.types = this.nodes.map((n) => n.type);
     this.starts = this.nodes.map((n) => n.startIndex);
     this.ends = this.nodes.map((n) => n.endIndex);
@@ -583,6 +601,13 @@ function bitmapFields(source: string): ReadonlySet<string> {
   bitmapFieldsOf = { source, fields };
   return fields;
 }
+
+/**
+ * Per environment, whether an identifier names a lock API, a wrapper macro or a guard (namesLockApi). Each
+ * extraction has an environment object of its own (extractTree), so a table changed between two files is
+ * never read from here.
+ */
+const lockNamesOf = new WeakMap<ExtractEnv, Map<string, boolean>>();
 
 /** Loop/switch targets for break and continue while building a function's CFG. */
 interface JumpTargets {
@@ -732,7 +757,8 @@ class FunctionBuilder {
       if (n.type === 'init_declarator') {
         const d = declaredName(n);
         if (d) add(d.name, d.value);
-        if (d && !insideLoop(n, body)) onceOutsideLoops.add(d.name);
+        // (Asked of pointer locals only: no other name is ever looked up there.)
+        if (d && this.pointerLocals.has(d.name) && !insideLoop(n, body)) onceOutsideLoops.add(d.name);
       } else {
         const left = n.childForFieldName('left');
         if (left?.type === 'identifier') add(left.text, n.childForFieldName('operator')?.text === '=' ? n.childForFieldName('right') : null);
@@ -792,11 +818,19 @@ class FunctionBuilder {
 
   /** Whether the text names a lock API, a wrapper macro or a guard. */
   private namesLockApi(text: string): boolean {
+    let known = lockNamesOf.get(this.env);
+    if (!known) lockNamesOf.set(this.env, (known = new Map()));
     IDENTIFIER.lastIndex = 0;
     for (let m = IDENTIFIER.exec(text); m; m = IDENTIFIER.exec(text)) {
       const id = m[0];
-      const macro = this.env.macros.get(id);
-      if (this.env.api.byName.has(id) || (macro && !macro.constant && !macro.passes && !macro.predicate && !macro.forward) || id === 'guard' || id === 'scoped_guard') return true;
+      let names = known.get(id);
+      if (names === undefined) {
+        const macro = this.env.macros.get(id);
+        names = this.env.api.byName.has(id) || (macro !== undefined && !macro.constant && !macro.passes && !macro.predicate && !macro.forward)
+          || id === 'guard' || id === 'scoped_guard';
+        known.set(id, names);
+      }
+      if (names) return true;
     }
     return false;
   }
@@ -1523,9 +1557,9 @@ class FunctionBuilder {
         this.jump(b);
         this.cur = b;
         if (!c.childForFieldName('value')) sawDefault = true;
-        for (const s of c.namedChildren) {
-          if (s && s !== c.childForFieldName('value')) this.statement(s);
-        }
+        // The case's value is walked too, as it always was: this compared two node objects, never the same one
+        // (web-tree-sitter made a new object per read), until nodes became one object each (syntax/cnode.ts).
+        for (const s of c.namedChildren) if (s) this.statement(s);
       } else {
         this.statement(c);
       }
@@ -1588,6 +1622,7 @@ class FunctionBuilder {
    * plain access path (identifiers and fields, no call, no subscript): the local copies the path.
    */
   private copyOf(n: SyntaxNode): { name: string; value: string; idents: string[] } | undefined {
+    if (this.guardIdents.size === 0) return undefined; // no local to copy into (read before the node, which costs more)
     let left: SyntaxNode | null;
     let right: SyntaxNode | null;
     if (n.type === 'assignment_expression') {
@@ -1665,11 +1700,13 @@ class FunctionBuilder {
     onConditional?: (call: SyntaxNode, ev: LockEvent, row: Extract<ApiRow, { op: 'acquire' }>) => boolean,
   ): void {
     const fnNode = node.childForFieldName('function');
-    const args = callArguments(node);
+    // The arguments are read only where used: a leaf call's (`readl(..)`, `BIT(..)`) never are.
+    let argList: SyntaxNode[] | undefined;
+    const args = (): SyntaxNode[] => (argList ??= callArguments(node));
     // `guard(kind)(&l)`: a call whose function is itself a call to guard (the inner call is not a call).
     if (fnNode?.type === 'call_expression' && fnNode.childForFieldName('function')?.text === 'guard') {
       const kind = fnNode.childForFieldName('arguments')?.namedChild(0)?.text;
-      if (kind) this.guard(kind, args[0] ?? null, node);
+      if (kind) this.guard(kind, args()[0] ?? null, node);
       return;
     }
     if (fnNode?.text === 'guard' && node.parent?.type === 'call_expression') return;
@@ -1679,7 +1716,7 @@ class FunctionBuilder {
     // (of two acquires, the exclusive one).
     const rows = this.conditionalDesignator(fnNode);
     if (rows) {
-      this.apiCall(rows.find((r) => r.op !== 'acquire' || !SHARED_MODES.has(r.mode)) ?? rows[0], node, args, this.site(node), onConditional);
+      this.apiCall(rows.find((r) => r.op !== 'acquire' || !SHARED_MODES.has(r.mode)) ?? rows[0], node, args(), this.site(node), onConditional);
       return;
     }
     if (fnNode.type !== 'identifier') {
@@ -1690,7 +1727,7 @@ class FunctionBuilder {
         const field = callee.childForFieldName('field')?.text;
         if (object && field) {
           this.emit({
-            kind: 'call', callee: `(*${field})`, args: args.map((a) => this.callArgPath(a)), site: this.site(node),
+            kind: 'call', callee: `(*${field})`, args: args().map((a) => this.callArgPath(a)), site: this.site(node),
             viaField: { object: this.path(object), field },
           });
         }
@@ -1701,7 +1738,7 @@ class FunctionBuilder {
       const table = ref?.type === 'subscript_expression' ? ref.childForFieldName('argument') : undefined;
       const through = ref?.type === 'identifier' && this.params.some((p) => p.name === ref.text) ? ref.text
         : table?.type === 'identifier' && !this.isVariable(table.text) ? `${table.text}[]` : undefined;
-      if (through) this.emit({ kind: 'call', callee: through, args: args.map((a) => this.callArgPath(a)), site: this.site(node) });
+      if (through) this.emit({ kind: 'call', callee: through, args: args().map((a) => this.callArgPath(a)), site: this.site(node) });
       return;
     }
     const name = fnNode.text;
@@ -1720,14 +1757,14 @@ class FunctionBuilder {
     }
     if (!this.env.definedHere?.has(name)) this.workqueueCall(name, node, args, site);
     if (row) {
-      this.apiCall(row, node, args, site, onConditional);
+      this.apiCall(row, node, args(), site, onConditional);
       return;
     }
     const macro = this.env.macros.get(name);
     // A macro that only forwards to a function (`forward`, no `passes`) is not expanded: its call is the function's.
-    const expands = macro?.passes ? this.handsFunction(macro, args) : !macro?.forward;
+    const expands = macro?.passes ? this.handsFunction(macro, args()) : !macro?.forward;
     if (macro && !macro.constant && (!macro.predicate || macro.passes) && this.macroDepth < 4 && expands) {
-      this.expandMacroCall(macro, node, args);
+      this.expandMacroCall(macro, node, args());
       return;
     }
     if (macro?.forward && !this.env.definedHere?.has(name) && this.forwardVisible(macro)) {
@@ -1735,11 +1772,11 @@ class FunctionBuilder {
       // has this caller (not a root of its own), with the macro's arguments where the body puts them.
       const named = macro.params.filter((p) => p !== '...').length;
       const mapped = macro.forward.args.flatMap((a): Array<SyntaxNode | string | undefined> =>
-        (a === '...' ? args.slice(named) : [a === null ? undefined : typeof a === 'number' ? args[a] : a.text]));
+        (a === '...' ? args().slice(named) : [a === null ? undefined : typeof a === 'number' ? args()[a] : a.text]));
       this.emitCall(macro.forward.callee, node, mapped, site);
       return;
     }
-    this.emitCall(name, node, args, site);
+    if (!this.leafCall(name)) this.emitCall(name, node, args(), site);
   }
 
   /**
@@ -1757,13 +1794,17 @@ class FunctionBuilder {
     return !rel.startsWith('..') && !path.isAbsolute(rel);
   }
 
+  /** Leaf helpers and unexpanded ALL-CAPS macros (register accessors, BIT(), FIELD_GET() ...) cannot be in a lock order. */
+  private leafCall(name: string): boolean {
+    return (LEAF_CALLS.has(name) || ALL_CAPS.test(name)) && !this.env.definedHere?.has(name);
+  }
+
   /**
    * A call of a function by name; an argument of the macro that forwards to it may be missing (an
    * expression of its parameters), or text of the macro's body (a name of the caller's scope, a constant).
    */
   private emitCall(name: string, node: SyntaxNode, args: Array<SyntaxNode | string | undefined>, site: Site): void {
-    // Leaf helpers and unexpanded ALL-CAPS macros (register accessors, BIT(), FIELD_GET() ...) cannot be in a lock order.
-    if ((LEAF_CALLS.has(name) || ALL_CAPS.test(name)) && !this.env.definedHere?.has(name)) return;
+    if (this.leafCall(name)) return;
     const literals: Record<number, boolean> = {};
     const flags: Record<number, string[]> = {};
     let anyLiteral = false;
@@ -1819,9 +1860,10 @@ class FunctionBuilder {
   }
 
   /** `queue_work(wq, &w)` and `wq = alloc_ordered_workqueue(..)`: which works run one at a time (LINUX_QUEUE_WORK_CALLS). */
-  private workqueueCall(name: string, node: SyntaxNode, args: SyntaxNode[], site: Site): void {
+  private workqueueCall(name: string, node: SyntaxNode, argsOf: () => SyntaxNode[], site: Site): void {
     const queued = LINUX_QUEUE_WORK_CALLS.get(name);
     if (queued) {
+      const args = argsOf();
       const wq = queued.wq === 'system' ? undefined : args[queued.wq];
       const work = args[queued.work];
       if (work) {
@@ -1925,7 +1967,7 @@ class FunctionBuilder {
     const outer = this.siteOverride;
     const outerIndex = this.index;
     this.siteOverride ??= this.site(node);
-    this.index = new NodeIndex(expanded.tree.rootNode);
+    this.index = new NodeIndex(expanded.root);
     this.macroDepth++;
     try {
       this.statement(expanded.body);

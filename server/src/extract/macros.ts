@@ -2,7 +2,8 @@
 // spin_lock_irqsave(&(x)->lock, flags)). They are found by a cheap textual
 // scan of the analysed files and headers, and expanded at each call by
 // substituting the arguments and parsing the result as a statement.
-import { parseCSync, type SyntaxNode, type Tree } from '../syntax/parser';
+import { parseCSync, type Tree } from '../syntax/parser';
+import { NodeCache, type CNode as SyntaxNode } from '../syntax/cnode';
 import type { ApiTable } from '../kernel-api/types';
 import type { MacroDef } from './ir';
 
@@ -235,6 +236,8 @@ function onlyIndent(text: string, index: number): boolean {
 
 export interface Expansion {
   tree: Tree;
+  /** The parsed expansion's root (its nodes one object each, as the body's). */
+  root: SyntaxNode;
   /** The compound statement holding the expanded body. */
   body: SyntaxNode;
 }
@@ -251,13 +254,14 @@ export function expandMacro(macro: MacroDef, args: string[]): Expansion | undefi
   // `#x` stringification is left as it is (it never names a lock).
   const expanded = macro.body.replace(IDENT, (id) => byName.get(id) ?? id).replace(/\s*##\s*/g, '');
   const tree = parseCSync(`void __lockscope_macro(void) { ${expanded}; }`);
-  const fn = tree.rootNode.namedChildren.find((c) => c?.type === 'function_definition');
+  const root = new NodeCache().wrap(tree.rootNode);
+  const fn = root.namedChildren.find((c) => c?.type === 'function_definition');
   const body = fn?.childForFieldName('body');
   if (!body) {
     tree.delete();
     return undefined;
   }
-  return { tree, body };
+  return { tree, root, body };
 }
 
 /** The macro table's names for a guard class defined in the analysed files: its lock and its unlock expression. */

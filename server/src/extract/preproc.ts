@@ -2,7 +2,7 @@
 // file switches of LINUX_FILE_SWITCHES (DEBUG) where the file never defines
 // them. Only the arm such a build compiles is extracted; a condition on
 // anything else (CONFIG_*, a header's macro) keeps every arm, as a reader sees them.
-import type { SyntaxNode } from '../syntax/parser';
+import type { CNode as SyntaxNode } from '../syntax/cnode';
 import { LINUX_FILE_SWITCHES } from '../kernel-api/linux';
 
 /** The file switches (`DEBUG`) this file leaves undefined: it has no `#define` of them anywhere. */
@@ -25,20 +25,20 @@ const CONDITIONALS = new Set(['preproc_if', 'preproc_ifdef', 'preproc_elif', 'pr
 export function conditionalArms(node: SyntaxNode, off: ReadonlySet<string>): SyntaxNode[] {
   const alternative = node.childForFieldName('alternative');
   const condition = node.childForFieldName('condition') ?? node.childForFieldName('name');
-  const all = node.namedChildren.filter((c): c is SyntaxNode => c !== null && !(condition && c.equals(condition)));
+  const all = node.namedChildren.filter((c): c is SyntaxNode => c !== null && !(condition && c.id === condition.id));
   if (!CONDITIONALS.has(node.type)) return all;
   const value = node.type === 'preproc_ifdef' || node.type === 'preproc_elifdef'
     ? definedTest(node, condition, off)
     : evaluate(condition, off, 0);
   if (value === undefined) return all;
-  if (value) return all.filter((c) => !(alternative && c.equals(alternative)));
+  if (value) return all.filter((c) => !(alternative && c.id === alternative.id));
   return alternative ? [alternative] : [];
 }
 
 /** `#ifdef NAME` / `#ifndef NAME` (and the `#elif` forms): known only for an undefined file switch. */
 function definedTest(node: SyntaxNode, name: SyntaxNode | null, off: ReadonlySet<string>): boolean | undefined {
   if (name?.type !== 'identifier' || !off.has(name.text)) return undefined;
-  const negated = /^#\s*(?:elifndef|ifndef)\b/.test(node.child(0)?.text ?? '');
+  const negated = /^#\s*(?:elifndef|ifndef)\b/.test(node.raw.child(0)?.text ?? '');
   return negated;
 }
 

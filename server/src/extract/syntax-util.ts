@@ -1,7 +1,7 @@
 // Small readers over tree-sitter C nodes: declared type names, declarator
 // names, sites. Kernel annotations (__iomem, __rcu, __user ...) often land in
 // ERROR nodes or type_identifiers; these readers look past them.
-import type { SyntaxNode } from '../syntax/parser';
+import type { CNode as SyntaxNode } from '../syntax/cnode';
 import type { Site } from './ir';
 
 export function siteOf(node: SyntaxNode, file: string): Site {

@@ -525,7 +525,7 @@ const IF_STATEMENTS = new Set(['if_statement']);
 const LEAF_CALLS: ReadonlySet<string> = new Set(LINUX_LEAF_CALLS);
 const IDENTIFIER = /[A-Za-z_]\w*/g;
 /** The first name an if-condition tests: `if (p`, `if (!p`, `if (!(p`. */
-const IF_TESTED = /\bif\s*\(\s*!?\s*\(?\s*(\w+)/g;
+const IF_TESTED = /\bif\s*\(\s*!?\s*\(?\s*(\w+)(?:\s*\(\s*(\w+)|\s*(->))?/g;
 /** A condition testing a flag bit: `if (!test_bit(`, `if (test_and_clear_bit(`. */
 const BIT_TESTED = /\b(?:if|while)\s*\(\s*!?\s*\(?\s*(?:__)?test(?:_and_[a-z]+)?_bit\w*\s*\(/;
 /** The variable a bit test's bitmap is reached through: `trans` of `test_bit(X, &trans->status)`. */
@@ -603,6 +603,13 @@ class FunctionBuilder {
   private guardIdents: ReadonlySet<string> = new Set();
   /** The keys of those conditions: an early exit on one (`if (autostopped) goto skip;`) is remembered too. */
   private guardKeys: ReadonlySet<string> = new Set();
+  /**
+   * Identifiers read by side-effect-free conditions guarding a call that is handed what they test
+   * (`if (foo_is_v2(fd)) foo_read(fd, ..)`, callGuardIdents): assigning one forgets the test too.
+   */
+  private callGuardIdents: ReadonlySet<string> = new Set();
+  /** The keys of those conditions, by the if-statement's start: known in its branches only (ifStatement). */
+  private callGuardKeys: ReadonlyMap<number, string[]> = new Map();
   /** The bit-test call a branch condition is (its test and write are emitted on the branches, not at the call). */
   private bitCondition: SyntaxNode | undefined;
   /** The reference-count test a branch condition is (`refcount_dec_and_test(..)`: its effect is on the branches). */
@@ -677,6 +684,9 @@ class FunctionBuilder {
         ...refCountedIdents(body.text),
       ];
       if (more.length > 0) this.guardIdents = new Set([...this.guardIdents, ...more]);
+      const callGuards = callGuardConditions(this.index.within(body, IF_STATEMENTS), (text) => this.namesLockApi(text), this.predicates);
+      this.callGuardIdents = callGuards.idents;
+      this.callGuardKeys = callGuards.keys;
       this.statement(body);
     } else {
       this.expression(body); // its calls in order, in one block
@@ -806,11 +816,18 @@ class FunctionBuilder {
     if (text.includes('_bit') && BIT_TESTED.test(text)) return true;
     // A reference count tested (`if (refcount_dec_and_test(..))`): what only the last put does is on one branch.
     if (REF_TESTED.test(text)) return true;
-    if (this.params.length === 0 || !text.includes('if')) return false;
+    if (!text.includes('if')) return false;
     // One pattern for every function (a pattern built per function cost more than the test).
     const params = new Set(this.params.map((p) => p.name));
     IF_TESTED.lastIndex = 0;
-    for (let m = IF_TESTED.exec(text); m; m = IF_TESTED.exec(text)) if (params.has(m[1])) return true;
+    for (let m = IF_TESTED.exec(text); m; m = IF_TESTED.exec(text)) {
+      if (params.has(m[1])) return true;
+      // A side-effect-free predicate of an object (`if (foo_is_v2(fd))`), or a field of a local (`if (fd->rev ==`),
+      // handed to a call: the test may decide the callee's same test of it.
+      const object = m[2] !== undefined && this.env.macros.get(m[1])?.predicate ? m[2] : m[3] !== undefined && this.locals.has(m[1]) ? m[1] : undefined;
+      // Handed on once more than the condition itself names it (`(fd` there too).
+      if (object !== undefined && (text.match(new RegExp(`[(,]\\s*&?\\s*${object}\\b`, 'g'))?.length ?? 0) > 1) return true;
+    }
     return false;
   }
 
@@ -1155,12 +1172,21 @@ class FunctionBuilder {
     const firstBlock = this.blocks.length;
     const { whenTrue, whenFalse, pureTests } = this.branch(cond, true);
     const join = this.newBlock();
+    // A test kept only for the calls in the branches (`if (foo_is_v2(fd)) foo_read(fd, ..)`) is known inside
+    // them, not after: leaving a branch (its end, a return, a goto, a break) forgets it, and the paths meet again.
+    const scoped = pureTests ? (this.callGuardKeys.get(node.startIndex) ?? []).filter((k) => !this.guardKeys.has(k)) : [];
+    const site = this.site(node);
+    const untests: LockEvent[] = scoped.map((key) => ({ kind: 'untest', key, site }));
     this.cur = whenTrue;
+    if (untests.length > 0) this.guardScopes.push({ releases: untests });
     this.statement(node.childForFieldName('consequence'));
+    if (untests.length > 0) this.popGuardScope();
     this.jump(join);
     const alt = node.childForFieldName('alternative');
     this.cur = whenFalse;
+    if (untests.length > 0) this.guardScopes.push({ releases: untests });
     if (alt) this.statement(alt.type === 'else_clause' ? alt.namedChild(0) : alt);
+    if (untests.length > 0) this.popGuardScope();
     this.jump(join);
     this.cur = join;
     if (pureTests) {
@@ -1169,10 +1195,25 @@ class FunctionBuilder {
         guards = this.blocks[b].events.some((ev) => ev.kind === 'acquire' || ev.kind === 'release');
       }
       if (!guards) {
+        // What the branches' calls are handed (`foo_read(fd, ..)`): a test of it (`foo_is_v2(fd)`) may decide
+        // the same test of the callee's parameter, while the call runs.
+        const handed = new Set<string>();
+        for (let b = firstBlock; b < this.blocks.length; b++) {
+          for (const ev of this.blocks[b].events) {
+            if (ev.kind === 'call') for (const a of ev.args) if (a.base && !a.fuzzy) handed.add(a.base);
+          }
+        }
         // Unless the same condition guards a lock elsewhere in the function: then this test decides that one
         // (`if (autostopped) goto skip_resume; spin_unlock_irq(..); ... if (!autostopped) spin_lock_irq(..);`).
+        // Or it is one this if keeps for its branches' calls. (The branches' own ifs chose theirs.)
+        for (let b = firstBlock; b < join; b++) {
+          this.blocks[b].events = this.blocks[b].events.filter((ev) => ev.kind !== 'test' || this.guardKeys.has(ev.key)
+            || (scoped.includes(ev.key) && ev.idents.some((id) => handed.has(id))));
+        }
+      } else if (scoped.length > 0) {
+        // It guards a lock: its tests are kept along the path as before.
         for (let b = firstBlock; b < this.blocks.length; b++) {
-          this.blocks[b].events = this.blocks[b].events.filter((ev) => ev.kind !== 'test' || this.guardKeys.has(ev.key));
+          this.blocks[b].events = this.blocks[b].events.filter((ev) => ev.kind !== 'untest' || !scoped.includes(ev.key));
         }
       }
     }
@@ -1569,9 +1610,9 @@ class FunctionBuilder {
     if (whole?.type === 'field_expression' && bitmapFields(this.source).has(whole.childForFieldName('field')?.text ?? '')) {
       this.emit({ kind: 'bit', op: 'write', bit: '*', obj: this.path(whole), site: this.site(left) });
     }
-    if (this.guardIdents.size === 0) return;
+    if (this.guardIdents.size === 0 && this.callGuardIdents.size === 0) return;
     const name = assignedName(left);
-    if (name && this.guardIdents.has(name)) this.emit({ kind: 'forget', ident: name, site: this.site(left) });
+    if (name && (this.guardIdents.has(name) || this.callGuardIdents.has(name))) this.emit({ kind: 'forget', ident: name, site: this.site(left) });
   }
 
   /**
@@ -2204,6 +2245,47 @@ function guardConditions(
     if (!pure) continue;
     for (const id of pure.idents) idents.add(id);
     keys.add(pure.key);
+  }
+  return { idents, keys };
+}
+
+/**
+ * Identifiers read by side-effect-free conditions (or operands of `&&` / `||` ones) of these
+ * if-statements whose branches hand one of those identifiers to a call (`if (foo_is_v2(fd))
+ * foo_read(fd, ..)`): the test is kept for the call, and assigning one of them forgets it.
+ */
+/** The name an argument starts with: `(fd`, `, &fd->x`. */
+const HANDED = /[(,]\s*&?\s*([A-Za-z_]\w*)/g;
+
+function callGuardConditions(
+  ifs: readonly SyntaxNode[], locksIn: (text: string) => boolean, predicates?: PredicateReads,
+): { idents: Set<string>; keys: Map<number, string[]> } {
+  const idents = new Set<string>();
+  const keys = new Map<number, string[]>();
+  for (const stmt of ifs) {
+    const branches = `${stmt.childForFieldName('consequence')?.text ?? ''}\n${stmt.childForFieldName('alternative')?.text ?? ''}`;
+    if (branches.length > 4000 || !branches.includes('(') || locksIn(branches)) continue;
+    const operands: SyntaxNode[] = [];
+    const stack: Array<SyntaxNode | null> = [stmt.childForFieldName('condition')];
+    while (stack.length > 0 && operands.length < 16) {
+      const { node } = stripNegations(stack.pop() ?? null, 16);
+      if (!node) continue;
+      const op = node.type === 'binary_expression' ? node.childForFieldName('operator')?.text : undefined;
+      if (op === '&&' || op === '||') stack.push(node.childForFieldName('left'), node.childForFieldName('right'));
+      else operands.push(node);
+    }
+    // What an argument starts with: `fd` of `(fd,`, `, &fd->x`.
+    let handed: Set<string> | undefined;
+    for (const operand of operands) {
+      const pure = pureCondition(operand, predicates);
+      if (!pure) continue;
+      handed ??= new Set([...branches.matchAll(HANDED)].map((m) => m[1]));
+      if (!pure.idents.some((id) => handed!.has(id))) continue;
+      for (const id of pure.idents) idents.add(id);
+      const list = keys.get(stmt.startIndex) ?? [];
+      if (!list.includes(pure.key)) list.push(pure.key);
+      keys.set(stmt.startIndex, list);
+    }
   }
   return { idents, keys };
 }

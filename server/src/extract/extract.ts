@@ -608,8 +608,13 @@ class FunctionBuilder {
    * (`if (foo_is_v2(fd)) foo_read(fd, ..)`, callGuardIdents): assigning one forgets the test too.
    */
   private callGuardIdents: ReadonlySet<string> = new Set();
-  /** The keys of those conditions, by the if-statement's start: known in its branches only (ifStatement). */
-  private callGuardKeys: ReadonlyMap<number, string[]> = new Map();
+  /**
+   * The keys of those conditions, by the if-statement's start: known in its branches only, or (`exit`, an
+   * early exit: `if (!foo_is_v2(fd)) return ..; foo_write(fd, ..);`) in the rest of its block (ifStatement).
+   */
+  private callGuardKeys: ReadonlyMap<number, { keys: string[]; exit: boolean }> = new Map();
+  /** After the statement starting there, an early exit's tests end (ifStatement). */
+  private readonly untestAfter = new Map<number, LockEvent[]>();
   /** The bit-test call a branch condition is (its test and write are emitted on the branches, not at the call). */
   private bitCondition: SyntaxNode | undefined;
   /** The reference-count test a branch condition is (`refcount_dec_and_test(..)`: its effect is on the branches). */
@@ -1015,6 +1020,8 @@ class FunctionBuilder {
         continue;
       }
       this.statement(c);
+      const untests = this.untestAfter.get(c.startIndex);
+      if (untests) for (const ev of untests) this.emit(ev);
     }
     while (this.guardScopes.length > depth) this.popGuardScope();
   }
@@ -1174,9 +1181,12 @@ class FunctionBuilder {
     const join = this.newBlock();
     // A test kept only for the calls in the branches (`if (foo_is_v2(fd)) foo_read(fd, ..)`) is known inside
     // them, not after: leaving a branch (its end, a return, a goto, a break) forgets it, and the paths meet again.
-    const scoped = pureTests ? (this.callGuardKeys.get(node.startIndex) ?? []).filter((k) => !this.guardKeys.has(k)) : [];
+    const callGuard = pureTests ? this.callGuardKeys.get(node.startIndex) : undefined;
+    const scoped = (callGuard?.keys ?? []).filter((k) => !this.guardKeys.has(k));
     const site = this.site(node);
     const untests: LockEvent[] = scoped.map((key) => ({ kind: 'untest', key, site }));
+    // (The branch of an early exit leaves with it forgotten too: it never reaches the calls it was kept for.)
+    const inBranches = untests.length > 0 && !callGuard?.exit;
     this.cur = whenTrue;
     if (untests.length > 0) this.guardScopes.push({ releases: untests });
     this.statement(node.childForFieldName('consequence'));
@@ -1184,9 +1194,9 @@ class FunctionBuilder {
     this.jump(join);
     const alt = node.childForFieldName('alternative');
     this.cur = whenFalse;
-    if (untests.length > 0) this.guardScopes.push({ releases: untests });
+    if (inBranches) this.guardScopes.push({ releases: untests });
     if (alt) this.statement(alt.type === 'else_clause' ? alt.namedChild(0) : alt);
-    if (untests.length > 0) this.popGuardScope();
+    if (inBranches) this.popGuardScope();
     this.jump(join);
     this.cur = join;
     if (pureTests) {
@@ -1208,7 +1218,19 @@ class FunctionBuilder {
         // Or it is one this if keeps for its branches' calls. (The branches' own ifs chose theirs.)
         for (let b = firstBlock; b < join; b++) {
           this.blocks[b].events = this.blocks[b].events.filter((ev) => ev.kind !== 'test' || this.guardKeys.has(ev.key)
-            || (scoped.includes(ev.key) && ev.idents.some((id) => handed.has(id))));
+            || (scoped.includes(ev.key) && (callGuard!.exit || ev.idents.some((id) => handed.has(id)))));
+        }
+        // An early exit: the path that goes on knows the test up to the statement that hands on what it tests
+        // (or until it jumps out of the block before it).
+        if (callGuard?.exit && untests.length > 0) {
+          this.guardScopes[this.guardScopes.length - 1]?.releases.push(...untests);
+          const names = new Set(scoped.flatMap((k) => k.match(IDENTIFIER) ?? []));
+          for (let next = node.nextNamedSibling; next; next = next.nextNamedSibling) {
+            if ([...next.text.matchAll(HANDED)].some((m) => names.has(m[1]))) {
+              this.untestAfter.set(next.startIndex, untests);
+              break;
+            }
+          }
         }
       } else if (scoped.length > 0) {
         // It guards a lock: its tests are kept along the path as before.
@@ -2259,12 +2281,19 @@ const HANDED = /[(,]\s*&?\s*([A-Za-z_]\w*)/g;
 
 function callGuardConditions(
   ifs: readonly SyntaxNode[], locksIn: (text: string) => boolean, predicates?: PredicateReads,
-): { idents: Set<string>; keys: Map<number, string[]> } {
+): { idents: Set<string>; keys: Map<number, { keys: string[]; exit: boolean }> } {
   const idents = new Set<string>();
-  const keys = new Map<number, string[]>();
+  const keys = new Map<number, { keys: string[]; exit: boolean }>();
   for (const stmt of ifs) {
-    const branches = `${stmt.childForFieldName('consequence')?.text ?? ''}\n${stmt.childForFieldName('alternative')?.text ?? ''}`;
-    if (branches.length > 4000 || !branches.includes('(') || locksIn(branches)) continue;
+    let branches = `${stmt.childForFieldName('consequence')?.text ?? ''}\n${stmt.childForFieldName('alternative')?.text ?? ''}`;
+    if (branches.length > 4000 || locksIn(branches)) continue;
+    // `if (!foo_is_v2(fd)) { ..; return; } foo_write(fd, ..);`: what the rest of the block hands on.
+    const exit = earlyExit(stmt);
+    if (exit) {
+      const parent = stmt.parent!;
+      branches = parent.text.slice(stmt.endIndex - parent.startIndex, stmt.endIndex - parent.startIndex + 4000);
+    }
+    if (!branches.includes('(')) continue;
     const operands: SyntaxNode[] = [];
     const stack: Array<SyntaxNode | null> = [stmt.childForFieldName('condition')];
     while (stack.length > 0 && operands.length < 16) {
@@ -2282,12 +2311,20 @@ function callGuardConditions(
       handed ??= new Set([...branches.matchAll(HANDED)].map((m) => m[1]));
       if (!pure.idents.some((id) => handed!.has(id))) continue;
       for (const id of pure.idents) idents.add(id);
-      const list = keys.get(stmt.startIndex) ?? [];
-      if (!list.includes(pure.key)) list.push(pure.key);
-      keys.set(stmt.startIndex, list);
+      const entry = keys.get(stmt.startIndex) ?? { keys: [], exit };
+      if (!entry.keys.includes(pure.key)) entry.keys.push(pure.key);
+      keys.set(stmt.startIndex, entry);
     }
   }
   return { idents, keys };
+}
+
+/** An if-statement of a block, without else, whose branch always leaves (ends in a return or a goto). */
+function earlyExit(stmt: SyntaxNode): boolean {
+  if (stmt.parent?.type !== 'compound_statement' || stmt.childForFieldName('alternative')) return false;
+  let last: SyntaxNode | null = stmt.childForFieldName('consequence');
+  if (last?.type === 'compound_statement') last = last.namedChildren.filter((c) => c?.type !== 'comment').pop() ?? null;
+  return last?.type === 'return_statement' || last?.type === 'goto_statement';
 }
 
 /**

@@ -1208,7 +1208,7 @@ class FunctionBuilder {
         // What the branches' calls are handed (`foo_read(fd, ..)`): a test of it (`foo_is_v2(fd)`) may decide
         // the same test of the callee's parameter, while the call runs.
         const handed = new Set<string>();
-        for (let b = firstBlock; b < this.blocks.length; b++) {
+        for (let b = scoped.length > 0 && !callGuard!.exit ? firstBlock : this.blocks.length; b < this.blocks.length; b++) {
           for (const ev of this.blocks[b].events) {
             if (ev.kind === 'call') for (const a of ev.args) if (a.base && !a.fuzzy) handed.add(a.base);
           }

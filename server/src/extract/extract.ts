@@ -17,7 +17,6 @@ import { ALL_CAPS, expandMacro, functionMacroNames, guardMacroName, lineCounter,
 import { guardKey } from '../kernel-api/load';
 import { bitOpRow, LINUX_FUNCTION_DEFINERS, LINUX_LEAF_CALLS, LINUX_ORDERED_WQ_ALLOCATORS, LINUX_QUEUE_WORK_CALLS, LINUX_REF_OPS, refOpRow, type BitOpRow, type RefOpRow } from '../kernel-api/linux';
 import { conditionalArms, undefinedSwitches } from './preproc';
-import { threadEmptyBlocks } from './cfg';
 
 const NO_SWITCHES: ReadonlySet<string> = new Set();
 
@@ -731,7 +730,6 @@ class FunctionBuilder {
     }
     this.jump(this.exit);
 
-    const cfg = threadEmptyBlocks(this.blocks, this.exit);
     const isStatic = isStaticNode(this.def);
     const returnDeclarator = this.def.childForFieldName('declarator');
     const returnType = typeName(this.def.childForFieldName('type'));
@@ -746,8 +744,8 @@ class FunctionBuilder {
       params: this.params,
       returnType: returnDeclarator?.type === 'pointer_declarator' ? returnType : undefined,
       ...(returnDeclarator?.type === 'pointer_declarator' ? this.returnedPath(body) : {}),
-      blocks: cfg.blocks,
-      exit: cfg.exit,
+      blocks: this.blocks,
+      exit: this.exit,
       gaps: this.gaps,
     };
   }

@@ -47,7 +47,6 @@ export function describeFacts(facts: FileFacts[], config: Config, only?: string)
           case 'set': return { kind: ev.kind, at: where, name: ev.name, value: ev.value };
           case 'test': return { kind: ev.kind, at: where, condition: ev.key, truthy: ev.truthy };
           case 'forget': return { kind: ev.kind, at: where, name: ev.ident };
-          case 'untest': return { kind: ev.kind, at: where, condition: ev.key };
           case 'copy': return { kind: ev.kind, at: where, name: ev.name, value: ev.value };
           case 'bit': return { kind: ev.kind, at: where, op: ev.op, bit: ev.bit, obj: ev.obj.text, base: ev.obj.base, fields: ev.obj.fields.join('.'), fuzzy: ev.obj.fuzzy, truthy: ev.truthy };
           case 'ref': return { kind: ev.kind, at: where, op: ev.op, object: ev.obj.text };

@@ -550,7 +550,7 @@ const IF_STATEMENTS = new Set(['if_statement']);
 const LEAF_CALLS: ReadonlySet<string> = new Set(LINUX_LEAF_CALLS);
 const IDENTIFIER = /[A-Za-z_]\w*/g;
 /** The first name an if-condition tests: `if (p`, `if (!p`, `if (!(p`. */
-const IF_TESTED = /\bif\s*\(\s*!?\s*\(?\s*(\w+)(?:\s*\(\s*(\w+)|\s*(->))?/g;
+const IF_TESTED = /\bif\s*\(\s*!?\s*\(?\s*(\w+)/g;
 /** A condition testing a flag bit: `if (!test_bit(`, `if (test_and_clear_bit(`. */
 const BIT_TESTED = /\b(?:if|while)\s*\(\s*!?\s*\(?\s*(?:__)?test(?:_and_[a-z]+)?_bit\w*\s*\(/;
 /** The variable a bit test's bitmap is reached through: `trans` of `test_bit(X, &trans->status)`. */
@@ -635,18 +635,6 @@ class FunctionBuilder {
   private guardIdents: ReadonlySet<string> = new Set();
   /** The keys of those conditions: an early exit on one (`if (autostopped) goto skip;`) is remembered too. */
   private guardKeys: ReadonlySet<string> = new Set();
-  /**
-   * Identifiers read by side-effect-free conditions guarding a call that is handed what they test
-   * (`if (foo_is_v2(fd)) foo_read(fd, ..)`, callGuardIdents): assigning one forgets the test too.
-   */
-  private callGuardIdents: ReadonlySet<string> = new Set();
-  /**
-   * The keys of those conditions, by the if-statement's start: known in its branches only, or (`exit`, an
-   * early exit: `if (!foo_is_v2(fd)) return ..; foo_write(fd, ..);`) in the rest of its block (ifStatement).
-   */
-  private callGuardKeys: ReadonlyMap<number, { keys: string[]; exit: boolean }> = new Map();
-  /** After the statement starting there, an early exit's tests end (ifStatement). */
-  private readonly untestAfter = new Map<number, LockEvent[]>();
   /** The bit-test call a branch condition is (its test and write are emitted on the branches, not at the call). */
   private bitCondition: SyntaxNode | undefined;
   /** The reference-count test a branch condition is (`refcount_dec_and_test(..)`: its effect is on the branches). */
@@ -721,9 +709,6 @@ class FunctionBuilder {
         ...refCountedIdents(body.text),
       ];
       if (more.length > 0) this.guardIdents = new Set([...this.guardIdents, ...more]);
-      const callGuards = callGuardConditions(this.index.within(body, IF_STATEMENTS), (text) => this.namesLockApi(text), this.predicates);
-      this.callGuardIdents = callGuards.idents;
-      this.callGuardKeys = callGuards.keys;
       this.statement(body);
     } else {
       this.expression(body); // its calls in order, in one block
@@ -862,18 +847,11 @@ class FunctionBuilder {
     if (text.includes('_bit') && BIT_TESTED.test(text)) return true;
     // A reference count tested (`if (refcount_dec_and_test(..))`): what only the last put does is on one branch.
     if (REF_TESTED.test(text)) return true;
-    if (!text.includes('if')) return false;
+    if (this.params.length === 0 || !text.includes('if')) return false;
     // One pattern for every function (a pattern built per function cost more than the test).
     const params = new Set(this.params.map((p) => p.name));
     IF_TESTED.lastIndex = 0;
-    for (let m = IF_TESTED.exec(text); m; m = IF_TESTED.exec(text)) {
-      if (params.has(m[1])) return true;
-      // A side-effect-free predicate of an object (`if (foo_is_v2(fd))`), or a field of a local (`if (fd->rev ==`),
-      // handed to a call: the test may decide the callee's same test of it.
-      const object = m[2] !== undefined && this.env.macros.get(m[1])?.predicate ? m[2] : m[3] !== undefined && this.locals.has(m[1]) ? m[1] : undefined;
-      // Handed on once more than the condition itself names it (`(fd` there too).
-      if (object !== undefined && (text.match(new RegExp(`[(,]\\s*&?\\s*${object}\\b`, 'g'))?.length ?? 0) > 1) return true;
-    }
+    for (let m = IF_TESTED.exec(text); m; m = IF_TESTED.exec(text)) if (params.has(m[1])) return true;
     return false;
   }
 
@@ -1061,8 +1039,6 @@ class FunctionBuilder {
         continue;
       }
       this.statement(c);
-      const untests = this.untestAfter.get(c.startIndex);
-      if (untests) for (const ev of untests) this.emit(ev);
     }
     while (this.guardScopes.length > depth) this.popGuardScope();
   }
@@ -1220,24 +1196,12 @@ class FunctionBuilder {
     const firstBlock = this.blocks.length;
     const { whenTrue, whenFalse, pureTests } = this.branch(cond, true);
     const join = this.newBlock();
-    // A test kept only for the calls in the branches (`if (foo_is_v2(fd)) foo_read(fd, ..)`) is known inside
-    // them, not after: leaving a branch (its end, a return, a goto, a break) forgets it, and the paths meet again.
-    const callGuard = pureTests ? this.callGuardKeys.get(node.startIndex) : undefined;
-    const scoped = (callGuard?.keys ?? []).filter((k) => !this.guardKeys.has(k));
-    const site = this.site(node);
-    const untests: LockEvent[] = scoped.map((key) => ({ kind: 'untest', key, site }));
-    // (The branch of an early exit leaves with it forgotten too: it never reaches the calls it was kept for.)
-    const inBranches = untests.length > 0 && !callGuard?.exit;
     this.cur = whenTrue;
-    if (untests.length > 0) this.guardScopes.push({ releases: untests });
     this.statement(node.childForFieldName('consequence'));
-    if (untests.length > 0) this.popGuardScope();
     this.jump(join);
     const alt = node.childForFieldName('alternative');
     this.cur = whenFalse;
-    if (inBranches) this.guardScopes.push({ releases: untests });
     if (alt) this.statement(alt.type === 'else_clause' ? alt.namedChild(0) : alt);
-    if (inBranches) this.popGuardScope();
     this.jump(join);
     this.cur = join;
     if (pureTests) {
@@ -1246,37 +1210,10 @@ class FunctionBuilder {
         guards = this.blocks[b].events.some((ev) => ev.kind === 'acquire' || ev.kind === 'release');
       }
       if (!guards) {
-        // What the branches' calls are handed (`foo_read(fd, ..)`): a test of it (`foo_is_v2(fd)`) may decide
-        // the same test of the callee's parameter, while the call runs.
-        const handed = new Set<string>();
-        for (let b = scoped.length > 0 && !callGuard!.exit ? firstBlock : this.blocks.length; b < this.blocks.length; b++) {
-          for (const ev of this.blocks[b].events) {
-            if (ev.kind === 'call') for (const a of ev.args) if (a.base && !a.fuzzy) handed.add(a.base);
-          }
-        }
         // Unless the same condition guards a lock elsewhere in the function: then this test decides that one
         // (`if (autostopped) goto skip_resume; spin_unlock_irq(..); ... if (!autostopped) spin_lock_irq(..);`).
-        // Or it is one this if keeps for its branches' calls. (The branches' own ifs chose theirs.)
-        for (let b = firstBlock; b < join; b++) {
-          this.blocks[b].events = this.blocks[b].events.filter((ev) => ev.kind !== 'test' || this.guardKeys.has(ev.key)
-            || (scoped.includes(ev.key) && (callGuard!.exit || ev.idents.some((id) => handed.has(id)))));
-        }
-        // An early exit: the path that goes on knows the test up to the statement that hands on what it tests
-        // (or until it jumps out of the block before it).
-        if (callGuard?.exit && untests.length > 0) {
-          this.guardScopes[this.guardScopes.length - 1]?.releases.push(...untests);
-          const names = new Set(scoped.flatMap((k) => k.match(IDENTIFIER) ?? []));
-          for (let next = node.nextNamedSibling; next; next = next.nextNamedSibling) {
-            if ([...next.text.matchAll(HANDED)].some((m) => names.has(m[1]))) {
-              this.untestAfter.set(next.startIndex, untests);
-              break;
-            }
-          }
-        }
-      } else if (scoped.length > 0) {
-        // It guards a lock: its tests are kept along the path as before.
         for (let b = firstBlock; b < this.blocks.length; b++) {
-          this.blocks[b].events = this.blocks[b].events.filter((ev) => ev.kind !== 'untest' || !scoped.includes(ev.key));
+          this.blocks[b].events = this.blocks[b].events.filter((ev) => ev.kind !== 'test' || this.guardKeys.has(ev.key));
         }
       }
     }
@@ -1673,9 +1610,9 @@ class FunctionBuilder {
     if (whole?.type === 'field_expression' && bitmapFields(this.source).has(whole.childForFieldName('field')?.text ?? '')) {
       this.emit({ kind: 'bit', op: 'write', bit: '*', obj: this.path(whole), site: this.site(left) });
     }
-    if (this.guardIdents.size === 0 && this.callGuardIdents.size === 0) return;
+    if (this.guardIdents.size === 0) return;
     const name = assignedName(left);
-    if (name && (this.guardIdents.has(name) || this.callGuardIdents.has(name))) this.emit({ kind: 'forget', ident: name, site: this.site(left) });
+    if (name && this.guardIdents.has(name)) this.emit({ kind: 'forget', ident: name, site: this.site(left) });
   }
 
   /**
@@ -2318,62 +2255,6 @@ function guardConditions(
     keys.add(pure.key);
   }
   return { idents, keys };
-}
-
-/**
- * Identifiers read by side-effect-free conditions (or operands of `&&` / `||` ones) of these
- * if-statements whose branches hand one of those identifiers to a call (`if (foo_is_v2(fd))
- * foo_read(fd, ..)`): the test is kept for the call, and assigning one of them forgets it.
- */
-/** The name an argument starts with: `(fd`, `, &fd->x`. */
-const HANDED = /[(,]\s*&?\s*([A-Za-z_]\w*)/g;
-
-function callGuardConditions(
-  ifs: readonly SyntaxNode[], locksIn: (text: string) => boolean, predicates?: PredicateReads,
-): { idents: Set<string>; keys: Map<number, { keys: string[]; exit: boolean }> } {
-  const idents = new Set<string>();
-  const keys = new Map<number, { keys: string[]; exit: boolean }>();
-  for (const stmt of ifs) {
-    let branches = `${stmt.childForFieldName('consequence')?.text ?? ''}\n${stmt.childForFieldName('alternative')?.text ?? ''}`;
-    if (branches.length > 4000 || locksIn(branches)) continue;
-    // `if (!foo_is_v2(fd)) { ..; return; } foo_write(fd, ..);`: what the rest of the block hands on.
-    const exit = earlyExit(stmt);
-    if (exit) {
-      const parent = stmt.parent!;
-      branches = parent.text.slice(stmt.endIndex - parent.startIndex, stmt.endIndex - parent.startIndex + 4000);
-    }
-    if (!branches.includes('(')) continue;
-    const operands: SyntaxNode[] = [];
-    const stack: Array<SyntaxNode | null> = [stmt.childForFieldName('condition')];
-    while (stack.length > 0 && operands.length < 16) {
-      const { node } = stripNegations(stack.pop() ?? null, 16);
-      if (!node) continue;
-      const op = node.type === 'binary_expression' ? node.childForFieldName('operator')?.text : undefined;
-      if (op === '&&' || op === '||') stack.push(node.childForFieldName('left'), node.childForFieldName('right'));
-      else operands.push(node);
-    }
-    // What an argument starts with: `fd` of `(fd,`, `, &fd->x`.
-    let handed: Set<string> | undefined;
-    for (const operand of operands) {
-      const pure = pureCondition(operand, predicates);
-      if (!pure) continue;
-      handed ??= new Set([...branches.matchAll(HANDED)].map((m) => m[1]));
-      if (!pure.idents.some((id) => handed!.has(id))) continue;
-      for (const id of pure.idents) idents.add(id);
-      const entry = keys.get(stmt.startIndex) ?? { keys: [], exit };
-      if (!entry.keys.includes(pure.key)) entry.keys.push(pure.key);
-      keys.set(stmt.startIndex, entry);
-    }
-  }
-  return { idents, keys };
-}
-
-/** An if-statement of a block, without else, whose branch always leaves (ends in a return or a goto). */
-function earlyExit(stmt: SyntaxNode): boolean {
-  if (stmt.parent?.type !== 'compound_statement' || stmt.childForFieldName('alternative')) return false;
-  let last: SyntaxNode | null = stmt.childForFieldName('consequence');
-  if (last?.type === 'compound_statement') last = last.namedChildren.filter((c) => c?.type !== 'comment').pop() ?? null;
-  return last?.type === 'return_statement' || last?.type === 'goto_statement';
 }
 
 /**

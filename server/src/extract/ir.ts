@@ -91,11 +91,6 @@ export type LockEvent =
    * the path (`init`). A put whose release is a callee is a call with `put` instead.
    */
   | { kind: 'ref'; op: 'get' | 'put' | 'last' | 'zero' | 'init'; obj: AccessPath; site: Site }
-  /**
-   * The branches of an if whose test (`key`) was kept only for the calls in them end here: what the
-   * test said is no longer carried (the paths meet again after the if).
-   */
-  | { kind: 'untest'; key: string; site: Site }
   /** An assignment to a variable that some guarding condition reads: what was known of those conditions is gone. */
   | { kind: 'forget'; ident: string; site: Site }
   | {

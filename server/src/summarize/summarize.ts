@@ -127,9 +127,7 @@ export interface Gate {
  * reached through the parameter, as the function found it at entry (`test_bit(B, &p->flags)`), has
  * mask `%flags%B` (bitMask). Mask `&f1.f2`: the reference count at `p->f1.f2` is zero there, or its
  * last reference was dropped there (the release a `kref_put` runs): a caller holding a reference of
- * its own on that object never gets there (refMask). Mask `?vmw_is_svga_v3($0)?pci_id`: a side-effect-free
- * condition of the parameters' objects as the function found them at entry, with what it reads (predMask);
- * the index is the first parameter it names.
+ * its own on that object never gets there (refMask).
  */
 export type ParamTest = [number, boolean, string?];
 
@@ -374,64 +372,6 @@ function meet(into: State, s: State): boolean {
 function bitMask(fields: readonly string[], bit: string): string {
   return `%${fields.join('.')}%${bit}`;
 }
-
-/**
- * A side-effect-free condition of parameters (`vmw_is_svga_v3($0)`, `$1->mode==2`) and the names it reads
- * besides them (a predicate's body, fields): mask `?key?reads`. No condition key holds a `?`.
- */
-function predMask(key: string, reads: readonly string[]): string {
-  return `?${key}?${[...reads].sort().join(',')}`;
-}
-
-function parsePredMask(mask: string | undefined): { key: string; reads: string[] } | undefined {
-  if (!mask?.startsWith('?')) return undefined;
-  const at = mask.lastIndexOf('?');
-  return { key: mask.slice(1, at), reads: at + 1 < mask.length ? mask.slice(at + 1).split(',') : [] };
-}
-
-/** Conditions of the parameters' objects a path carries to its facts, at most (beside the flag bits'). */
-const MAX_CONDITIONS_CARRIED = 4;
-
-/** How many of a path's entry tests are of one kind (`%` flag bits, `?` conditions). */
-function countWhen(when: readonly ParamTest[], kind: '%' | '?'): number {
-  let n = 0;
-  for (const [, , m] of when) if (m?.startsWith(kind)) n++;
-  return n;
-}
-
-/** A guarding condition's tokens: names, numbers, `->`, any other character. */
-const CONDITION_TOKEN = /[A-Za-z_]\w*|\d\w*|->|[\s\S]/g;
-
-/**
- * A guarding condition (State.tests key) in terms of the function's parameters: each parameter named as a
- * variable is `$i` (`vmw_is_svga_v3($0)` for `vmw_is_svga_v3(dev)`). Undefined when it names none, or names a
- * local or a global (a variable not the caller's to decide): only fields, predicates called, constants besides.
- */
-function paramCondition(key: string, params: ReadonlyArray<{ name: string }>): { key: string; param: number } | undefined {
-  const tokens = key.match(CONDITION_TOKEN) ?? [];
-  let out = '';
-  let first: number | undefined;
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i];
-    if (/^[A-Za-z_]/.test(t) && tokens[i - 1] !== '->' && tokens[i - 1] !== '.' && tokens[i + 1] !== '(') {
-      const p = params.findIndex((x) => x.name === t);
-      if (p >= 0) {
-        out += `$${p}`;
-        first ??= p;
-        continue;
-      }
-      if (!CONSTANT_WORD.test(t) && t !== 'true' && t !== 'false') return undefined;
-    }
-    out += t;
-  }
-  return first === undefined ? undefined : { key: out, param: first };
-}
-
-/** A constant's name (`VMWGFX_PCI_ID_SVGA3`, `MLX4_FLAG_MASTER`): upper case, digits and underscores. */
-const CONSTANT_WORD = /^(?:[A-Za-z][A-Za-z0-9]*_)?[A-Z][A-Z0-9_]*$/;
-
-/** An argument that is a plain access path (`vmw`, `priv->dev`): what a condition of the parameter names in the caller. */
-const PLAIN_PATH = /^[A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*)*$/;
 
 function parseBitMask(mask: string | undefined): { fields: string[]; bit: string } | undefined {
   if (!mask?.startsWith('%')) return undefined;
@@ -975,21 +915,6 @@ function summarizeFunction(
   const returnsOf: ReturnsOf = (name) => program.callee(name, fn.file)?.returnsPath;
   const tracksBits = fn.blocks.some((b) => b.events.some((ev) => (ev.kind === 'bit' && ev.op === 'test')
     || (ev.kind === 'call' && (targetsOf.get(ev) ?? []).some((t) => out.byFn.get(t)?.bitTests))));
-  // The names this function assigns where a guarding condition reads them (forget): a condition reading one is
-  // not carried to callers, nor a callee's carried further (path-insensitive: no state of its own to walk).
-  let assigned: Set<string> | undefined;
-  const assignedHere = (names: readonly string[]): boolean => {
-    if (!assigned) {
-      assigned = new Set();
-      for (const b of fn.blocks) for (const ev of b.events) if (ev.kind === 'forget') assigned.add(ev.ident);
-    }
-    return assigned.size > 0 && names.some((x) => assigned!.has(x));
-  };
-  const paramConditions = new Map<string, { key: string; param: number } | undefined>();
-  const paramConditionOf = (key: string): { key: string; param: number } | undefined => {
-    if (!paramConditions.has(key)) paramConditions.set(key, paramCondition(key, fn.params));
-    return paramConditions.get(key);
-  };
 
   const addAcq = (a: AcqFact): void => {
     if ('local' in a.lock && a.lock.local) return; // meaningless to callers
@@ -1092,23 +1017,6 @@ function summarizeFunction(
         const prior = s.tests.find(([k]) => k === key);
         if (prior) return prior[1] === ev.truthy;
         if (s.tests.length < 8) s.tests.push([key, ev.truthy, idents]);
-        // A condition of the parameters' objects as the caller handed them (nothing it reads assigned since the
-        // entry): carried with the facts, for a caller's path to decide (`if (vmw_is_svga_v3(vmw)) vmw_read(vmw, ..)`).
-        const pc = fn.params.length > 0 ? paramConditionOf(key) : undefined;
-        if (pc && countWhen(s.bitWhen, '?') < MAX_CONDITIONS_CARRIED && !assignedHere(idents)) {
-          const mask = predMask(pc.key, idents.filter((x) => !fn.params.some((p) => p.name === x)));
-          if (!s.bitWhen.some(([, , m]) => m === mask)) s.bitWhen.push([pc.param, ev.truthy, mask]);
-        }
-        return true;
-      }
-      case 'untest': {
-        // The branches that kept it for their calls end: the paths meet again.
-        const { key } = throughCopies(s.tests, ev.key, []);
-        if (s.tests.length > 0) s.tests = s.tests.filter(([k]) => k !== key && k !== ev.key);
-        // Nor is it a test of the entry's objects for what follows: facts after the if are reached either way
-        // (and paths that meet there with the same knowledge are not walked twice).
-        const pc = s.bitWhen.length > 0 ? paramConditionOf(key) : undefined;
-        if (pc) s.bitWhen = s.bitWhen.filter(([, , m]) => parsePredMask(m)?.key !== pc.key);
         return true;
       }
       case 'copy':
@@ -1143,7 +1051,7 @@ function summarizeFunction(
         // Of a parameter's bitmap, not written since the entry (nor tested before): the bit as the caller left it.
         if (ev.obj.baseKind === 'param' && ev.obj.paramIndex !== undefined && !dirtyFor(s, segs, ev.bit)) {
           const mask = bitMask(ev.obj.fields, ev.bit);
-          if (countWhen(s.bitWhen, '%') < 8 && !s.bitWhen.some(([p, , m]) => p === ev.obj.paramIndex && m === mask)) s.bitWhen.push([ev.obj.paramIndex, ev.truthy === true, mask]);
+          if (s.bitWhen.length < 8 && !s.bitWhen.some(([p, , m]) => p === ev.obj.paramIndex && m === mask)) s.bitWhen.push([ev.obj.paramIndex, ev.truthy === true, mask]);
         }
         return true;
       }
@@ -1318,40 +1226,6 @@ function summarizeFunction(
         if (!when) return undefined;
         const out: ParamTest[] = [];
         for (const [p, t, mask] of when) {
-          const pred = parsePredMask(mask);
-          if (pred) {
-            // A condition of the objects the caller passes: decided by the same test on the caller's path (its
-            // parameter `dev_priv` is the caller's `vmw`), or carried as the caller's own entry test when they
-            // are its parameters' and nothing it reads was assigned on the way.
-            let plain = true;
-            const here = pred.key.replace(/\$(\d+)/g, (_m, i: string) => {
-              const text = call.args[Number(i)]?.text.replace(/\s+/g, '');
-              if (!text || call.args[Number(i)].fuzzy || !PLAIN_PATH.test(text)) plain = false;
-              return text ?? '';
-            });
-            if (!plain) continue;
-            const read = throughCopies(s.tests, here, []).key;
-            const known = s.tests.find(([k]) => k === read);
-            if (known) {
-              if (known[1] !== t) return false;
-              continue;
-            }
-            let up: number | undefined;
-            const touched = [...pred.reads];
-            const ours = pred.key.replace(/\$(\d+)/g, (_m, i: string) => {
-              const arg = call.args[Number(i)];
-              const text = arg.text.replace(/\s+/g, '');
-              if (arg.baseKind !== 'param' || arg.paramIndex === undefined || !text.startsWith(arg.base)) {
-                plain = false;
-                return '';
-              }
-              up ??= arg.paramIndex;
-              touched.push(arg.base, ...arg.fields);
-              return `$${arg.paramIndex}${text.slice(arg.base.length)}`;
-            });
-            if (plain && up !== undefined && !assignedHere(touched)) out.push([up, t, predMask(ours, pred.reads)]);
-            continue;
-          }
           const ref = parseRefMask(mask);
           if (ref) {
             // Reached only when the count of the object the caller passes drops to (or is) zero: never on a path

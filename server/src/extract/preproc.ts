@@ -5,13 +5,13 @@
 import type { CNode as SyntaxNode } from '../syntax/cnode';
 import { LINUX_FILE_SWITCHES } from '../kernel-api/linux';
 
+const DEFINITIONS = [...LINUX_FILE_SWITCHES].map((name) => ({ name, defined: new RegExp(`^[ \\t]*#[ \\t]*define[ \\t]+${name}\\b`, 'm') }));
+
 /** The file switches (`DEBUG`) this file leaves undefined: it has no `#define` of them anywhere. */
 export function undefinedSwitches(text: string): ReadonlySet<string> {
   const off = new Set<string>();
-  for (const name of LINUX_FILE_SWITCHES) {
-    // Defined anywhere in the file (even under another #if): not known to be off.
-    if (!new RegExp(`^[ \\t]*#[ \\t]*define[ \\t]+${name}\\b`, 'm').test(text)) off.add(name);
-  }
+  // Defined anywhere in the file (even under another #if): not known to be off.
+  for (const { name, defined } of DEFINITIONS) if (!defined.test(text)) off.add(name);
   return off;
 }
 
@@ -23,10 +23,10 @@ const CONDITIONALS = new Set(['preproc_if', 'preproc_ifdef', 'preproc_elif', 'pr
  * arm in sequence. The condition itself is never among them.
  */
 export function conditionalArms(node: SyntaxNode, off: ReadonlySet<string>): SyntaxNode[] {
+  if (!CONDITIONALS.has(node.type)) return node.namedChildren.filter((c): c is SyntaxNode => c !== null);
   const alternative = node.childForFieldName('alternative');
   const condition = node.childForFieldName('condition') ?? node.childForFieldName('name');
   const all = node.namedChildren.filter((c): c is SyntaxNode => c !== null && !(condition && c.id === condition.id));
-  if (!CONDITIONALS.has(node.type)) return all;
   const value = node.type === 'preproc_ifdef' || node.type === 'preproc_elifdef'
     ? definedTest(node, condition, off)
     : evaluate(condition, off, 0);
@@ -38,8 +38,8 @@ export function conditionalArms(node: SyntaxNode, off: ReadonlySet<string>): Syn
 /** `#ifdef NAME` / `#ifndef NAME` (and the `#elif` forms): known only for an undefined file switch. */
 function definedTest(node: SyntaxNode, name: SyntaxNode | null, off: ReadonlySet<string>): boolean | undefined {
   if (name?.type !== 'identifier' || !off.has(name.text)) return undefined;
-  const negated = /^#\s*(?:elifndef|ifndef)\b/.test(node.raw.child(0)?.text ?? '');
-  return negated;
+  // Undefined: `#ifdef` is false, `#ifndef` true.
+  return /^#\s*(?:elifndef|ifndef)\b/.test(node.raw.child(0)?.text ?? '');
 }
 
 /** A #if expression's truth where the build fixes it: literals, `defined(SWITCH)`, `!`, `&&`, `||`. */

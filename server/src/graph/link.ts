@@ -4,7 +4,7 @@
 // their own file first), and binds function-pointer fields to their targets.
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
-import { LINUX_HRTIMER_MODE_CALLS, LINUX_LOCK_KEY_CALLS, LINUX_NOVALIDATE_CALLS } from '../kernel-api/linux';
+import { LINUX_HRTIMER_MODE_CALLS, LINUX_LOCK_KEY_CALLS, LINUX_NOVALIDATE_CALLS, LINUX_NOVALIDATE_CLASSES } from '../kernel-api/linux';
 import type { AccessPath, FileFacts, FunctionIR, GlobalDef, LockEvent, OpsBinding, StructDef, StructField } from '../extract/ir';
 
 /**
@@ -624,7 +624,7 @@ export class Program {
    */
   hasInstanceKeys(cls: string): boolean {
     if (!this.instanceKeyed) {
-      this.instanceKeyed = new Set();
+      this.instanceKeyed = new Set(LINUX_NOVALIDATE_CLASSES);
       for (const { fn, ev, index } of this.callsTo(LINUX_LOCK_KEY_CALLS)) {
         const key = ev.args[index];
         if (!key || key.fields.length === 0 || key.baseKind === 'global' || !ev.args[0]) continue;

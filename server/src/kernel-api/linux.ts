@@ -302,6 +302,12 @@ export const LINUX_LOCK_KEY_CALLS: ReadonlyMap<string, number> = new Map([
  */
 export const LINUX_NOVALIDATE_CALLS: ReadonlyMap<string, number> = new Map([['lockdep_set_novalidate_class', 0]]);
 
+/**
+ * The classes the core itself takes out of validation, for analyses that do not read the core's file
+ * (the language server, `--no-tree-summaries`): drivers/base/core.c device_initialize().
+ */
+export const LINUX_NOVALIDATE_CLASSES: readonly string[] = ['device.mutex'];
+
 export const LINUX_LEAF_CALLS: readonly string[] = [
   // printing
   'printk', 'pr_err', 'pr_warn', 'pr_info', 'pr_debug', 'pr_notice', 'pr_crit', 'pr_alert', 'pr_emerg', 'pr_cont',

@@ -18,8 +18,6 @@ import { guardKey } from '../kernel-api/load';
 import { bitOpRow, LINUX_FUNCTION_DEFINERS, LINUX_LEAF_CALLS, LINUX_ORDERED_WQ_ALLOCATORS, LINUX_QUEUE_WORK_CALLS, LINUX_REF_OPS, refOpRow, type BitOpRow, type RefOpRow } from '../kernel-api/linux';
 import { conditionalArms, undefinedSwitches } from './preproc';
 
-const NO_SWITCHES: ReadonlySet<string> = new Set();
-
 export interface ExtractEnv {
   api: ApiTable;
   /** Function-like macros from the analysed tree that wrap API calls, and side-effect-free predicates. */
@@ -292,7 +290,7 @@ function visitTopLevel(
     case 'declaration_list':
     case 'ERROR':
       // Conditional compilation: the arm a build takes where that is fixed, else every arm, as a reader sees them.
-      for (const c of conditionalArms(top, env.switchesOff ?? NO_SWITCHES)) visitTopLevel(c, file, facts, fileGlobals, env, index, source, depth + 1, lender);
+      for (const c of conditionalArms(top, env.switchesOff)) visitTopLevel(c, file, facts, fileGlobals, env, index, source, depth + 1, lender);
       return;
     default:
       return;
@@ -993,7 +991,7 @@ class FunctionBuilder {
       case 'preproc_elifdef':
         // The arm a build takes where that is fixed (`#if 0`, `#ifdef DEBUG`), else every arm in sequence:
         // a lock taken under either counts.
-        for (const c of conditionalArms(node, this.env.switchesOff ?? NO_SWITCHES)) {
+        for (const c of conditionalArms(node, this.env.switchesOff)) {
           if (c.type.endsWith('statement') || c.type.startsWith('preproc_') || c.type === 'declaration' || c.type === 'ERROR'
             || c.type === 'labeled_statement' || c.type === 'compound_statement') this.statement(c);
         }

@@ -15,6 +15,8 @@ export function undefinedSwitches(text: string): ReadonlySet<string> {
   return off;
 }
 
+const NO_SWITCHES: ReadonlySet<string> = new Set();
+
 const CONDITIONALS = new Set(['preproc_if', 'preproc_ifdef', 'preproc_elif', 'preproc_elifdef']);
 
 /**
@@ -22,7 +24,7 @@ const CONDITIONALS = new Set(['preproc_if', 'preproc_ifdef', 'preproc_elif', 'pr
  * takes where its condition is fixed (the alternative is itself a group, walked the same way), else every
  * arm in sequence. The condition itself is never among them.
  */
-export function conditionalArms(node: SyntaxNode, off: ReadonlySet<string>): SyntaxNode[] {
+export function conditionalArms(node: SyntaxNode, off: ReadonlySet<string> = NO_SWITCHES): SyntaxNode[] {
   if (!CONDITIONALS.has(node.type)) return node.namedChildren.filter((c): c is SyntaxNode => c !== null);
   const alternative = node.childForFieldName('alternative');
   const condition = node.childForFieldName('condition') ?? node.childForFieldName('name');

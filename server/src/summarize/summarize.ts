@@ -4,7 +4,7 @@
 // records what the function acquires and waits for (for its callers) and the
 // facts the rules need: held-while-acquiring pairs, waits under a lock,
 // re-acquisitions. Summaries are context-free; contexts are applied at roots.
-import type { FileFacts, FunctionIR, LockEvent, Site } from '../extract/ir';
+import type { AccessPath, FileFacts, FunctionIR, LockEvent, Site } from '../extract/ir';
 import { LINUX_PER_OBJECT_LOCK_FIELDS } from '../kernel-api/linux';
 import { OWNERLESS_MODES, type LockMode, type WaitKind } from '../kernel-api/types';
 import { mapInstance, perObject, type LockRef, type Program } from '../graph/link';
@@ -384,7 +384,7 @@ const MAX_DIRTY = 16;
 const MAX_REFS = 8;
 
 /** The key of a counted object (`device.kref` for `&device->kref`), or undefined when the path names none. */
-function refObjKey(p: import('../extract/ir').AccessPath | undefined, more: readonly string[] = []): string | undefined {
+function refObjKey(p: AccessPath | undefined, more: readonly string[] = []): string | undefined {
   const segs = pathSegs(p);
   return segs ? [...segs, ...more].join('.') : undefined;
 }
@@ -394,8 +394,13 @@ function refMask(fields: readonly string[], op: 'last' | 'zero'): string {
   return `${op === 'last' ? '&' : '@'}${fields.join('.')}`;
 }
 
+/** A summary's name of a parameter's counted object: `$0.kref` for parameter 0's `kref` (`$0` for the parameter itself). */
+function paramObject(param: number, fields: readonly string[]): string {
+  return `$${param}${fields.length > 0 ? '.' + fields.join('.') : ''}`;
+}
+
 /** A summary's counted object (`$0.kref`) as the path a call's argument names (`&ndlp->kref` for `ndlp`). */
-function refArgPath(k: string, args: readonly import('../extract/ir').AccessPath[]): import('../extract/ir').AccessPath | undefined {
+function refArgPath(k: string, args: readonly AccessPath[]): AccessPath | undefined {
   const [param, ...fields] = k.slice(1).split('.');
   const arg = args[Number(param)];
   return arg && !arg.fuzzy ? { ...arg, fields: [...arg.fields, ...fields] } : undefined;
@@ -451,7 +456,7 @@ function dirtyFor(s: State, segs: readonly string[], bit: string): boolean {
 }
 
 /** A plain path's segments (base, fields), or undefined when it names no one object. */
-function pathSegs(p: import('../extract/ir').AccessPath | undefined): string[] | undefined {
+function pathSegs(p: AccessPath | undefined): string[] | undefined {
   if (!p || p.fuzzy || !p.base || p.baseKind === 'unknown') return undefined;
   return [p.base, ...p.fields];
 }
@@ -904,15 +909,15 @@ function summarizeFunction(
   // Parameters' objects whose references this function drops without having taken them (FunctionSummary.refPuts).
   const refPuts = new Set<string>();
   /** The `&fields` test of a counted object reached through a parameter (`[0, true, '&kref']`), if it is one. */
-  const paramRefMask = (obj: import('../extract/ir').AccessPath | undefined, op: 'last' | 'zero'): ParamTest | undefined =>
+  const paramRefMask = (obj: AccessPath | undefined, op: 'last' | 'zero'): ParamTest | undefined =>
     (obj && obj.baseKind === 'param' && obj.paramIndex !== undefined && !obj.fuzzy ? [obj.paramIndex, true, refMask(obj.fields, op)] : undefined);
   /** A reference of a counted object dropped that this path did not take: the caller's, when it is a parameter's. */
-  const putHere = (obj: import('../extract/ir').AccessPath | undefined): void => {
+  const putHere = (obj: AccessPath | undefined): void => {
     const mask = paramRefMask(obj, 'last');
-    if (mask) refPuts.add(`$${mask[0]}${obj!.fields.length > 0 ? '.' + obj!.fields.join('.') : ''}`);
+    if (mask) refPuts.add(paramObject(mask[0], obj!.fields));
   };
   // Flag bits are tracked where they can decide something: a bit tested here, or by a callee's fact.
-  const returnsOf: ReturnsOf = (name) => program.callee(name, fn.file)?.returnsPath;
+  const returnsOf = returnsFrom(program, fn.file);
   const tracksBits = fn.blocks.some((b) => b.events.some((ev) => (ev.kind === 'bit' && ev.op === 'test')
     || (ev.kind === 'call' && (targetsOf.get(ev) ?? []).some((t) => out.byFn.get(t)?.bitTests))));
 
@@ -978,7 +983,7 @@ function summarizeFunction(
     }
   };
 
-  const resolve = (ev: { lock: import('../extract/ir').AccessPath; cls?: string }): LockRef | undefined =>
+  const resolve = (ev: { lock: AccessPath; cls?: string }): LockRef | undefined =>
     ev.cls ? program.rowLockRef(ev.cls, ev.lock, fn) : program.lockRef(ev.lock, fn);
 
   /** A caller's lock this path had dropped, taken again: no longer dropped. Whether it was one. */
@@ -1421,7 +1426,7 @@ function summarizeFunction(
     const i = fn.params.findIndex((p) => p.name === base);
     if (i < 0) continue;
     const live = exitStates.filter((x) => !x.assumed.some(([p, t, m]) => p === i && !t && m === undefined));
-    const name = `$${i}${fields.length > 0 ? '.' + fields.join('.') : ''}`;
+    const name = paramObject(i, fields);
     if (live.length === 0 || !live.every((x) => noRelease(x, key))) continue;
     refGets.push(live.every((x) => x.refs.includes(key)) ? name : `?${name}`);
   }
@@ -1447,7 +1452,7 @@ function summarizeFunction(
  * parameter i points to (a helper's `set_bit(nr, addr)`: the caller's argument names it), `~name` for a
  * local or global bitmap; `*` when the path names none.
  */
-function bitmapToken(obj: import('../extract/ir').AccessPath, returns?: ReturnsOf): string {
+function bitmapToken(obj: AccessPath, returns?: ReturnsOf): string {
   if (obj.fields.length > 0) return `~${obj.fields[obj.fields.length - 1]}`;
   if (obj.baseKind === 'param' && obj.paramIndex !== undefined) return `$${obj.paramIndex}`;
   if ((obj.baseKind === 'local' || obj.baseKind === 'global') && obj.base && !obj.fuzzy) return `~${obj.base}`;
@@ -1462,10 +1467,15 @@ function bitmapToken(obj: import('../extract/ir').AccessPath, returns?: ReturnsO
 }
 
 /** What the function of that name, seen from the current function's file, returns (FunctionIR.returnsPath). */
-type ReturnsOf = (name: string) => import('../extract/ir').AccessPath | undefined;
+type ReturnsOf = (name: string) => AccessPath | undefined;
+
+/** ReturnsOf as seen from a file: the callee a call of that name there resolves to. */
+function returnsFrom(program: Program, file: string): ReturnsOf {
+  return (name) => program.callee(name, file)?.returnsPath;
+}
 
 /** A callee's write token in the caller's terms: a write through its parameter i is one through the argument (`*` with none). */
-function mapWrite(w: string, args: readonly import('../extract/ir').AccessPath[], returns?: ReturnsOf): string {
+function mapWrite(w: string, args: readonly AccessPath[], returns?: ReturnsOf): string {
   if (!w.startsWith('$')) return w;
   const arg = args[Number(w.slice(1))];
   return arg ? bitmapToken(arg, returns) : '*';
@@ -1484,7 +1494,7 @@ function componentWrites(scc: readonly FunctionIR[], out: Summaries, graph: Call
     writes.add(recursive && w.startsWith('$') ? '*' : w);
   };
   for (const fn of scc) {
-    const returns: ReturnsOf = (name) => program.callee(name, fn.file)?.returnsPath;
+    const returns = returnsFrom(program, fn.file);
     for (const b of fn.blocks) {
       for (const ev of b.events) {
         if (ev.kind === 'bit' && ev.op !== 'test') {
@@ -1657,7 +1667,7 @@ function commonGates(a: readonly Gate[] | undefined, b: readonly Gate[] | undefi
  * holds one of them: then the callee blocks there and the fact never happens.
  */
 function mapGates(
-  under: readonly Gate[] | undefined, args: import('../extract/ir').AccessPath[], program: Program, caller: FunctionIR, s: State,
+  under: readonly Gate[] | undefined, args: AccessPath[], program: Program, caller: FunctionIR, s: State,
 ): { under?: Gate[]; blocked: boolean } {
   if (!under || under.length === 0) return { blocked: false };
   const out: Gate[] = [];
@@ -1679,7 +1689,7 @@ function mapGates(
 }
 
 /** The caller's state as the callee sees it after releasing some of the caller's locks. */
-function withoutDropped(s: State, dropped: LockRef[] | undefined, args: import('../extract/ir').AccessPath[], program: Program, caller: FunctionIR): State {
+function withoutDropped(s: State, dropped: LockRef[] | undefined, args: AccessPath[], program: Program, caller: FunctionIR): State {
   if (!dropped || dropped.length === 0) return s;
   const mapped = dropped.map((d) => mapRef(d, args, program, caller)).filter((d): d is LockRef => d !== undefined);
   const view = cloneState(s);
@@ -1710,7 +1720,7 @@ function untypedRelease(d: LockRef, h: HeldLock, held: readonly HeldLock[]): boo
 }
 
 /** A callee's lock in the caller's terms: parameter references go through the call's arguments. */
-function mapRef(r: LockRef, args: import('../extract/ir').AccessPath[], program: Program, caller: FunctionIR): LockRef | undefined {
+function mapRef(r: LockRef, args: AccessPath[], program: Program, caller: FunctionIR): LockRef | undefined {
   if ('cls' in r) return r;
   const arg = args[r.param];
   if (!arg) return undefined;

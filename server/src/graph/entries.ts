@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import type { AccessPath, FunctionIR } from '../extract/ir';
 import type { ApiTable, Context, WaitKind } from '../kernel-api/types';
-import { LINUX_HRTIMER_MODE_CALLS, LINUX_WAITABLE_FIELDS } from '../kernel-api/linux';
+import { LINUX_FREEZABLE_WQS, LINUX_HRTIMER_MODE_CALLS, LINUX_WAITABLE_FIELDS } from '../kernel-api/linux';
 import type { Summaries } from '../summarize/summarize';
 import { eventsIn, type BoundFn, type Program } from './link';
 
@@ -45,6 +45,8 @@ export interface EntryPoint {
    * known only after summarizing (inheritExitState); `irqOff`/`bhOff` here are the row's own.
    */
   after?: { fn: FunctionIR; irqOff: boolean; bhOff: boolean };
+  /** Called by the PM core only in a system-sleep transition (ops row `systemSleep`): freezable workqueues are stopped. */
+  systemSleep?: true;
 }
 
 export interface EntryModel {
@@ -68,6 +70,8 @@ export interface EntryModel {
   hasInstanceKeys: (cls: string) => boolean;
   /** Works (by key class) queued only on one ordered workqueue: that queue's class. They never run beside each other. */
   orderedQueue: ReadonlyMap<string, string>;
+  /** Works (by key class) queued only on freezable workqueues: they never run during a system-sleep transition. */
+  freezableWorks: ReadonlySet<string>;
 }
 
 /**
@@ -88,12 +92,15 @@ function softHrtimers(program: Program): Set<string> {
 
 /**
  * Works queued only on one ordered workqueue (`wq = alloc_ordered_workqueue(..)`,
- * then only `queue_work(wq, &w)`), with that queue's class. A work also queued
- * elsewhere (a system queue, another or an unknown queue) is none of them, nor
- * is any work of a directory where some queueing names no work class.
+ * then only `queue_work(wq, &w)`), with that queue's class; and works queued
+ * only on freezable workqueues (`system_freezable_wq`, a WQ_FREEZABLE queue).
+ * A work also queued elsewhere (a system queue, another or an unknown queue) is
+ * none of them, nor is any work of a directory where some queueing names no work class.
  */
-function orderedQueues(program: Program, coreFiles: ReadonlySet<string>): Map<string, string> {
+function workQueues(program: Program, coreFiles: ReadonlySet<string>): { ordered: Map<string, string>; freezable: Set<string> } {
   const ordered = new Set<string>();
+  // Queues the freezer stops: the system's freezable ones, and those allocated with WQ_FREEZABLE.
+  const freezableQueues = new Set<string>(LINUX_FREEZABLE_WQS);
   const queuedOn = new Map<string, { queues: Set<string>; dirs: Set<string> }>();
   const unknownDirs = new Set<string>();
   const cls = (p: AccessPath | undefined, fn: FunctionIR): string | undefined => {
@@ -117,7 +124,8 @@ function orderedQueues(program: Program, coreFiles: ReadonlySet<string>): Map<st
   const queuesItsParam = (ev: (typeof events)[number]['ev']): boolean =>
     ev.op === 'queue' && ev.work?.baseKind === 'param' && ev.work.paramIndex !== undefined && ev.work.fields.length === 0;
   const queueOf = (ev: (typeof events)[number]['ev'], fn: FunctionIR): { wq?: string; queue: string } => {
-    const wq = ev.wq ? cls(ev.wq, fn) : undefined;
+    const system = ev.wq && ev.wq.fields.length === 0 && LINUX_FREEZABLE_WQS.has(ev.wq.base) ? ev.wq.base : undefined;
+    const wq = system ?? (ev.wq ? cls(ev.wq, fn) : undefined);
     // The core's ordered queue of an object (mac80211's per-hw queue): ordered as allocated.
     if (ev.ordered && wq) ordered.add(wq);
     return { wq, queue: ev.wq ? wq ?? '?' : 'system' };
@@ -146,6 +154,10 @@ function orderedQueues(program: Program, coreFiles: ReadonlySet<string>): Map<st
       if (wq) ordered.add(wq);
       continue;
     }
+    if (ev.op === 'freezable') {
+      if (wq) freezableQueues.add(wq);
+      continue;
+    }
     queued(cls(ev.work, fn), queue, fn.file);
   }
   if (byParam.size > 0) {
@@ -170,11 +182,14 @@ function orderedQueues(program: Program, coreFiles: ReadonlySet<string>): Map<st
     for (const list of byParam.values()) for (const h of list) if (!helpers.has(h.fn)) unknownDirs.add(path.dirname(h.fn.file));
   }
   const out = new Map<string, string>();
+  const freezable = new Set<string>();
   for (const [work, { queues, dirs }] of queuedOn) {
+    if ([...dirs].some((d) => unknownDirs.has(d))) continue;
     const [only] = queues;
-    if (queues.size === 1 && ordered.has(only) && ![...dirs].some((d) => unknownDirs.has(d))) out.set(work, only);
+    if (queues.size === 1 && ordered.has(only)) out.set(work, only);
+    if ([...queues].every((q) => freezableQueues.has(q))) freezable.add(work);
   }
-  return out;
+  return { ordered: out, freezable };
 }
 
 const CTX_ANNOTATION = /^context (hardirq|softirq|process)$/;
@@ -299,6 +314,7 @@ export function findEntries(
         fn: target, ctx: row.ctx, why: `${key} (called by ${row.caller ?? 'the core'})`,
         irqOff, bhOff, held: row.held ?? [],
         ...(first ? { after: { fn: first, irqOff, bhOff } } : {}),
+        ...(row.systemSleep ? { systemSleep: true as const } : {}),
       });
       handlerFns.add(target);
     }
@@ -403,10 +419,12 @@ export function findEntries(
     list.push(h);
     handlersByKind.set(h.what, list);
   }
+  const queues = workQueues(program, coreFiles);
   return {
     entries, handlers, initPhase, contexts, callers, processEntries, handlersByKind, coreFiles,
     isLocalType: (type, fromFile) => program.isLocalType(type, fromFile),
     hasInstanceKeys: (cls) => program.hasInstanceKeys(cls),
-    orderedQueue: orderedQueues(program, coreFiles),
+    orderedQueue: queues.ordered,
+    freezableWorks: queues.freezable,
   };
 }

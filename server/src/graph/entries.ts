@@ -101,21 +101,26 @@ function workQueues(program: Program, coreFiles: ReadonlySet<string>): { ordered
   const ordered = new Set<string>();
   // Queues the freezer stops: the system's freezable ones, and those allocated with WQ_FREEZABLE.
   const freezableQueues = new Set<string>(LINUX_FREEZABLE_WQS);
-  const queuedOn = new Map<string, { queues: Set<string>; dirs: Set<string> }>();
-  const unknownDirs = new Set<string>();
+  const queuedOn = new Map<string, { queues: Set<string>; dirs: Set<string>; types: Set<string> }>();
+  // Directories where works not known are queued, with the type those works may have ('*': any work).
+  const unknownDirs = new Map<string, Set<string>>();
+  const unknown = (dir: string, type = '*'): void => {
+    unknownDirs.set(dir, (unknownDirs.get(dir) ?? new Set<string>()).add(type));
+  };
   const cls = (p: AccessPath | undefined, fn: FunctionIR): string | undefined => {
     const ref = p ? program.lockRef(p, fn) : undefined;
     return ref && 'cls' in ref && !ref.local ? ref.cls : undefined;
   };
-  const queued = (work: string | undefined, queue: string, file: string): void => {
+  const queued = (work: string | undefined, queue: string, file: string, type = '?'): void => {
     // A work named by a core type (`delayed_work.work` through a helper's pointer) could be any work.
     if (!work || !keyIsLocal(program, work, file)) {
-      unknownDirs.add(path.dirname(file));
+      unknown(path.dirname(file));
       return;
     }
-    const q = queuedOn.get(work) ?? { queues: new Set<string>(), dirs: new Set<string>() };
+    const q = queuedOn.get(work) ?? { queues: new Set<string>(), dirs: new Set<string>(), types: new Set<string>() };
     q.queues.add(queue);
     q.dirs.add(path.dirname(file));
+    q.types.add(type);
     queuedOn.set(work, q);
   };
   // A helper queueing the work it is given (`cw1200_resume_work(priv, &priv->bss_loss_work, ..)`): the callers' works.
@@ -123,6 +128,8 @@ function workQueues(program: Program, coreFiles: ReadonlySet<string>): { ordered
   const events = program.files.filter((f) => !coreFiles.has(f.file)).flatMap((f) => [...eventsIn(f, 'workqueue')]);
   const queuesItsParam = (ev: (typeof events)[number]['ev']): boolean =>
     ev.op === 'queue' && ev.work?.baseKind === 'param' && ev.work.paramIndex !== undefined && ev.work.fields.length === 0;
+  const workType = (p: AccessPath | undefined, fn: FunctionIR): string => workTypeOf(program, p, fn);
+  const paramWorkType = (fn: FunctionIR, param: number): string => paramWorkTypeOf(program, fn, param);
   const queueOf = (ev: (typeof events)[number]['ev'], fn: FunctionIR): { wq?: string; queue: string } => {
     const system = ev.wq && ev.wq.fields.length === 0 && LINUX_FREEZABLE_WQS.has(ev.wq.base) ? ev.wq.base : undefined;
     const wq = system ?? (ev.wq ? cls(ev.wq, fn) : undefined);
@@ -144,7 +151,7 @@ function workQueues(program: Program, coreFiles: ReadonlySet<string>): { ordered
     if (queuesItsParam(ev)) continue;
     const callee = ev.op === 'queue' ? program.callee(ev.api, fn.file) : undefined;
     const helper = callee && callee !== fn ? (byParam.get(callee.name) ?? []).filter((h) => h.fn === callee) : [];
-    for (const h of helper) queued(cls(ev.work, fn), h.queue, fn.file);
+    for (const h of helper) queued(cls(ev.work, fn), h.queue, fn.file, workType(ev.work, fn));
     if (helper.length > 0) {
       rowCalled.add(callee!);
       continue;
@@ -158,7 +165,7 @@ function workQueues(program: Program, coreFiles: ReadonlySet<string>): { ordered
       if (wq) freezableQueues.add(wq);
       continue;
     }
-    queued(cls(ev.work, fn), queue, fn.file);
+    queued(cls(ev.work, fn), queue, fn.file, workType(ev.work, fn));
   }
   if (byParam.size > 0) {
     const helpers = new Set<FunctionIR>(rowCalled);
@@ -173,23 +180,45 @@ function workQueues(program: Program, coreFiles: ReadonlySet<string>): { ordered
             // The caller's own parameter handed on (a helper of a helper): which work is not known here.
             // A field of it (`&rtwdev->watch_dog_work`) is a work of that struct.
             const handedOn = arg?.baseKind === 'param' && arg.fields.length === 0;
-            queued(handedOn ? undefined : arg && cls(arg, fn), h.queue, fn.file);
+            queued(handedOn ? undefined : arg && cls(arg, fn), h.queue, fn.file, workType(arg, fn));
           }
         }
       }
     }
     // A helper whose callers are not all seen (called through a pointer, or by none) queues unknown works.
-    for (const list of byParam.values()) for (const h of list) if (!helpers.has(h.fn)) unknownDirs.add(path.dirname(h.fn.file));
+    // Such a caller can only hand it what the parameter's type allows: a `struct delayed_work *` helper
+    // (mac80211's exported ieee80211_queue_delayed_work(), called by drivers only) queues no plain work.
+    for (const list of byParam.values()) {
+      for (const h of list) if (!helpers.has(h.fn)) unknown(path.dirname(h.fn.file), paramWorkType(h.fn, h.param));
+    }
   }
   const out = new Map<string, string>();
   const freezable = new Set<string>();
-  for (const [work, { queues, dirs }] of queuedOn) {
-    if ([...dirs].some((d) => unknownDirs.has(d))) continue;
+  for (const [work, { queues, dirs, types }] of queuedOn) {
+    const mayBeUnknown = (d: string): boolean => {
+      const t = unknownDirs.get(d);
+      return t !== undefined && (t.has('*') || [...types].some((x) => x === '?' || t.has(x)));
+    };
+    if ([...dirs].some(mayBeUnknown)) continue;
     const [only] = queues;
     if (queues.size === 1 && ordered.has(only)) out.set(work, only);
     if ([...queues].every((q) => freezableQueues.has(q))) freezable.add(work);
   }
   return { ordered: out, freezable };
+}
+
+/** The declared type of a queued work (`work_struct`, `delayed_work`), '?' when not known. */
+function workTypeOf(program: Program, p: AccessPath | undefined, fn: FunctionIR): string {
+  return (p && program.typeOfPath(p, fn)) ?? '?';
+}
+
+/**
+ * The works a helper's unseen caller may hand it in parameter `param`: only delayed works when
+ * the parameter is a `struct delayed_work *`; any work otherwise (`&dw->work` is a work_struct too).
+ */
+function paramWorkTypeOf(program: Program, fn: FunctionIR, param: number): string {
+  const t = fn.params[param]?.type;
+  return t && program.resolveTypedef(t) === 'delayed_work' ? 'delayed_work' : '*';
 }
 
 const CTX_ANNOTATION = /^context (hardirq|softirq|process)$/;

@@ -15,7 +15,7 @@ import type {
 import { callArguments, containerType, declaredName, functionDeclarator, siteOf, typeName } from './syntax-util';
 import { ALL_CAPS, expandMacro, functionMacroNames, guardMacroName, lineCounter, predicateReads, scanMacros } from './macros';
 import { guardKey } from '../kernel-api/load';
-import { bitOpRow, LINUX_FUNCTION_DEFINERS, LINUX_LEAF_CALLS, LINUX_ORDERED_WQ_ALLOCATORS, LINUX_PM_OPS_MACROS, LINUX_QUEUE_WORK_CALLS, LINUX_WQ_ALLOCATORS, LINUX_WQ_FREEZABLE_FLAG, LINUX_REF_OPS, refOpRow, type BitOpRow, type RefOpRow } from '../kernel-api/linux';
+import { bitOpRow, LINUX_FUNCTION_DEFINERS, LINUX_LEAF_CALLS, LINUX_ORDERED_WQ_ALLOCATORS, LINUX_PM_OPS_MACROS, LINUX_PM_PTR_MACROS, LINUX_QUEUE_WORK_CALLS, LINUX_WQ_ALLOCATORS, LINUX_WQ_FREEZABLE_FLAG, LINUX_REF_OPS, refOpRow, type BitOpRow, type RefOpRow } from '../kernel-api/linux';
 import { conditionalArms, undefinedSwitches } from './preproc';
 
 export interface ExtractEnv {
@@ -475,6 +475,12 @@ const MAX_TABLE = 64;
 
 function functionNameOf(value: SyntaxNode): string | undefined {
   let v: SyntaxNode | null = value;
+  // `pm_sleep_ptr(foo_resume)`: the function itself where it is called at all.
+  if (v.type === 'call_expression' && LINUX_PM_PTR_MACROS.has(v.childForFieldName('function')?.text ?? '')) {
+    const args = v.childForFieldName('arguments')?.namedChildren.filter((a): a is SyntaxNode => !!a && a.type !== 'comment') ?? [];
+    if (args.length !== 1) return undefined;
+    v = args[0];
+  }
   if (v.type === 'pointer_expression' && v.childForFieldName('operator')?.text === '&') v = v.childForFieldName('argument');
   if (v?.type === 'cast_expression') v = v.childForFieldName('value');
   return v?.type === 'identifier' ? v.text : undefined;

@@ -277,6 +277,12 @@ export const LINUX_PM_OPS_MACROS: ReadonlyMap<string, { define: boolean; fields:
   ['SET_NOIRQ_SYSTEM_SLEEP_PM_OPS', { define: false, fields: PM_NOIRQ }], ['NOIRQ_SYSTEM_SLEEP_PM_OPS', { define: false, fields: PM_NOIRQ }],
 ]);
 
+/**
+ * pm.h's pointer guards: `pm_sleep_ptr(fn)` is `fn` when CONFIG_PM_SLEEP is set (NULL otherwise, and the
+ * callback then is never called): `.resume = pm_sleep_ptr(foo_resume)` binds foo_resume.
+ */
+export const LINUX_PM_PTR_MACROS: ReadonlySet<string> = new Set(['pm_ptr', 'pm_sleep_ptr']);
+
 export const LINUX_WAITABLE_FIELDS: readonly WaitableFieldRow[] = [
   { structType: 'timer_list', field: 'function', what: 'timer', ctx: 'softirq', project: P },
   { structType: 'hrtimer', field: 'function', what: 'hrtimer', ctx: 'hardirq', project: P },

@@ -237,7 +237,7 @@ function waitUnderLock(summaries: Summaries, model: EntryModel, push: (c: Candid
     for (const h of bound) {
       const hs = summaries.byFn.get(h.fn);
       const acq = hs?.acquires.find((a) => 'cls' in a.lock && a.lock.cls === w.held.cls && !a.try && conflicts(a.mode, w.held.mode));
-      if (!acq || serialisedWith(w.fn, h, model)) continue;
+      if (!acq || serialisedWith(w.fn, h, model) || frozenDuring(w.fn, h, model)) continue;
       if (++n > limits.maxCandidatesPerRule) { cuts.candidatesCut++; return; }
       const waitStep = lastStep(w.wait.chain);
       const handlerName = h.fn.name;
@@ -284,6 +284,35 @@ function serialisedWith(fn: FunctionIR, h: EntryPoint, model: EntryModel): boole
     for (const e of entriesOf.get(f) ?? []) {
       // A work waiting for itself waits for ever.
       if (e.what !== 'work' || e.key === undefined || e.key === h.key || model.orderedQueue.get(e.key) !== queue) return false;
+      found = true;
+    }
+    for (const c of model.callers.get(f) ?? []) {
+      if (seen.has(c)) continue;
+      if (seen.size >= MAX_SERIAL_WALK) return false;
+      seen.add(c);
+      todo.push(c);
+    }
+  }
+  return found;
+}
+
+/**
+ * Whether `fn` runs only inside system-sleep PM callbacks (dev_pm_ops .resume ..., at
+ * any depth below them) and work handler `h` is queued only on freezable workqueues:
+ * the freezer stopped that queue before the callbacks run (and waited for the
+ * work to finish) and restarts it after them, so the work is not running and
+ * waiting for it waits for nothing that takes the lock.
+ */
+function frozenDuring(fn: FunctionIR, h: EntryPoint, model: EntryModel): boolean {
+  if (h.what !== 'work' || h.key === undefined || !model.freezableWorks.has(h.key)) return false;
+  const entriesOf = entriesByFn(model);
+  const seen = new Set<FunctionIR>([fn]);
+  const todo = [fn];
+  let found = false;
+  while (todo.length > 0) {
+    const f = todo.pop()!;
+    for (const e of entriesOf.get(f) ?? []) {
+      if (!e.systemSleep) return false;
       found = true;
     }
     for (const c of model.callers.get(f) ?? []) {

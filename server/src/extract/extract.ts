@@ -15,7 +15,7 @@ import type {
 import { callArguments, containerType, declaredName, functionDeclarator, siteOf, typeName } from './syntax-util';
 import { ALL_CAPS, expandMacro, functionMacroNames, guardMacroName, lineCounter, predicateReads, scanMacros } from './macros';
 import { guardKey } from '../kernel-api/load';
-import { bitOpRow, LINUX_FUNCTION_DEFINERS, LINUX_LEAF_CALLS, LINUX_ORDERED_WQ_ALLOCATORS, LINUX_QUEUE_WORK_CALLS, LINUX_REF_OPS, refOpRow, type BitOpRow, type RefOpRow } from '../kernel-api/linux';
+import { bitOpRow, LINUX_FUNCTION_DEFINERS, LINUX_LEAF_CALLS, LINUX_ORDERED_WQ_ALLOCATORS, LINUX_PM_OPS_MACROS, LINUX_PM_PTR_MACROS, LINUX_QUEUE_WORK_CALLS, LINUX_WQ_ALLOCATORS, LINUX_WQ_FREEZABLE_FLAG, LINUX_REF_OPS, refOpRow, type BitOpRow, type RefOpRow } from '../kernel-api/linux';
 import { conditionalArms, undefinedSwitches } from './preproc';
 
 export interface ExtractEnv {
@@ -373,6 +373,7 @@ function collectGlobalDeclaration(
     fileScopeDefine(decl, file, facts, fileGlobals, env);
     return;
   }
+  if (typeNode?.type === 'macro_type_specifier' && pmOpsDefine(decl, file, facts)) return;
   const type = typeName(typeNode);
   for (const d of decl.childrenForFieldName('declarator')) {
     if (!d) continue;
@@ -388,6 +389,24 @@ function collectGlobalDeclaration(
     facts.globals.push(g);
     fileGlobals.set(g.name, g);
   }
+}
+
+/** `static SIMPLE_DEV_PM_OPS(foo_pm, foo_suspend, foo_resume);`: a dev_pm_ops variable and its system-sleep callbacks (LINUX_PM_OPS_MACROS). */
+function pmOpsDefine(decl: SyntaxNode, file: string, facts: FileFacts): boolean {
+  const m = /^\s*(?:static\s+)?(?:const\s+)?([A-Z_][A-Z0-9_]*)\s*\(([^()]*)\)/.exec(decl.text.slice(0, 400));
+  const macro = m ? LINUX_PM_OPS_MACROS.get(m[1]) : undefined;
+  if (!m || !macro?.define) return false;
+  const [variable, ...fns] = m[2].split(',').map((a) => a.trim());
+  pmOpsBindings(fns, macro.fields, siteOf(decl, file), facts, variable);
+  return true;
+}
+
+/** The dev_pm_ops bindings of a PM macro's function arguments (`NULL` and constants fill nothing). */
+function pmOpsBindings(fns: string[], fields: string[][], site: Site, facts: FileFacts, variable?: string): void {
+  fns.forEach((fn, i) => {
+    if (!/^[a-z_]\w*$/.test(fn) || fn === 'NULL') return;
+    for (const field of fields[i] ?? []) facts.bindings.push({ structType: 'dev_pm_ops', field, fn, site, ...(variable ? { variable } : {}) });
+  });
 }
 
 /** The bindings of a variable's initializer (`static const struct foo_ops ops = { .f = fn }`), named by the variable. */
@@ -426,6 +445,11 @@ function collectInitializerBindings(list: SyntaxNode, structType: string, file: 
       const value = item.childForFieldName('right');
       const fnName = value ? functionNameOf(value) : undefined;
       if (field && fnName && value) facts.bindings.push({ structType, field, fn: fnName, site: siteOf(value, file) });
+    } else if (item.type === 'call_expression' && structType === 'dev_pm_ops') {
+      // `{ SET_SYSTEM_SLEEP_PM_OPS(foo_suspend, foo_resume) }`: pm.h's macro fills the system-sleep fields.
+      const macro = LINUX_PM_OPS_MACROS.get(item.childForFieldName('function')?.text ?? '');
+      const args = item.childForFieldName('arguments')?.namedChildren.filter((a): a is SyntaxNode => !!a && a.type !== 'comment') ?? [];
+      if (macro && !macro.define) pmOpsBindings(args.map((a) => a.text), macro.fields, siteOf(item, file), facts);
     } else if (item.type === 'initializer_list' || item.type.startsWith('preproc_') || item.type === 'ERROR') {
       // An array of ops structs (`{ { .a = f }, ... }`), or fields under #ifdef CONFIG_...: both count.
       collectInitializerBindings(item, structType, file, facts, depth + 1);
@@ -451,6 +475,12 @@ const MAX_TABLE = 64;
 
 function functionNameOf(value: SyntaxNode): string | undefined {
   let v: SyntaxNode | null = value;
+  // `pm_sleep_ptr(foo_resume)`: the function itself where it is called at all.
+  if (v.type === 'call_expression' && LINUX_PM_PTR_MACROS.has(v.childForFieldName('function')?.text ?? '')) {
+    const args = v.childForFieldName('arguments')?.namedChildren.filter((a): a is SyntaxNode => !!a && a.type !== 'comment') ?? [];
+    if (args.length !== 1) return undefined;
+    v = args[0];
+  }
   if (v.type === 'pointer_expression' && v.childForFieldName('operator')?.text === '&') v = v.childForFieldName('argument');
   if (v?.type === 'cast_expression') v = v.childForFieldName('value');
   return v?.type === 'identifier' ? v.text : undefined;
@@ -1868,8 +1898,13 @@ class FunctionBuilder {
           ...(queued.ordered ? { ordered: true as const } : {}),
         });
       }
-    } else if (LINUX_ORDERED_WQ_ALLOCATORS.has(name)) {
-      this.emit({ kind: 'workqueue', op: 'ordered', wq: this.resultPath(node), api: name, site });
+    } else {
+      if (LINUX_ORDERED_WQ_ALLOCATORS.has(name)) this.emit({ kind: 'workqueue', op: 'ordered', wq: this.resultPath(node), api: name, site });
+      const alloc = LINUX_WQ_ALLOCATORS.get(name);
+      const flags = alloc && 'flags' in alloc ? argsOf()[alloc.flags] : undefined;
+      const freezable = alloc !== undefined && ('freezable' in alloc
+        || (flags !== undefined && new RegExp(`\\b${LINUX_WQ_FREEZABLE_FLAG}\\b`).test(flags.text)));
+      if (freezable) this.emit({ kind: 'workqueue', op: 'freezable', wq: this.resultPath(node), api: name, site });
     }
   }
 

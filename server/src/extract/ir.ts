@@ -60,8 +60,9 @@ export type LockEvent =
    * A work queued (`queue_work(wq, &w)`; no wq for a shared system queue), or
    * an ordered workqueue created (`wq = alloc_ordered_workqueue(..)`: wq is where it is stored).
    * `ordered` on a queue: the core's ordered queue of the object `wq` names (LINUX_QUEUE_WORK_CALLS).
+   * `freezable`: a workqueue created frozen during system sleep (WQ_FREEZABLE, LINUX_WQ_ALLOCATORS), stored in `wq`.
    */
-  | { kind: 'workqueue'; op: 'queue' | 'ordered'; wq?: AccessPath; work?: AccessPath; ordered?: true; api: string; site: Site }
+  | { kind: 'workqueue'; op: 'queue' | 'ordered' | 'freezable'; wq?: AccessPath; work?: AccessPath; ordered?: true; api: string; site: Site }
   /** On this branch, parameter `param` tested truthy (or falsy): `if (!locked)`, `if (flags & MASK)` (with mask). */
   | { kind: 'assume'; param: number; truthy: boolean; mask?: string; site: Site }
   /** A local flag set to a literal: `locked = true;` (feeds conditional locking in callees). */

@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import type { AccessPath, FunctionIR } from '../extract/ir';
 import type { ApiTable, Context, WaitKind } from '../kernel-api/types';
-import { LINUX_HRTIMER_MODE_CALLS, LINUX_WAITABLE_FIELDS } from '../kernel-api/linux';
+import { LINUX_FREEZABLE_WQS, LINUX_HRTIMER_MODE_CALLS, LINUX_WAITABLE_FIELDS } from '../kernel-api/linux';
 import type { Summaries } from '../summarize/summarize';
 import { eventsIn, type BoundFn, type Program } from './link';
 
@@ -45,6 +45,8 @@ export interface EntryPoint {
    * known only after summarizing (inheritExitState); `irqOff`/`bhOff` here are the row's own.
    */
   after?: { fn: FunctionIR; irqOff: boolean; bhOff: boolean };
+  /** Called by the PM core only in a system-sleep transition (ops row `systemSleep`): freezable workqueues are stopped. */
+  systemSleep?: true;
 }
 
 export interface EntryModel {
@@ -68,6 +70,8 @@ export interface EntryModel {
   hasInstanceKeys: (cls: string) => boolean;
   /** Works (by key class) queued only on one ordered workqueue: that queue's class. They never run beside each other. */
   orderedQueue: ReadonlyMap<string, string>;
+  /** Works (by key class) queued only on freezable workqueues: they never run during a system-sleep transition. */
+  freezableWorks: ReadonlySet<string>;
 }
 
 /**
@@ -88,27 +92,35 @@ function softHrtimers(program: Program): Set<string> {
 
 /**
  * Works queued only on one ordered workqueue (`wq = alloc_ordered_workqueue(..)`,
- * then only `queue_work(wq, &w)`), with that queue's class. A work also queued
- * elsewhere (a system queue, another or an unknown queue) is none of them, nor
- * is any work of a directory where some queueing names no work class.
+ * then only `queue_work(wq, &w)`), with that queue's class; and works queued
+ * only on freezable workqueues (`system_freezable_wq`, a WQ_FREEZABLE queue).
+ * A work also queued elsewhere (a system queue, another or an unknown queue) is
+ * none of them, nor is any work of a directory where some queueing names no work class.
  */
-function orderedQueues(program: Program, coreFiles: ReadonlySet<string>): Map<string, string> {
+function workQueues(program: Program, coreFiles: ReadonlySet<string>): { ordered: Map<string, string>; freezable: Set<string> } {
   const ordered = new Set<string>();
-  const queuedOn = new Map<string, { queues: Set<string>; dirs: Set<string> }>();
-  const unknownDirs = new Set<string>();
+  // Queues the freezer stops: the system's freezable ones, and those allocated with WQ_FREEZABLE.
+  const freezableQueues = new Set<string>(LINUX_FREEZABLE_WQS);
+  const queuedOn = new Map<string, { queues: Set<string>; dirs: Set<string>; types: Set<string> }>();
+  // Directories where works not known are queued, with the type those works may have ('*': any work).
+  const unknownDirs = new Map<string, Set<string>>();
+  const unknown = (dir: string, type = '*'): void => {
+    unknownDirs.set(dir, (unknownDirs.get(dir) ?? new Set<string>()).add(type));
+  };
   const cls = (p: AccessPath | undefined, fn: FunctionIR): string | undefined => {
     const ref = p ? program.lockRef(p, fn) : undefined;
     return ref && 'cls' in ref && !ref.local ? ref.cls : undefined;
   };
-  const queued = (work: string | undefined, queue: string, file: string): void => {
+  const queued = (work: string | undefined, queue: string, file: string, type = '?'): void => {
     // A work named by a core type (`delayed_work.work` through a helper's pointer) could be any work.
     if (!work || !keyIsLocal(program, work, file)) {
-      unknownDirs.add(path.dirname(file));
+      unknown(path.dirname(file));
       return;
     }
-    const q = queuedOn.get(work) ?? { queues: new Set<string>(), dirs: new Set<string>() };
+    const q = queuedOn.get(work) ?? { queues: new Set<string>(), dirs: new Set<string>(), types: new Set<string>() };
     q.queues.add(queue);
     q.dirs.add(path.dirname(file));
+    q.types.add(type);
     queuedOn.set(work, q);
   };
   // A helper queueing the work it is given (`cw1200_resume_work(priv, &priv->bss_loss_work, ..)`): the callers' works.
@@ -116,8 +128,11 @@ function orderedQueues(program: Program, coreFiles: ReadonlySet<string>): Map<st
   const events = program.files.filter((f) => !coreFiles.has(f.file)).flatMap((f) => [...eventsIn(f, 'workqueue')]);
   const queuesItsParam = (ev: (typeof events)[number]['ev']): boolean =>
     ev.op === 'queue' && ev.work?.baseKind === 'param' && ev.work.paramIndex !== undefined && ev.work.fields.length === 0;
+  const workType = (p: AccessPath | undefined, fn: FunctionIR): string => workTypeOf(program, p, fn);
+  const paramWorkType = (fn: FunctionIR, param: number): string => paramWorkTypeOf(program, fn, param);
   const queueOf = (ev: (typeof events)[number]['ev'], fn: FunctionIR): { wq?: string; queue: string } => {
-    const wq = ev.wq ? cls(ev.wq, fn) : undefined;
+    const system = ev.wq && ev.wq.fields.length === 0 && LINUX_FREEZABLE_WQS.has(ev.wq.base) ? ev.wq.base : undefined;
+    const wq = system ?? (ev.wq ? cls(ev.wq, fn) : undefined);
     // The core's ordered queue of an object (mac80211's per-hw queue): ordered as allocated.
     if (ev.ordered && wq) ordered.add(wq);
     return { wq, queue: ev.wq ? wq ?? '?' : 'system' };
@@ -136,7 +151,7 @@ function orderedQueues(program: Program, coreFiles: ReadonlySet<string>): Map<st
     if (queuesItsParam(ev)) continue;
     const callee = ev.op === 'queue' ? program.callee(ev.api, fn.file) : undefined;
     const helper = callee && callee !== fn ? (byParam.get(callee.name) ?? []).filter((h) => h.fn === callee) : [];
-    for (const h of helper) queued(cls(ev.work, fn), h.queue, fn.file);
+    for (const h of helper) queued(cls(ev.work, fn), h.queue, fn.file, workType(ev.work, fn));
     if (helper.length > 0) {
       rowCalled.add(callee!);
       continue;
@@ -146,7 +161,11 @@ function orderedQueues(program: Program, coreFiles: ReadonlySet<string>): Map<st
       if (wq) ordered.add(wq);
       continue;
     }
-    queued(cls(ev.work, fn), queue, fn.file);
+    if (ev.op === 'freezable') {
+      if (wq) freezableQueues.add(wq);
+      continue;
+    }
+    queued(cls(ev.work, fn), queue, fn.file, workType(ev.work, fn));
   }
   if (byParam.size > 0) {
     const helpers = new Set<FunctionIR>(rowCalled);
@@ -161,20 +180,45 @@ function orderedQueues(program: Program, coreFiles: ReadonlySet<string>): Map<st
             // The caller's own parameter handed on (a helper of a helper): which work is not known here.
             // A field of it (`&rtwdev->watch_dog_work`) is a work of that struct.
             const handedOn = arg?.baseKind === 'param' && arg.fields.length === 0;
-            queued(handedOn ? undefined : arg && cls(arg, fn), h.queue, fn.file);
+            queued(handedOn ? undefined : arg && cls(arg, fn), h.queue, fn.file, workType(arg, fn));
           }
         }
       }
     }
     // A helper whose callers are not all seen (called through a pointer, or by none) queues unknown works.
-    for (const list of byParam.values()) for (const h of list) if (!helpers.has(h.fn)) unknownDirs.add(path.dirname(h.fn.file));
+    // Such a caller can only hand it what the parameter's type allows: a `struct delayed_work *` helper
+    // (mac80211's exported ieee80211_queue_delayed_work(), called by drivers only) queues no plain work.
+    for (const list of byParam.values()) {
+      for (const h of list) if (!helpers.has(h.fn)) unknown(path.dirname(h.fn.file), paramWorkType(h.fn, h.param));
+    }
   }
   const out = new Map<string, string>();
-  for (const [work, { queues, dirs }] of queuedOn) {
+  const freezable = new Set<string>();
+  for (const [work, { queues, dirs, types }] of queuedOn) {
+    const mayBeUnknown = (d: string): boolean => {
+      const t = unknownDirs.get(d);
+      return t !== undefined && (t.has('*') || [...types].some((x) => x === '?' || t.has(x)));
+    };
+    if ([...dirs].some(mayBeUnknown)) continue;
     const [only] = queues;
-    if (queues.size === 1 && ordered.has(only) && ![...dirs].some((d) => unknownDirs.has(d))) out.set(work, only);
+    if (queues.size === 1 && ordered.has(only)) out.set(work, only);
+    if ([...queues].every((q) => freezableQueues.has(q))) freezable.add(work);
   }
-  return out;
+  return { ordered: out, freezable };
+}
+
+/** The declared type of a queued work (`work_struct`, `delayed_work`), '?' when not known. */
+function workTypeOf(program: Program, p: AccessPath | undefined, fn: FunctionIR): string {
+  return (p && program.typeOfPath(p, fn)) ?? '?';
+}
+
+/**
+ * The works a helper's unseen caller may hand it in parameter `param`: only delayed works when
+ * the parameter is a `struct delayed_work *`; any work otherwise (`&dw->work` is a work_struct too).
+ */
+function paramWorkTypeOf(program: Program, fn: FunctionIR, param: number): string {
+  const t = fn.params[param]?.type;
+  return t && program.resolveTypedef(t) === 'delayed_work' ? 'delayed_work' : '*';
 }
 
 const CTX_ANNOTATION = /^context (hardirq|softirq|process)$/;
@@ -299,6 +343,7 @@ export function findEntries(
         fn: target, ctx: row.ctx, why: `${key} (called by ${row.caller ?? 'the core'})`,
         irqOff, bhOff, held: row.held ?? [],
         ...(first ? { after: { fn: first, irqOff, bhOff } } : {}),
+        ...(row.systemSleep ? { systemSleep: true as const } : {}),
       });
       handlerFns.add(target);
     }
@@ -403,10 +448,12 @@ export function findEntries(
     list.push(h);
     handlersByKind.set(h.what, list);
   }
+  const queues = workQueues(program, coreFiles);
   return {
     entries, handlers, initPhase, contexts, callers, processEntries, handlersByKind, coreFiles,
     isLocalType: (type, fromFile) => program.isLocalType(type, fromFile),
     hasInstanceKeys: (cls) => program.hasInstanceKeys(cls),
-    orderedQueue: orderedQueues(program, coreFiles),
+    orderedQueue: queues.ordered,
+    freezableWorks: queues.freezable,
   };
 }

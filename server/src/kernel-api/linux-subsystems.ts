@@ -335,7 +335,7 @@ export const LINUX_SUBSYSTEM_API: readonly ApiRow[] = [
 
 // ------------------------------------------------------------- ops callbacks
 function ops(structType: string, fields: string[], ctx: OpsRow['ctx'], caller: string,
-  held?: string[], extra: Partial<Pick<OpsRow, 'irqOff' | 'bhOff' | 'after'>> = {}): OpsRow[] {
+  held?: string[], extra: Partial<Pick<OpsRow, 'irqOff' | 'bhOff' | 'after' | 'systemSleep'>> = {}): OpsRow[] {
   return fields.map((field) => ({
     structType, field, ctx, caller, project: P, ...(held && held.length > 0 ? { held } : {}), ...extra,
   }));
@@ -364,7 +364,14 @@ export const LINUX_OPS_ROWS: readonly OpsRow[] = [
   // runtime PM calls these without the device lock; system sleep holds it
   ...ops('usb_driver', ['suspend', 'resume'], 'process', 'usb_suspend_interface / usb_resume_interface'),
   ...ops('hid_driver', ['probe'], 'process', 'hid_device_probe', ['device.mutex', 'hid_device.driver_input_lock']),
-  ...ops('dev_pm_ops', ['suspend', 'resume'], 'process', 'dpm_run_callback (device_suspend / device_resume)', DEV),
+  // system sleep (suspend, hibernation): between freeze_processes() and thaw_processes(), freezable workqueues stopped;
+  // the main phase holds the device lock, the late/early and noirq phases do not
+  ...ops('dev_pm_ops', ['suspend', 'resume', 'freeze', 'thaw', 'poweroff', 'restore'], 'process',
+    'dpm_run_callback (device_suspend / device_resume)', DEV, { systemSleep: true }),
+  ...ops('dev_pm_ops', ['suspend_late', 'resume_early', 'freeze_late', 'thaw_early', 'poweroff_late', 'restore_early',
+    'suspend_noirq', 'resume_noirq', 'freeze_noirq', 'thaw_noirq', 'poweroff_noirq', 'restore_noirq'], 'process',
+  'dpm_run_callback (device_suspend_late / device_resume_early, device_suspend_noirq / device_resume_noirq)', undefined,
+  { systemSleep: true }),
   // VFS
   ...ops('file_operations', ['open'], 'process', 'do_dentry_open (chrdev_open)'),
   ...ops('file_operations', ['read'], 'process', 'vfs_read'),

@@ -244,6 +244,45 @@ export const LINUX_ORDERED_WQ_ALLOCATORS: ReadonlySet<string> = new Set([
   'alloc_ordered_workqueue', 'create_singlethread_workqueue',
 ]);
 
+/**
+ * Workqueues the freezer stops for a system-sleep transition (suspend,
+ * hibernation): a work queued only on them never runs between the PM core's
+ * freeze and thaw, so a system-sleep PM callback (OpsRow.systemSleep) that waits
+ * for it waits for nothing running. The system's freezable queues by name; a
+ * driver's own queue when an allocator's flags argument names WQ_FREEZABLE
+ * (`alloc_workqueue("x", WQ_FREEZABLE | WQ_UNBOUND, 0)`), or the allocator always
+ * makes one (`create_freezable_workqueue`).
+ */
+export const LINUX_FREEZABLE_WQS: ReadonlySet<string> = new Set(['system_freezable_wq', 'system_freezable_power_efficient_wq']);
+export const LINUX_WQ_FREEZABLE_FLAG = 'WQ_FREEZABLE';
+export const LINUX_WQ_ALLOCATORS: ReadonlyMap<string, { flags: number } | { freezable: true }> = new Map<string, { flags: number } | { freezable: true }>([
+  ['alloc_workqueue', { flags: 1 }], ['alloc_ordered_workqueue', { flags: 1 }], ['create_freezable_workqueue', { freezable: true }],
+]);
+
+/**
+ * pm.h's macros that fill a `struct dev_pm_ops` with system-sleep callbacks:
+ * `define`, the first argument names the ops variable (`static
+ * SIMPLE_DEV_PM_OPS(foo_pm, foo_suspend, foo_resume);`); otherwise the macro
+ * stands inside an initializer (`{ SET_SYSTEM_SLEEP_PM_OPS(foo_suspend, foo_resume) }`).
+ * `fields[i]`: the dev_pm_ops fields the i-th function argument fills. The
+ * runtime-PM macros are left out: their callbacks run outside system sleep.
+ */
+const PM_SLEEP = [['suspend', 'freeze', 'poweroff'], ['resume', 'thaw', 'restore']];
+const PM_LATE = [['suspend_late', 'freeze_late', 'poweroff_late'], ['resume_early', 'thaw_early', 'restore_early']];
+const PM_NOIRQ = [['suspend_noirq', 'freeze_noirq', 'poweroff_noirq'], ['resume_noirq', 'thaw_noirq', 'restore_noirq']];
+export const LINUX_PM_OPS_MACROS: ReadonlyMap<string, { define: boolean; fields: string[][] }> = new Map([
+  ['SIMPLE_DEV_PM_OPS', { define: true, fields: PM_SLEEP }], ['DEFINE_SIMPLE_DEV_PM_OPS', { define: true, fields: PM_SLEEP }],
+  ['SET_SYSTEM_SLEEP_PM_OPS', { define: false, fields: PM_SLEEP }], ['SYSTEM_SLEEP_PM_OPS', { define: false, fields: PM_SLEEP }],
+  ['SET_LATE_SYSTEM_SLEEP_PM_OPS', { define: false, fields: PM_LATE }], ['LATE_SYSTEM_SLEEP_PM_OPS', { define: false, fields: PM_LATE }],
+  ['SET_NOIRQ_SYSTEM_SLEEP_PM_OPS', { define: false, fields: PM_NOIRQ }], ['NOIRQ_SYSTEM_SLEEP_PM_OPS', { define: false, fields: PM_NOIRQ }],
+]);
+
+/**
+ * pm.h's pointer guards: `pm_sleep_ptr(fn)` is `fn` when CONFIG_PM_SLEEP is set (NULL otherwise, and the
+ * callback then is never called): `.resume = pm_sleep_ptr(foo_resume)` binds foo_resume.
+ */
+export const LINUX_PM_PTR_MACROS: ReadonlySet<string> = new Set(['pm_ptr', 'pm_sleep_ptr']);
+
 export const LINUX_WAITABLE_FIELDS: readonly WaitableFieldRow[] = [
   { structType: 'timer_list', field: 'function', what: 'timer', ctx: 'softirq', project: P },
   { structType: 'hrtimer', field: 'function', what: 'hrtimer', ctx: 'hardirq', project: P },

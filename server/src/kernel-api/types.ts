@@ -142,6 +142,11 @@ export interface OpsRow {
    * (seq_operations: ->show and ->next run between ->start and ->stop).
    */
   after?: string;
+  /**
+   * The core calls it only in a system-sleep transition (dev_pm_ops .suspend, .resume, .freeze ...),
+   * after the freezer stopped the freezable workqueues and before it restarts them.
+   */
+  systemSleep?: true;
   caller?: string;
   project: 'linux' | 'xen' | 'user';
 }

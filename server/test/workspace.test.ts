@@ -115,6 +115,7 @@ test('incremental edits give the findings a fresh analysis of the same texts giv
   const rand = mulberry32(20261124);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
   const kinds = new Map<string, number>();
+  let reuses = 0;
   for (let step = 0; step < 120; step++) {
     const file = pick(files);
     const doc = docs.get(file)!;
@@ -124,7 +125,7 @@ test('incremental edits give the findings a fresh analysis of the same texts giv
     // Function heads at column 0: renaming one unlinks its callers, renaming it back links them again.
     const heads = lines.map((l, i) => (/^[a-z][\w\s*]*\b\w+\(/.test(l) && !l.trimEnd().endsWith(';') ? i : -1)).filter((i) => i >= 0);
     let line = pick(body);
-    const kind = pick(['comment', 'statement', 'newline', 'delete', 'swap', 'rename', 'rename']);
+    const kind = pick(['comment', 'statement', 'newline', 'delete', 'swap', 'rename', 'rename', 'copy', 'copy']);
     if (kind === 'rename') {
       if (heads.length === 0) continue;
       line = pick(heads);
@@ -137,6 +138,8 @@ test('incremental edits give the findings a fresh analysis of the same texts giv
       case 'statement': change = { range: { start: at(line, 0), end: at(line, 0) }, text: `\tedit_helper_${step}();` }; break;
       case 'newline': change = { range: { start: at(line, 0), end: at(line, 0) }, text: '\n' }; break;
       case 'delete': change = { range: { start: at(line, 0), end: at(line + 1, 0) }, text: '' }; break;
+      // Another body line in this one's place (a lock, a call, a registration moved): no line moves.
+      case 'copy': change = { range: { start: at(line, 0), end: at(line, lines[line].length) }, text: lines[pick(body)] }; break;
       case 'rename': {
         const open = lines[line].indexOf('(');
         const renamed = lines[line].slice(0, open).endsWith('_x');
@@ -153,7 +156,9 @@ test('incremental edits give the findings a fresh analysis of the same texts giv
     }
     doc.applyChanges([change], step + 1);
     ws.setFile(file, doc.text, doc.tree);
-    const incremental = await ws.analyze();
+    let reused = 0;
+    const incremental = await ws.analyze({ trace: (stage, data) => { if (stage === 'link') reused = data?.reused ?? 0; } });
+    reuses += reused;
     const fresh = new Workspace();
     for (const [f, d] of docs) fresh.setFile(f, d.text);
     const expected = await fresh.analyze();
@@ -161,7 +166,9 @@ test('incremental edits give the findings a fresh analysis of the same texts giv
     assert.equal(incremental.stats.functions, expected.stats.functions);
     assert.equal(incremental.stats.lockSites, expected.stats.lockSites);
   }
-  assert.ok(kinds.size === 6, `every kind of edit ran: ${[...kinds.keys()].join(', ')}`);
+  assert.ok(kinds.size === 7, `every kind of edit ran: ${[...kinds.keys()].join(', ')}`);
+  // Edits that leave what linking reads alone keep the program and entries of the analysis before (engine/reuse.ts).
+  assert.ok(reuses >= 30 && reuses <= 100, `the program was taken over after ${reuses} of 120 edits`);
 });
 
 test('a callee renamed away and back is linked again (call resolution memoized across edits)', async () => {

@@ -8,6 +8,7 @@ import { BUILTIN_OPS, BUILTIN_ROWS, PRIMITIVE_OPS, PRIMITIVE_ROWS, buildApiTable
 import type { ApiTable, Context } from '../kernel-api/types';
 import { defaultConfig, type Config } from '../config/config';
 import { Program } from '../graph/link';
+import type { StageCarry } from './reuse';
 import { findEntries, inheritExitState, type EntryModel } from '../graph/entries';
 import { lastStep, resolveCalls, summarize, type Summaries, type SummaryMemo } from '../summarize/summarize';
 import { check, type Candidate } from '../check/check';
@@ -32,6 +33,8 @@ export type EngineOptions = AnalyzeOptions & {
   keepUnfiltered?: boolean;
   /** Function summaries kept across analyses (the language server's), reused where nothing they depend on changed. */
   summaryMemo?: SummaryMemo;
+  /** The program, call graph and entries of the analysis before, taken over where an edit left them standing (the language server's). */
+  carry?: StageCarry;
 };
 
 export function apiTableFor(config: Config): ApiTable {
@@ -79,11 +82,14 @@ export function analyzeFacts(
 
   const core = opts.coreFiles ?? new Set<string>();
   const trace = opts.trace ?? (() => {});
-  const program = new Program(facts, core);
-  trace('link', { functions: program.functions.length });
-  const graph = resolveCalls(program, opts.summaryMemo?.calls);
+  const carried = opts.carry?.take(facts);
+  const program = carried?.program ?? new Program(facts, core);
+  trace('link', { functions: program.functions.length, reused: carried ? 1 : 0 });
+  const graph = resolveCalls(program, opts.summaryMemo?.calls, carried);
   trace('calls', { pointerCalls: graph.pointerCalls.total });
-  const model = findEntries(program, graph.calls, api, core);
+  // The same program and call graph: the same entries.
+  const model = carried && graph.components === carried.graph.components ? carried.model : findEntries(program, graph.calls, api, core);
+  opts.carry?.keep(facts, program, graph, model);
   trace('entries', { entries: model.entries.length });
   // Only the entries' summaries are read after summarizing (check, lock-site contexts).
   // (With a memo, as in the language server, every summary is kept anyway.)
@@ -126,6 +132,8 @@ export function analyzeFacts(
   }
   const simulateMs = Date.now() - simStart;
   const shown = presentFindings(findings, opts.showSuppressed === true);
+  let edges: OrderEdge[] | undefined;
+  let lockSites: LockSiteInfo[] | undefined;
   trace('simulate', { findings: shown.length });
 
   return {
@@ -146,8 +154,13 @@ export function analyzeFacts(
     },
     skipped,
     facts,
-    edges: orderEdges(summaries, candidates),
-    lockSites: lockSiteInfo(summaries, model),
+    // For the editor's lock graph and hovers only: made when first read.
+    get edges() {
+      return (edges ??= orderEdges(summaries, candidates));
+    },
+    get lockSites() {
+      return (lockSites ??= lockSiteInfo(summaries, model));
+    },
   };
 }
 

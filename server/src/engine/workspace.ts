@@ -13,7 +13,8 @@ import { scanMacros } from '../extract/macros';
 import { defaultConfig, type Config } from '../config/config';
 import type { ApiTable } from '../kernel-api/types';
 import type { SimResult } from '../simulate/types';
-import { newSummaryMemo, type SummaryMemo } from '../summarize/summarize';
+import { forgetFunctions, newSummaryMemo, type SummaryMemo } from '../summarize/summarize';
+import { StageCarry } from './reuse';
 import { analyzeFacts, apiTableFor } from './analyze';
 import type { AnalysisResult, AnalyzeOptions, SkippedFile } from './api';
 
@@ -40,6 +41,7 @@ export class Workspace {
   private macroKey = '';
   private readonly simCache = new Map<string, SimResult>();
   private summaryMemo: SummaryMemo = newSummaryMemo();
+  private carry = new StageCarry();
 
   /** The workspace is a Xen hypervisor tree: nothing in it sleeps (as `lockscope check` decides for its paths). */
   private readonly hypervisor: boolean;
@@ -57,6 +59,7 @@ export class Workspace {
     for (const e of this.files.values()) e.facts = undefined;
     this.simCache.clear();
     this.summaryMemo = newSummaryMemo();
+    this.carry = new StageCarry();
   }
 
   /**
@@ -72,10 +75,11 @@ export class Workspace {
     this.files.set(file, entry);
     // An edit: the functions it did not touch keep their IR (and their memoized summaries).
     if (tree) this.extractFrom(file, entry, tree, prev?.macroGen === this.macroGen ? prev.facts : undefined);
+    else this.carry.invalidate();
   }
 
   removeFile(file: string): void {
-    this.files.delete(file);
+    if (this.files.delete(file)) this.carry.invalidate();
   }
 
   hasFile(file: string): boolean {
@@ -111,7 +115,7 @@ export class Workspace {
       else if (entry.error) skipped.push({ file, reason: entry.error });
     }
     const result = analyzeFacts(facts, {
-      ...opts, config: this.config, simCache: this.simCache, summaryMemo: this.summaryMemo, hypervisor: this.hypervisor,
+      ...opts, config: this.config, simCache: this.simCache, summaryMemo: this.summaryMemo, carry: this.carry, hypervisor: this.hypervisor,
     }, (f) => this.textOf(f), skipped, started);
     while (this.simCache.size > SIM_CACHE_MAX) this.simCache.delete(this.simCache.keys().next().value as string);
     return result;
@@ -126,9 +130,12 @@ export class Workspace {
     try {
       entry.facts = extractTree(tree, file, entry.text, this.env(), { previous });
       entry.macroGen = this.macroGen;
+      // The rebuilt functions keep their objects: what is memoized for them is of their old IR.
+      forgetFunctions(this.summaryMemo, entry.facts, this.carry.edited(entry.facts, previous));
     } catch (e) {
       entry.facts = undefined;
       entry.error = extractionFailure(e);
+      this.carry.invalidate();
     }
   }
 

@@ -189,6 +189,37 @@ export function extractTree(
   return facts;
 }
 
+/**
+ * After an edit: the functions this extraction rebuilt take over the objects
+ * the previous extraction of the file had for them (same name, same order),
+ * their IR replaced in place, so what later stages keep per function stays
+ * keyed right. Returns each such function with a copy of what it was; none
+ * when the file's functions are not the same ones (added, removed, renamed).
+ */
+export function adoptPrevious(facts: FileFacts, previous: FileFacts): Array<{ fn: FunctionIR; was: FunctionIR }> | undefined {
+  const now = facts.functions;
+  const before = previous.functions;
+  if (now.length !== before.length || now.some((fn, i) => fn.name !== before[i].name)) return undefined;
+  const kept = new Set(now);
+  const adopted: Array<{ fn: FunctionIR; was: FunctionIR }> = [];
+  const loans = reuseTables.get(facts)?.loans;
+  for (let i = 0; i < now.length; i++) {
+    const fresh = now[i];
+    const old = before[i];
+    if (fresh === old) continue;
+    if (kept.has(old)) return undefined; // lent to another place: not this one's to take
+    const was = { ...old };
+    const target = old as unknown as Record<string, unknown>;
+    // Fields the new IR lacks are cleared, not deleted (a deleted property makes every object of its shape slow).
+    for (const k of Object.keys(target)) if (!(k in fresh)) target[k] = undefined;
+    Object.assign(target, fresh);
+    now[i] = old;
+    for (const loan of loans?.values() ?? []) if (loan.fn === fresh) loan.fn = old;
+    adopted.push({ fn: old, was });
+  }
+  return adopted;
+}
+
 interface FunctionLender {
   from?: ReadonlyMap<string, FunctionLoan>;
   to: Map<string, FunctionLoan>;

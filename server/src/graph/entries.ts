@@ -57,7 +57,9 @@ export interface EntryModel {
   /** Non-process contexts each function can run in, with the entry that gives it. */
   contexts: Map<FunctionIR, Array<{ ctx: Context; via: EntryPoint }>>;
   /** Process-context entries that reach each function (a few, for building threads). */
-  callers: Map<FunctionIR, Set<FunctionIR>>;
+  readonly callers: ReadonlyMap<FunctionIR, ReadonlySet<FunctionIR>>;
+  /** Some analysed function calls it. */
+  hasCaller(fn: FunctionIR): boolean;
   /** Functions that are entry points in process context. */
   processEntries: Set<FunctionIR>;
   /** Handlers by what waits for them. */
@@ -432,14 +434,20 @@ export function findEntries(
     if (todo.length === 0) for (const fn of seen) done.add(fn);
   }
 
-  const callers = new Map<FunctionIR, Set<FunctionIR>>();
-  for (const [caller, set] of calls) {
-    for (const t of set) {
-      const s = callers.get(t) ?? new Set();
-      s.add(caller);
-      callers.set(t, s);
+  // Callers are read for a few candidates only: built on first use.
+  let callers: Map<FunctionIR, Set<FunctionIR>> | undefined;
+  const callersOf = (): Map<FunctionIR, Set<FunctionIR>> => {
+    if (callers) return callers;
+    callers = new Map();
+    for (const [caller, set] of calls) {
+      for (const t of set) {
+        const s = callers.get(t) ?? new Set();
+        s.add(caller);
+        callers.set(t, s);
+      }
     }
-  }
+    return callers;
+  };
   const processEntries = new Set(entries.filter((e) => e.ctx === 'process').map((e) => e.fn));
   const handlersByKind = new Map<WaitKind, EntryPoint[]>();
   for (const h of handlers) {
@@ -450,7 +458,7 @@ export function findEntries(
   }
   const queues = workQueues(program, coreFiles);
   return {
-    entries, handlers, initPhase, contexts, callers, processEntries, handlersByKind, coreFiles,
+    entries, handlers, initPhase, contexts, get callers() { return callersOf(); }, hasCaller: (fn) => called.has(fn), processEntries, handlersByKind, coreFiles,
     isLocalType: (type, fromFile) => program.isLocalType(type, fromFile),
     hasInstanceKeys: (cls) => program.hasInstanceKeys(cls),
     orderedQueue: queues.ordered,

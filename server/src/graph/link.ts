@@ -99,6 +99,11 @@ export class Program {
     this.linked = true;
   }
 
+  /** The program defines a function of this name. */
+  defines(name: string): boolean {
+    return this.fnByName.has(name);
+  }
+
   /** Every binding is known (functionsPassed may follow calls through fields). */
   private linked = false;
 
@@ -641,6 +646,7 @@ export class Program {
 
   /** Every call to a function the table names, with the table's argument index (lockdep_set_class's key, hrtimer_init's mode). */
   *callsTo(table: ReadonlyMap<string, number>): Generator<{ fn: FunctionIR; ev: Extract<LockEvent, { kind: 'call' }>; index: number }> {
+    if (!LINK_CALL_TABLES.includes(table)) throw new Error('Program.callsTo: a table linking reads must be in LINK_CALL_TABLES (linkView)');
     for (const f of this.files) for (const { fn, ev } of callsIn(f, table)) yield { fn, ev, index: table.get(ev.callee)! };
   }
 
@@ -759,6 +765,41 @@ const linkDigest = perObject((f: FileFacts): string => {
   const functions = f.functions.map((fn) => [fn.name, fn.isStatic, fn.returnType ?? '', fn.site.line]);
   return createHash('sha1').update(JSON.stringify([f.file, functions, f.structs, f.typedefs, f.globals, f.bindings, f.fnMacros ?? []])).digest('hex');
 });
+
+/** The tables whose calls linking reads from function bodies (callsTo, initializedAs). */
+const LINK_CALL_TABLES: ReadonlyArray<ReadonlyMap<string, number>> = [LINUX_HRTIMER_MODE_CALLS, LINUX_LOCK_KEY_CALLS, LINUX_NOVALIDATE_CALLS];
+
+/**
+ * What linking, call resolution and entry finding read of one function: all
+ * but its body, and of the body its registrations, queueings and the calls
+ * they may follow. A plain call to a name the program does not define, with no
+ * parameter or global among its arguments (`pr_debug(..)`, `udelay(10)`), is
+ * not read. `known`: the program's function names. For the language server:
+ * an edit that leaves this as it was leaves those stages' results as they were.
+ */
+export function linkView(fn: FunctionIR, known: { has(name: string): boolean }): string {
+  const read: unknown[] = [];
+  for (const b of fn.blocks) {
+    for (const ev of b.events) {
+      if (ev.kind === 'register' || ev.kind === 'workqueue') read.push(ev);
+      else if (ev.kind === 'call' && readByLink(ev, fn, known)) read.push({ ...ev, site: undefined });
+    }
+  }
+  const { blocks: _blocks, exit: _exit, gaps: _gaps, ...head } = fn;
+  return JSON.stringify([head, read]);
+}
+
+function readByLink(ev: CallEvent, fn: FunctionIR, known: { has(name: string): boolean }): boolean {
+  return ev.viaField !== undefined || known.has(ev.callee) || !/^\w+$/.test(ev.callee)
+    || LINK_CALL_TABLES.some((t) => t.has(ev.callee)) || fn.params.some((p) => p.name === ev.callee)
+    || ev.args.some((a) => a.baseKind === 'param' || a.baseKind === 'global');
+}
+
+/** What linking reads of a file's facts besides its functions (linkView reads those). */
+export function fileLinkView(f: FileFacts): string {
+  const { functions: _functions, hash: _hash, lockSites: _lockSites, errorNodes: _errorNodes, gaps: _gaps, ...rest } = f;
+  return JSON.stringify(rest);
+}
 
 /** A function bound to a field; `passed` when it reached the field through a parameter of the function storing it. */
 export interface BoundFn {

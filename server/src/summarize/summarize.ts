@@ -514,6 +514,8 @@ export interface CallGraph {
   pointerCalls: { resolved: number; total: number };
   /** The call graph's strongly connected components, callees first (resolving finds them to cut pointer cycles). */
   components?: FunctionIR[][];
+  /** Pointer calls that lost targets closing a cycle, and the functions whose calls were rebuilt for it. */
+  cut?: { targets: ReadonlyMap<LockEvent, FunctionIR[]>; callers: ReadonlySet<FunctionIR> };
 }
 
 /** One function's resolved calls, kept across analyses (SummaryMemo.calls). */
@@ -541,9 +543,18 @@ export interface CallMemo {
   targets: WeakMap<LockEvent, FunctionIR[]>;
 }
 
-export function resolveCalls(program: Program, memo?: CallMemo): CallGraph {
+/**
+ * Every call's targets. `previous`: the graph resolved before an edit that
+ * left the program as it was (engine/reuse.ts) and the functions whose IR
+ * changed since: when their calls reach the same functions, the components and
+ * cycle cuts are the ones found then.
+ */
+export function resolveCalls(
+  program: Program, memo?: CallMemo, previous?: { graph: CallGraph; changed: ReadonlySet<FunctionIR> },
+): CallGraph {
   const link = memo ? program.linkKey() : '';
-  const live = memo ? new Set(program.functions) : undefined;
+  // A memoized function's callees may be functions an edit replaced; over the program before, none was.
+  const live = memo && !previous ? new Set(program.functions) : undefined;
   const targets = memo?.targets ?? new Map<LockEvent, FunctionIR[]>();
   const cut = new Map<LockEvent, FunctionIR[]>();
   const graph: CallGraph = {
@@ -556,7 +567,7 @@ export function resolveCalls(program: Program, memo?: CallMemo): CallGraph {
   const pointerEvents: Array<[FunctionIR, LockEvent]> = [];
   for (const fn of program.functions) {
     let r = memo?.byFn.get(fn);
-    if (!r || r.link !== link || !allLive(r.callees, live!)) {
+    if (!r || r.link !== link || (live && !allLive(r.callees, live))) {
       r = resolveFunction(program, fn, targets);
       r.link = link;
       memo?.byFn.set(fn, r);
@@ -568,8 +579,32 @@ export function resolveCalls(program: Program, memo?: CallMemo): CallGraph {
     graph.pointerCalls.total += r.total;
     graph.pointerCalls.resolved += r.resolved;
   }
-  graph.components = cutPointerCycles(program, graph.calls, graph.targetsOf, graph.callbacks, pointerEvents);
+  if (previous && sameCallGraph(previous.graph, graph, previous.changed, memo)) {
+    for (const [ev, t] of previous.graph.cut?.targets ?? []) cut.set(ev, t);
+    for (const fn of previous.graph.cut?.callers ?? []) graph.calls.set(fn, previous.graph.calls.get(fn)!);
+    graph.cut = previous.graph.cut;
+    graph.components = previous.graph.components;
+    return graph;
+  }
+  const cuts = cutPointerCycles(program, graph.calls, graph.targetsOf, graph.callbacks, pointerEvents);
+  graph.cut = cuts && { targets: cut, callers: cuts.callers };
+  graph.components = cuts?.components ?? stronglyConnected(program.functions, (fn) => graph.calls.get(fn) ?? []);
   return graph;
+}
+
+/**
+ * The changed functions call what they called (no pointer call among them to
+ * cut, none rebuilt by a cut before): over the same program, the same graph.
+ */
+function sameCallGraph(before: CallGraph, now: CallGraph, changed: ReadonlySet<FunctionIR>, memo: CallMemo | undefined): boolean {
+  if (!before.components || !memo) return false;
+  for (const fn of changed) {
+    const r = memo.byFn.get(fn);
+    const was = before.calls.get(fn);
+    if (!r || r.pointer.length > 0 || before.cut?.callers.has(fn) || !was || was.size !== r.callees.size) return false;
+    for (const c of r.callees) if (!was.has(c)) return false;
+  }
+  return true;
 }
 
 function allLive(callees: ReadonlySet<FunctionIR>, live: ReadonlySet<FunctionIR>): boolean {
@@ -653,6 +688,7 @@ export function summarize(program: Program, opts: SummarizeOptions = {}): Summar
   if (memo && memo.maxDepth !== maxDepth) {
     // Summaries cut at another depth are not these.
     memo.byKey.clear();
+    memo.cycles.clear();
     memo.maxDepth = maxDepth;
   }
   // Callers not yet summarized, per function: at zero, a summary outside `retain` is read no more.
@@ -673,22 +709,24 @@ export function summarize(program: Program, opts: SummarizeOptions = {}): Summar
   const versions = new Map<FunctionIR, number>();
   const keys = memo ? functionKeys(program.files) : new Map<FunctionIR, string>();
   /** The callees' keys and summary versions now: a memoized summary made from the same ones still holds. */
-  const calleeVersions = (fn: FunctionIR): CalleeVersions => {
+  const calleeVersionsOf = (callees: Iterable<FunctionIR>): CalleeVersions => {
     const used: CalleeVersions = { keys: [], versions: [] };
-    for (const c of out.calls.get(fn) ?? []) {
+    for (const c of callees) {
       used.keys.push(keys.get(c)!);
       used.versions.push(versions.get(c) ?? 0);
     }
     return used;
   };
-  const sameCallees = (fn: FunctionIR, used: CalleeVersions): boolean => {
+  const sameVersions = (callees: Iterable<FunctionIR>, used: CalleeVersions): boolean => {
     let i = 0;
-    for (const c of out.calls.get(fn) ?? []) {
+    for (const c of callees) {
       if (used.keys[i] !== keys.get(c) || used.versions[i] !== (versions.get(c) ?? 0)) return false;
       i++;
     }
     return i === used.keys.length;
   };
+  const calleeVersions = (fn: FunctionIR): CalleeVersions => calleeVersionsOf(out.calls.get(fn) ?? []);
+  const sameCallees = (fn: FunctionIR, used: CalleeVersions): boolean => sameVersions(out.calls.get(fn) ?? [], used);
   const record = (fn: FunctionIR, summary: FunctionSummary, outputs: FunctionOutputs, used: CalleeVersions | undefined): void => {
     out.byFn.set(fn, summary);
     emit(out, outputs);
@@ -709,6 +747,21 @@ export function summarize(program: Program, opts: SummarizeOptions = {}): Summar
       const writes = componentWrites(scc, out, graph, program);
       return new Map<FunctionIR, string[] | undefined>(scc.map((fn) => [fn, writes]));
     };
+    if (recursive && memo) {
+      // A recursion cycle whose members and outside callees are unchanged: its last rounds still hold.
+      const cycleKey = scc.map((fn) => keys.get(fn)!).join('\n');
+      const prev = memo.cycles.get(cycleKey);
+      if (prev && scc.every((fn, i) => prev.members[i].fn === fn) && sameVersions(outsideCallees(scc, out), prev.outside)) {
+        for (const m of prev.members) {
+          out.byFn.set(m.fn, m.summary);
+          emit(out, m.outputs);
+          versions.set(m.fn, m.version);
+        }
+        if (prev.unconverged) out.cuts.recursionUnconverged++;
+        release(scc);
+        continue;
+      }
+    }
     if (!recursive && memo) {
       // Unchanged IR and unchanged callee summaries: the summary and its facts still hold.
       const fn = scc[0];
@@ -743,6 +796,10 @@ export function summarize(program: Program, opts: SummarizeOptions = {}): Summar
     }
     if (recursive && changed) out.cuts.recursionUnconverged++;
     for (const fn of scc) record(fn, out.byFn.get(fn)!, last.get(fn)!, recursive || !memo ? undefined : calleeVersions(fn));
+    if (recursive && memo) {
+      const members = scc.map((fn) => ({ fn, summary: out.byFn.get(fn)!, outputs: last.get(fn)!, version: versions.get(fn)! }));
+      memo.cycles.set(scc.map((fn) => keys.get(fn)!).join('\n'), { members, outside: calleeVersionsOf(outsideCallees(scc, out)), unconverged: changed });
+    }
     release(scc);
   }
   return out;
@@ -757,7 +814,7 @@ export function summarize(program: Program, opts: SummarizeOptions = {}): Summar
 function cutPointerCycles(
   program: Program, calls: Map<FunctionIR, Set<FunctionIR>>, targetsOf: TargetsOf, callbacks: ReadonlyMap<LockEvent, FunctionIR[]>,
   pointerEvents: ReadonlyArray<[FunctionIR, LockEvent]>,
-): FunctionIR[][] | undefined {
+): { components: FunctionIR[][]; callers: Set<FunctionIR> } | undefined {
   if (pointerEvents.length === 0) return undefined;
   const component = new Map<FunctionIR, number>();
   const components = stronglyConnected(program.functions, (fn) => calls.get(fn) ?? []);
@@ -786,12 +843,15 @@ function cutPointerCycles(
   // (callees first within; every edge leaving them still goes to an earlier component).
   const split = new Set<number>();
   for (const fn of touched) split.add(component.get(fn)!);
-  if (split.size === 0) return components;
-  return components.flatMap((members, i) => {
-    if (!split.has(i)) return [members];
-    const inside = new Set(members);
-    return stronglyConnected(members, (fn) => [...calls.get(fn) ?? []].filter((c) => inside.has(c)));
-  });
+  if (split.size === 0) return { components, callers: touched };
+  return {
+    components: components.flatMap((members, i) => {
+      if (!split.has(i)) return [members];
+      const inside = new Set(members);
+      return stronglyConnected(members, (fn) => [...calls.get(fn) ?? []].filter((c) => inside.has(c)));
+    }),
+    callers: touched,
+  };
 }
 
 /** A subclass argument that is not a constant (a number or an ALL-CAPS name such as SINGLE_DEPTH_NESTING). */
@@ -836,16 +896,49 @@ export interface SummaryMemo {
   maxDepth?: number;
   /** Resolved calls (resolveCalls). */
   calls: CallMemo;
+  /** Recursion cycles by their members' keys: what their outside callees were, and whether the rounds converged. */
+  cycles: Map<string, {
+    members: Array<{ fn: FunctionIR; summary: FunctionSummary; outputs: FunctionOutputs; version: number }>;
+    outside: CalleeVersions;
+    unconverged: boolean;
+  }>;
 }
 
 export function newSummaryMemo(): SummaryMemo {
-  return { byKey: new Map(), nextVersion: 0, calls: { byFn: new WeakMap(), targets: new WeakMap() } };
+  return { byKey: new Map(), nextVersion: 0, calls: { byFn: new WeakMap(), targets: new WeakMap() }, cycles: new Map() };
+}
+
+/**
+ * Functions of `facts` whose IR changed in place (extract.adoptPrevious): what
+ * the memo holds for them is of their old IR. Recursion cycles they are in are
+ * made again; their callers see a new version if their summaries differ.
+ */
+export function forgetFunctions(memo: SummaryMemo, facts: FileFacts, fns: readonly FunctionIR[]): void {
+  if (fns.length === 0) return;
+  const keys = fileKeys(facts);
+  const gone = new Set(fns);
+  for (const fn of fns) {
+    memo.calls.byFn.delete(fn);
+    // Kept without its callees, so it is not taken as is, yet a summary made again the same keeps its version.
+    const key = keys.get(fn);
+    const entry = key === undefined ? undefined : memo.byKey.get(key);
+    if (entry?.fn === fn) memo.byKey.set(key!, { ...entry, calleeVersions: undefined });
+  }
+  for (const [key, cycle] of memo.cycles) if (cycle.members.some((m) => gone.has(m.fn))) memo.cycles.delete(key);
 }
 
 /** The callees a summary was made from (their function keys) and the versions of their summaries then. */
 interface CalleeVersions {
   keys: string[];
   versions: number[];
+}
+
+/** The functions a recursion cycle calls outside itself, in call order. */
+function outsideCallees(scc: readonly FunctionIR[], out: Summaries): FunctionIR[] {
+  const inside = new Set(scc);
+  const outside: FunctionIR[] = [];
+  for (const fn of scc) for (const c of out.calls.get(fn) ?? []) if (!inside.has(c)) outside.push(c);
+  return outside;
 }
 
 /** Per facts object: which of that name in the file each function is. */

@@ -172,15 +172,16 @@ function readApiRow(r: Reader, v: Json, where: string): ApiRow {
 }
 
 function readOpsRow(r: Reader, v: Json, where: string): OpsRow {
-  const o = r.object(v, where, ['structType', 'field', 'ctx', 'irqOff', 'bhOff', 'held', 'after', 'caller']);
+  const o = r.object(v, where, ['structType', 'field', 'ctx', 'irqOff', 'bhOff', 'held', 'after', 'systemSleep', 'caller']);
   return {
     structType: r.identifier(o.structType, `${where}.structType`),
     field: r.identifier(o.field, `${where}.field`),
     ctx: r.oneOf(o.ctx, `${where}.ctx`, CONTEXTS),
-    irqOff: o.irqOff === true,
-    bhOff: o.bhOff === true,
+    irqOff: o.irqOff !== undefined && r.bool(o.irqOff, `${where}.irqOff`),
+    bhOff: o.bhOff !== undefined && r.bool(o.bhOff, `${where}.bhOff`),
     held: o.held === undefined ? undefined : r.array(o.held, `${where}.held`, 16).map((h, i) => r.string(h, `${where}.held[${i}]`)),
     after: o.after === undefined ? undefined : r.identifier(o.after, `${where}.after`),
+    systemSleep: o.systemSleep !== undefined && r.bool(o.systemSleep, `${where}.systemSleep`) ? true : undefined,
     caller: o.caller === undefined ? undefined : r.identifier(o.caller, `${where}.caller`),
     project: 'user',
   };

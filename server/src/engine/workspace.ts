@@ -39,6 +39,8 @@ export class Workspace {
   private macros: ReadonlyMap<string, MacroDef> = new Map();
   private macroGen = 0;
   private macroKey = '';
+  /** A header was set or removed since the macro table was built (only headers' wrappers make it). */
+  private headersChanged = true;
   private readonly simCache = new Map<string, SimResult>();
   private summaryMemo: SummaryMemo = newSummaryMemo();
   private carry = new StageCarry();
@@ -56,6 +58,7 @@ export class Workspace {
     this.config = config;
     this.api = apiTableFor(config);
     this.macroKey = '';
+    this.headersChanged = true;
     for (const e of this.files.values()) e.facts = undefined;
     this.simCache.clear();
     this.summaryMemo = newSummaryMemo();
@@ -71,7 +74,10 @@ export class Workspace {
     const prev = this.files.get(file);
     if (prev && prev.hash === hash && (prev.facts || !tree)) return;
     const entry: FileEntry = { text, hash };
-    if (file.endsWith('.h')) entry.macros = scanMacros(file, text, this.api);
+    if (file.endsWith('.h')) {
+      entry.macros = scanMacros(file, text, this.api);
+      this.headersChanged = true;
+    }
     this.files.set(file, entry);
     // An edit: the functions it did not touch keep their IR (and their memoized summaries).
     if (tree) this.extractFrom(file, entry, tree, prev?.macroGen === this.macroGen ? prev.facts : undefined);
@@ -79,7 +85,9 @@ export class Workspace {
   }
 
   removeFile(file: string): void {
-    if (this.files.delete(file)) this.carry.invalidate();
+    if (!this.files.delete(file)) return;
+    this.carry.invalidate();
+    if (file.endsWith('.h')) this.headersChanged = true;
   }
 
   hasFile(file: string): boolean {
@@ -141,6 +149,8 @@ export class Workspace {
 
   /** Rebuild the macro table when the headers' wrappers changed; facts extracted with the old one are stale. */
   private refreshMacros(): void {
+    if (!this.headersChanged) return;
+    this.headersChanged = false;
     const defs: MacroDef[] = [];
     for (const e of this.files.values()) if (e.macros) defs.push(...e.macros);
     const key = defs.map((m) => `${m.name}(${m.params.join(',')})${m.body}`).join('\n');

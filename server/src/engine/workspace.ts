@@ -139,7 +139,7 @@ export class Workspace {
       entry.facts = extractTree(tree, file, entry.text, this.env(), { previous });
       entry.macroGen = this.macroGen;
       // The rebuilt functions keep their objects: what is memoized for them is of their old IR.
-      forgetFunctions(this.summaryMemo, entry.facts, this.carry.edited(entry.facts, previous));
+      forgetFunctions(this.summaryMemo, this.carry.edited(entry.facts, previous));
     } catch (e) {
       entry.facts = undefined;
       entry.error = extractionFailure(e);

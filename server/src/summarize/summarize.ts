@@ -688,6 +688,7 @@ export function summarize(program: Program, opts: SummarizeOptions = {}): Summar
   if (memo && memo.maxDepth !== maxDepth) {
     // Summaries cut at another depth are not these.
     memo.byKey.clear();
+    memo.byFn = new WeakMap();
     memo.cycles.clear();
     memo.maxDepth = maxDepth;
   }
@@ -707,12 +708,14 @@ export function summarize(program: Program, opts: SummarizeOptions = {}): Summar
   };
 
   const versions = new Map<FunctionIR, number>();
-  const keys = memo ? functionKeys(program.files) : new Map<FunctionIR, string>();
-  /** The callees' keys and summary versions now: a memoized summary made from the same ones still holds. */
+  // Keys are for recording only: a memoized summary is found by its function.
+  let keys: Map<FunctionIR, string> | undefined;
+  const keyOf = (fn: FunctionIR): string => (keys ??= functionKeys(program.files)).get(fn)!;
+  /** The callees and their summary versions now: a memoized summary made from the same ones still holds. */
   const calleeVersionsOf = (callees: Iterable<FunctionIR>): CalleeVersions => {
-    const used: CalleeVersions = { keys: [], versions: [] };
+    const used: CalleeVersions = { callees: [], versions: [] };
     for (const c of callees) {
-      used.keys.push(keys.get(c)!);
+      used.callees.push(c);
       used.versions.push(versions.get(c) ?? 0);
     }
     return used;
@@ -720,10 +723,10 @@ export function summarize(program: Program, opts: SummarizeOptions = {}): Summar
   const sameVersions = (callees: Iterable<FunctionIR>, used: CalleeVersions): boolean => {
     let i = 0;
     for (const c of callees) {
-      if (used.keys[i] !== keys.get(c) || used.versions[i] !== (versions.get(c) ?? 0)) return false;
+      if (used.callees[i] !== c || used.versions[i] !== (versions.get(c) ?? 0)) return false;
       i++;
     }
-    return i === used.keys.length;
+    return i === used.callees.length;
   };
   const calleeVersions = (fn: FunctionIR): CalleeVersions => calleeVersionsOf(out.calls.get(fn) ?? []);
   const sameCallees = (fn: FunctionIR, used: CalleeVersions): boolean => sameVersions(out.calls.get(fn) ?? [], used);
@@ -731,12 +734,14 @@ export function summarize(program: Program, opts: SummarizeOptions = {}): Summar
     out.byFn.set(fn, summary);
     emit(out, outputs);
     if (!memo) return;
-    const key = keys.get(fn)!;
+    const key = keyOf(fn);
     const prev = memo.byKey.get(key);
     const signature = signatureOf(summary);
     const version = prev && prev.signature === signature ? prev.version : ++memo.nextVersion;
     versions.set(fn, version);
-    memo.byKey.set(key, { fn, summary, outputs, version, signature, calleeVersions: used });
+    const entry: SummaryMemoEntry = { fn, summary, outputs, version, signature, calleeVersions: used };
+    memo.byKey.set(key, entry);
+    memo.byFn.set(fn, entry);
   };
 
   for (const scc of graph.components ?? stronglyConnected(program.functions, (fn) => out.calls.get(fn) ?? [])) {
@@ -749,7 +754,7 @@ export function summarize(program: Program, opts: SummarizeOptions = {}): Summar
     };
     if (recursive && memo) {
       // A recursion cycle whose members and outside callees are unchanged: its last rounds still hold.
-      const cycleKey = scc.map((fn) => keys.get(fn)!).join('\n');
+      const cycleKey = scc.map(keyOf).join('\n');
       const prev = memo.cycles.get(cycleKey);
       if (prev && scc.every((fn, i) => prev.members[i].fn === fn) && sameVersions(outsideCallees(scc, out), prev.outside)) {
         for (const m of prev.members) {
@@ -765,8 +770,8 @@ export function summarize(program: Program, opts: SummarizeOptions = {}): Summar
     if (!recursive && memo) {
       // Unchanged IR and unchanged callee summaries: the summary and its facts still hold.
       const fn = scc[0];
-      const prev = memo.byKey.get(keys.get(fn)!);
-      if (prev && prev.fn === fn && prev.calleeVersions && sameCallees(fn, prev.calleeVersions)) {
+      const prev = memo.byFn.get(fn);
+      if (prev && prev.calleeVersions && sameCallees(fn, prev.calleeVersions)) {
         out.byFn.set(fn, prev.summary);
         emit(out, prev.outputs);
         versions.set(fn, prev.version);
@@ -798,7 +803,7 @@ export function summarize(program: Program, opts: SummarizeOptions = {}): Summar
     for (const fn of scc) record(fn, out.byFn.get(fn)!, last.get(fn)!, recursive || !memo ? undefined : calleeVersions(fn));
     if (recursive && memo) {
       const members = scc.map((fn) => ({ fn, summary: out.byFn.get(fn)!, outputs: last.get(fn)!, version: versions.get(fn)! }));
-      memo.cycles.set(scc.map((fn) => keys.get(fn)!).join('\n'), { members, outside: calleeVersionsOf(outsideCallees(scc, out)), unconverged: changed });
+      memo.cycles.set(scc.map(keyOf).join('\n'), { members, outside: calleeVersionsOf(outsideCallees(scc, out)), unconverged: changed });
     }
     release(scc);
   }
@@ -889,8 +894,21 @@ function emit(out: Summaries, o: FunctionOutputs): void {
  * a version that changes only when the summary does, so an edit re-summarizes
  * the edited functions and only those callers whose callees really changed.
  */
+export interface SummaryMemoEntry {
+  fn: FunctionIR;
+  summary: FunctionSummary;
+  outputs: FunctionOutputs;
+  version: number;
+  signature: string;
+  /** Unset for a recursion cycle's member, or once the function's IR changed (forgetFunctions): not taken as is. */
+  calleeVersions?: CalleeVersions;
+}
+
 export interface SummaryMemo {
-  byKey: Map<string, { fn: FunctionIR; summary: FunctionSummary; outputs: FunctionOutputs; version: number; signature: string; calleeVersions?: CalleeVersions }>;
+  /** By function key (file, name, which of that name): a function made again finds its old summary's version. */
+  byKey: Map<string, SummaryMemoEntry>;
+  /** The same entries by function object, for the lookup on every analysis. */
+  byFn: WeakMap<FunctionIR, SummaryMemoEntry>;
   nextVersion: number;
   /** The depth bound the summaries were made with (SummarizeOptions.maxDepth). */
   maxDepth?: number;
@@ -905,31 +923,29 @@ export interface SummaryMemo {
 }
 
 export function newSummaryMemo(): SummaryMemo {
-  return { byKey: new Map(), nextVersion: 0, calls: { byFn: new WeakMap(), targets: new WeakMap() }, cycles: new Map() };
+  return { byKey: new Map(), byFn: new WeakMap(), nextVersion: 0, calls: { byFn: new WeakMap(), targets: new WeakMap() }, cycles: new Map() };
 }
 
 /**
- * Functions of `facts` whose IR changed in place (extract.adoptPrevious): what
+ * Functions whose IR changed in place (extract.adoptPrevious): what
  * the memo holds for them is of their old IR. Recursion cycles they are in are
  * made again; their callers see a new version if their summaries differ.
  */
-export function forgetFunctions(memo: SummaryMemo, facts: FileFacts, fns: readonly FunctionIR[]): void {
+export function forgetFunctions(memo: SummaryMemo, fns: readonly FunctionIR[]): void {
   if (fns.length === 0) return;
-  const keys = fileKeys(facts);
   const gone = new Set(fns);
   for (const fn of fns) {
     memo.calls.byFn.delete(fn);
     // Kept without its callees, so it is not taken as is, yet a summary made again the same keeps its version.
-    const key = keys.get(fn);
-    const entry = key === undefined ? undefined : memo.byKey.get(key);
-    if (entry?.fn === fn) memo.byKey.set(key!, { ...entry, calleeVersions: undefined });
+    const entry = memo.byFn.get(fn);
+    if (entry) entry.calleeVersions = undefined;
   }
   for (const [key, cycle] of memo.cycles) if (cycle.members.some((m) => gone.has(m.fn))) memo.cycles.delete(key);
 }
 
-/** The callees a summary was made from (their function keys) and the versions of their summaries then. */
+/** The callees a summary was made from and the versions of their summaries then. */
 interface CalleeVersions {
-  keys: string[];
+  callees: FunctionIR[];
   versions: number[];
 }
 

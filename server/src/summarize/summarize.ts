@@ -170,6 +170,13 @@ export interface FunctionSummary {
    */
   refGets?: string[];
   refPuts?: string[];
+  /**
+   * Locks of known instance it takes itself on every path to its exit (gates, as State.passed): a caller
+   * holding one spins at that re-acquisition (a recursive lock, reported) and never gets past the call.
+   */
+  exitUnder?: Gate[];
+  /** Every path of it ends at such a recursion (none reaches the exit): it never returns, and its callers' paths end at the call. */
+  hangs?: true;
 }
 
 /** `from` was held while `to` was acquired, in function `fn`. */
@@ -737,7 +744,8 @@ export function summarize(program: Program, opts: SummarizeOptions = {}): Summar
         out.byFn.set(fn, summary);
         last.set(fn, outputs);
         if (!before || before.acquires.length !== summary.acquires.length || before.waits.length !== summary.waits.length
-          || before.exitHeld.length !== summary.exitHeld.length) changed = true;
+          || before.exitHeld.length !== summary.exitHeld.length
+          || gatesKey(before.exitUnder) !== gatesKey(summary.exitUnder) || before.hangs !== summary.hangs) changed = true;
       }
       if (!changed) break;
     }
@@ -890,6 +898,7 @@ function signatureOf(s: FunctionSummary): string {
   if (s.writes) parts.push(`B${s.writes.join(',')}`);
   if (s.bitTests) parts.push('T');
   if (s.refGets || s.refPuts) parts.push(`C${(s.refGets ?? []).join(',')}|${(s.refPuts ?? []).join(',')}`);
+  if (s.exitUnder || s.hangs) parts.push(`G${gatesKey(s.exitUnder)}|${s.hangs ?? ''}`);
   return parts.join('\n');
 }
 
@@ -928,9 +937,18 @@ function summarizeFunction(
     if (!keepFact(acquires, key, a, MAX_FACTS)) outputs.factsDropped++;
   };
 
-  /** A lock acquisition (direct or through a callee) in state s. */
-  const acquire = (s: State, a: AcqFact, inst: string | undefined, backend?: string): void => {
+  /** Some path ended at a recursion (a lock of the same object taken again): it spins there for ever. */
+  let hung = false;
+
+  /**
+   * A lock acquisition (direct or through a callee) in state s. True when this path takes, itself, a lock
+   * its own earlier acquisition already holds, the same object (a recursion reported below): the CPU
+   * spins there, and nothing after it on this path happens. A callee's acquisition is of some of its
+   * paths only: its every-path locks end the caller's path at the call instead (FunctionSummary.exitUnder).
+   */
+  const acquire = (s: State, a: AcqFact, inst: string | undefined, backend?: string): boolean => {
     addAcq(withPathFacts(s, a));
+    let hangs = false;
     const to = clsOf(a.lock);
     for (const h of s.held) {
       if (otherConfiguration(h, backend, a.backend)) continue;
@@ -954,6 +972,7 @@ function summarizeFunction(
             seen.seenRec.add(key);
             outputs.recursions.push({ fn, cls: to, mode: a.mode, first: h.chain, second: a.chain });
           }
+          if (a.chain.len === 1 && h.chain.len === 1) hangs = true;
         }
         continue;
       }
@@ -966,6 +985,7 @@ function summarizeFunction(
         fromIrq: s.irqOff, fromIrqEffect: h.irq, toIrq: a.irq, fromApi: lastStep(h.chain).note, toApi: a.api, ...(a.chosenPerObject ? { toChosenPerObject: true as const } : {}),
       });
     }
+    return hangs;
   };
 
   const wait = (s: State, w: WaitFact, backend?: string): void => {
@@ -1076,10 +1096,14 @@ function summarizeFunction(
           for (const h of s.held) { const hc = clsOf(h.lock); if (hc) held.push(hc); }
           outputs.lockSites.push({ key: siteKey, fn, site: ev.site, cls, api: ev.api, held });
         }
-        acquire(s, {
+        const hangs = acquire(s, {
           lock, mode: ev.mode, try: ev.try, subclass: ev.subclass, irqOff: s.irqOff || ev.irq === 'off' || ev.irq === 'save',
           bhOff: s.bhDepth > 0 || ev.irq === 'bh-off', irq: ev.irq, api: ev.api, chain,
         }, lock.inst);
+        if (hangs) {
+          hung = true;
+          return false;
+        }
         if (ev.irq) applyIrq(s, ev.irq);
         // A semaphore this function never ups is handed over at the down (a completion or another thread ups it).
         if (OWNERLESS_MODES.has(ev.mode) && !upsHere(lock)) return true;
@@ -1169,7 +1193,11 @@ function summarizeFunction(
         if (mask) s.assumed = assuming(s.assumed, mask);
         // The callee (or a pointer call's targets), then each function the call hands to a callee that calls it.
         const targets = targetsOf.get(ev) ?? [];
-        callTargets(s, ev, targets, false);
+        if (callTargets(s, ev, targets, false)) {
+          // Whichever target runs spins at a lock this path holds (or never returns): the path ends at the call.
+          hung = true;
+          return false;
+        }
         for (const c of callbacks.get(ev) ?? []) callTargets(s, ev, [c], true);
         s.assumed = assumed;
         // A get or put wrapper (`lpfc_nlp_get(ndlp)`): the references it takes or drops, as the caller names them.
@@ -1190,8 +1218,14 @@ function summarizeFunction(
     }
   };
 
-  /** Apply a call to these targets: one of them runs (a pointer call's), or a callback passed along (`passed`). */
-  const callTargets = (s: State, ev: Extract<LockEvent, { kind: 'call' }>, targets: FunctionIR[], passed: boolean): void => {
+  /**
+   * Apply a call to these targets: one of them runs (a pointer call's), or a callback passed along (`passed`).
+   * True when each target that can run there never returns to this path: it hangs on every path of its own, or
+   * takes on every path a lock of the same object this path holds (a recursion, reported as such).
+   */
+  const callTargets = (s: State, ev: Extract<LockEvent, { kind: 'call' }>, targets: FunctionIR[], passed: boolean): boolean => {
+    let ran = 0;
+    let ends = 0;
     const guess = guessed.has(ev);
     // A callback runs with arguments of its own, not the call's: nothing of its parameters maps.
     const call = passed ? { ...ev, args: [], literals: undefined, flags: undefined } : ev;
@@ -1221,8 +1255,12 @@ function summarizeFunction(
       // A function of this one's recursion writes what the whole recursion does.
       // (A callback passed along has no arguments of the call: its parameter writes are `*`.)
       if (tracksBits) for (const w of (cs ? cs.writes : sccWrites.has(t) ? sccWrites.get(t) : ['*']) ?? []) writes.add(mapWrite(w, call.args, returnsOf));
+      ran++;
       if (!cs) continue; // not yet summarized: a recursion edge, picked up in the next round
       if (before) s.held = before.slice();
+      // A callback passed along may run later, elsewhere: only a call's own target ends this path.
+      const exitGates = passed ? undefined : mapGates(cs.exitUnder, call.args, program, fn, s);
+      if (!passed && (cs.hangs || exitGates!.blocked)) ends++;
       const via = passed ? `calls ${t.name}() (passed to ${call.callee}())`
         : call.viaField ? `calls ${t.name}() through ->${call.viaField.field}${guess ? ' (matched by field name)' : ''}` : `calls ${t.name}()`;
       // The callee's parameter tests in the caller's terms: decided by the call's
@@ -1330,6 +1368,11 @@ function summarizeFunction(
         // what follows (intel_gt_mcr_lock(): spin_lock_irqsave). Of one target only: alternatives would disagree.
         if (!before && h.irq) applyIrq(s, h.irq);
       }
+      // Of the one target: the locks it takes on every path are gates of what follows the call (a caller of
+      // this function holding one never gets past it either); not of the callee's own facts, reported above.
+      if (targets.length === 1 && exitGates?.under) {
+        for (const g of exitGates.under) if (!s.passed.some((p) => gatesKey([p]) === gatesKey([g]))) s.passed = [...s.passed, g];
+      }
       if (before && after) {
         for (const h of before) if (!s.held.includes(h) && after.includes(h)) after.splice(after.indexOf(h), 1);
         for (const h of s.held) if (!before.includes(h)) after.push(h);
@@ -1337,6 +1380,7 @@ function summarizeFunction(
     }
     if (after) s.held = after;
     for (const w of writes) writeBit(s, w.startsWith('$') ? `~${fn.params[Number(w.slice(1))]?.name ?? '*'}` : w);
+    return ran > 0 && ends === ran;
   };
 
   // Path-sensitive walk: a bounded set of states per block, so that a lock taken on
@@ -1415,6 +1459,9 @@ function summarizeFunction(
     }
   }
   const exitIrqOff = exitStates.length > 0 && exitStates.every((x) => x.irqOff);
+  // The gates every path to the exit passed; none reaching it, some of them ending at a recursion: it hangs.
+  const exitUnder = exitStates.length > 0 ? exitStates.map((x) => x.passed).reduce<Gate[] | undefined>((a, b) => commonGates(a, b), exitStates[0].passed) : undefined;
+  const hangs = exitStates.length === 0 && hung && work.length === 0;
   const exitBhOff = exitStates.length > 0 && exitStates.every((x) => x.bhDepth > 0);
   const writes = sccWrites.get(fn);
   const bitTests = [...acquires.values(), ...waits.values()].some((f) => f.when?.some(([, , m]) => m?.startsWith('%')));
@@ -1438,6 +1485,7 @@ function summarizeFunction(
       ...(bitTests ? { bitTests: true as const } : {}),
       acquires: [...acquires.values()], waits: [...waits.values()], exitHeld,
       ...(exitIrqOff ? { exitIrqOff: true as const } : {}), ...(exitBhOff ? { exitBhOff: true as const } : {}),
+      ...(exitUnder && exitUnder.length > 0 ? { exitUnder } : {}), ...(hangs ? { hangs: true as const } : {}),
       // A caller's lock released and taken again on every path (`unlock; callback(); lock`) is not released for it.
       exitReleased: [...released.values()].filter((r) => exitStates.length === 0 || exitStates.some((x) => x.dropped.some((d) => sameLock(d, r)))),
       callees: [...callees],

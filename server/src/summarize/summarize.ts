@@ -1498,7 +1498,8 @@ function summarizeFunction(
   const exitIrqOff = exitStates.length > 0 && exitStates.every((x) => x.irqOff);
   // The gates every path to the exit passed; none reaching it, some of them ending at a recursion: it hangs.
   const exitUnder = exitStates.length > 0 ? exitStates.map((x) => x.passed).reduce<Gate[] | undefined>((a, b) => commonGates(a, b), exitStates[0].passed) : undefined;
-  const hangs = exitStates.length === 0 && hung && work.length === 0;
+  // (Only when every path was walked: a path the bounds dropped might have returned.)
+  const hangs = exitStates.length === 0 && hung && work.length === 0 && outputs.statesDropped === 0;
   const exitQuiet = exitStates.length > 0 ? exitStates[0].off.filter((k) => exitStates.every((x) => x.off.includes(k))) : [];
   const exitBhOff = exitStates.length > 0 && exitStates.every((x) => x.bhDepth > 0);
   const writes = sccWrites.get(fn);

@@ -58,7 +58,9 @@ export function usageMarks(model: EntryModel, summaries: Summaries, knowledge: C
   };
   const mark = (m: Map<string, Usage[]>, cls: string, u: Usage): void => {
     const list = m.get(cls) ?? [];
-    const i = list.findIndex((x) => x.entry.fn.file === u.entry.fn.file);
+    // One per file, and per set of handlers off around it: a shorter path with some handler off does not stand for one without.
+    const quiet = (x: Usage): string => (x.acq.quiet ?? []).join(',');
+    const i = list.findIndex((x) => x.entry.fn.file === u.entry.fn.file && quiet(x) === quiet(u));
     // Prefer the shortest path: it is the one a reader checks first.
     if (i >= 0) {
       if (list[i].acq.chain.len > u.acq.chain.len) list[i] = u;
@@ -480,6 +482,15 @@ function pushIrqInversion(
   });
 }
 
+/**
+ * Whether the handler entry `h` is turned off around acquisition `a` (napi_disable() of the NAPI instances it
+ * polls, before the lock): it cannot run then, on any CPU, so it never interrupts the holder. By the handler's
+ * key class (its instances are not told apart).
+ */
+function heldOff(h: EntryPoint, a: AcqFact): boolean {
+  return h.what !== undefined && h.key !== undefined && (a.quiet?.includes(`${h.what}:${h.key}`) ?? false);
+}
+
 function irqInversion(
   summaries: Summaries, model: EntryModel, marks: UsageMarks, push: (c: Candidate) => void, limits: CheckLimits, cuts: CheckCuts,
 ): void {
@@ -496,7 +507,7 @@ function irqInversion(
       let pairsForClass = 0;
       for (const used of usedList) {
         const en = enabledList.find((e) => conflicts(used.acq.mode, e.acq.mode)
-          && sameObjectPossible(model, cls, used.entry.fn.file, e.entry.fn.file));
+          && sameObjectPossible(model, cls, used.entry.fn.file, e.entry.fn.file) && !heldOff(used.entry, e.acq));
         if (!en || ++pairsForClass > 4) continue;
         if (++n > limits.maxCandidatesPerRule) { cuts.candidatesCut++; return; }
         pushIrqInversion(push, model, cls, ctx, used, en);

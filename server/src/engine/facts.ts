@@ -40,6 +40,7 @@ export function describeFacts(facts: FileFacts[], config: Config, only?: string)
           }
           case 'irq': return { kind: ev.kind, at: where, api: ev.api, effect: ev.effect };
           case 'wait': return { kind: ev.kind, at: where, api: ev.api, what: ev.what, key: ev.key.text };
+          case 'switch': return { kind: ev.kind, at: where, api: ev.api, what: ev.what, key: ev.key.text, off: ev.off };
           case 'register': return { kind: ev.kind, at: where, api: ev.api, handler: ev.handler, context: ev.ctx, key: ev.key.text };
           case 'workqueue': return { kind: ev.kind, at: where, api: ev.api, op: ev.op, wq: ev.wq?.text, work: ev.work?.text };
           case 'call': return { kind: ev.kind, at: where, callee: ev.callee, via: ev.viaField ? `->${ev.viaField.field}` : undefined };

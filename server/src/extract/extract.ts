@@ -850,6 +850,27 @@ class FunctionBuilder {
    * through (`priv->conf_mutex`) stays itself, so that the callee's locks on it meet the caller's
    * own; a call's result (`container_of(w, ..)`) would name no class at all.
    */
+  /**
+   * The path a handler's key argument names (a registration's, a HandlerSwitch's): through a pointer local's one
+   * value, or, for a local given several (`napi = &p->rx_ring[i]->napi; napi_disable(napi);` then the same for the
+   * tx rings), the value the statement just before in the same block gave it.
+   */
+  private keyPath(node: SyntaxNode): AccessPath {
+    if (node.type !== 'identifier' || !this.pointerLocals.has(node.text) || this.aliases.has(node.text)) return this.argPath(node);
+    let stmt: SyntaxNode | null = node;
+    while (stmt && stmt.parent && stmt.parent.type !== 'compound_statement') stmt = stmt.parent;
+    let prev = stmt?.parent ? stmt.previousSibling : null;
+    while (prev?.type === 'comment') prev = prev.previousSibling;
+    const assign = prev?.type === 'expression_statement' ? prev.namedChild(0) : null;
+    if (assign?.type === 'assignment_expression' && assign.childForFieldName('operator')?.text === '='
+      && assign.childForFieldName('left')?.text === node.text) {
+      const value = assign.childForFieldName('right');
+      // Not a value read through the local itself (`napi = napi->next`); a field of that name is not the local (`->napi`).
+      if (value && !new RegExp(`(?<![\\w.>])${node.text}\\b`).test(value.text)) return this.path(value);
+    }
+    return this.path(node);
+  }
+
   /** A forwarding macro's own argument text as a path: a name of this function's scope, else nothing. */
   private textPath(text: string): AccessPath {
     return /^[A-Za-z_]\w*$/.test(text) && !ALL_CAPS.test(text) ? this.basePath(text, [], false, text) : NO_PATH;
@@ -1572,15 +1593,19 @@ class FunctionBuilder {
     if (inc) this.expression(inc);
     this.jump(head);
     this.cur = after;
-    for (const ev of this.elementReleases(body, [bodyB, ...range(firstBodyBlock, this.blocks.length)])) this.emit({ ...ev, all: true });
+    for (const ev of this.elementReleases(body, [bodyB, ...range(firstBodyBlock, this.blocks.length)])) {
+      this.emit(ev.kind === 'release' ? { ...ev, all: true } : ev);
+    }
   }
 
   /**
    * The array elements' locks a loop body releases on every turn (`mutex_unlock(&nodes[i]->lock);`
    * with no branch, jump or inner loop in the body): when the loop is done, each lock a loop over the
    * same elements took is released, whether or not the walk could tell how many turns either took.
+   * Likewise the handlers of each element switched off or on (`napi_disable(&p->rx_ring[i]->napi);`): when
+   * the loop is done, those of every element are (none for a loop of no turns: there is no element).
    */
-  private elementReleases(body: SyntaxNode | null, blocks: number[]): Array<Extract<LockEvent, { kind: 'release' }>> {
+  private elementReleases(body: SyntaxNode | null, blocks: number[]): Array<Extract<LockEvent, { kind: 'release' | 'switch' }>> {
     if (!body || body.text.length > 2000) return [];
     const stack: SyntaxNode[] = [body];
     while (stack.length > 0) {
@@ -1588,10 +1613,11 @@ class FunctionBuilder {
       if (LOOP_EXITS_OR_BRANCHES.has(n.type)) return [];
       for (const c of n.namedChildren) if (c) stack.push(c);
     }
-    const out: Array<Extract<LockEvent, { kind: 'release' }>> = [];
+    const out: Array<Extract<LockEvent, { kind: 'release' | 'switch' }>> = [];
     for (const b of blocks) {
       for (const ev of this.blocks[b]?.events ?? []) {
-        if (ev.kind === 'release' && !ev.all && /\[[^\]]+\]/.test(ev.lock.text) && !out.some((o) => o.lock.text === ev.lock.text)) out.push(ev);
+        if (ev.kind === 'release' && !ev.all && /\[[^\]]+\]/.test(ev.lock.text) && !out.some((o) => o.kind === 'release' && o.lock.text === ev.lock.text)) out.push(ev);
+        if (ev.kind === 'switch' && /\[[^\]]+\]/.test(ev.key.text) && !out.some((o) => o.kind === 'switch' && o.key.text === ev.key.text && o.off === ev.off)) out.push(ev);
       }
     }
     return out;
@@ -1946,6 +1972,9 @@ class FunctionBuilder {
     const arg = (ref: number | 'ret' | 'none'): AccessPath =>
       ref === 'ret' ? this.resultPath(node) : ref === 'none' ? NO_PATH : args[ref] ? this.path(args[ref]) : NO_PATH;
     const lockArg = (ref: number | 'ret' | 'none'): AccessPath => (typeof ref === 'number' && args[ref] ? this.argPath(args[ref]) : arg(ref));
+    // What it does to a key's handlers, beside the row's own effect (which it does not interact with).
+    const keyArg = (ref: number | 'ret' | 'none'): AccessPath => (typeof ref === 'number' && args[ref] ? this.keyPath(args[ref]) : arg(ref));
+    if (row.switches) this.emit({ kind: 'switch', what: row.switches.what, key: keyArg(row.switches.key), off: row.switches.off, api: row.fn, site });
     switch (row.op) {
       case 'acquire': {
         const subclass = row.subclassArg !== undefined ? args[row.subclassArg]?.text : undefined;
@@ -1976,7 +2005,7 @@ class FunctionBuilder {
         this.emit({ kind: 'wait', what: row.what, key: arg(row.key), api: row.fn, site });
         return;
       case 'register': {
-        const key = arg(row.key);
+        const key = keyArg(row.key);
         for (const index of [row.handlerArg, ...(row.moreHandlerArgs ?? [])]) {
           const handlerNode = args[index];
           for (const handler of handlerNode ? this.handlerNames(handlerNode) : []) {
@@ -1990,6 +2019,7 @@ class FunctionBuilder {
         return;
       }
       case 'guard':
+      case 'switch':
         return;
     }
   }

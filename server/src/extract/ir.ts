@@ -51,6 +51,8 @@ export type LockEvent =
     }
   | { kind: 'irq'; effect: IrqEffect; api: string; site: Site }
   | { kind: 'wait'; what: WaitKind; key: AccessPath; api: string; site: Site }
+  /** The handlers registered with `key` turned off (none runs anywhere until turned on) or on again (HandlerSwitch). */
+  | { kind: 'switch'; what: WaitKind; key: AccessPath; off: boolean; api: string; site: Site }
   | {
       /** handler: a function's name, `tbl[]` (each function of a file-scope table), or `$i` (what callers pass for parameter i). */
       kind: 'register'; what: WaitKind; ctx: Context; handler: string; key: AccessPath;

@@ -323,7 +323,9 @@ const deferral: ApiRow[] = [
   'and sleeps until complete(): a wait the table cannot key yet (see docs/knowledge.md)'),
   inside('try_wait_for_completion', 'completion.wait.lock', 'spin', 0, 'save'),
   ...insideAll(['enable_irq', 'disable_irq_nosync', 'irq_set_irq_wake', 'enable_irq_wake', 'disable_irq_wake'], 'irq_desc.lock',
-    'spin', 0, 'save', 'raw; the chip\'s irq_bus_lock (a mutex for i2c/spi expanders) first'),
+    'spin', 0, 'save', 'raw; the chip\'s irq_bus_lock (a mutex for i2c/spi expanders) first')
+    // enable_irq() lets the line's handlers run again; disable_irq_nosync() holds them off (HandlerSwitch).
+    .map((r) => (r.fn === 'enable_irq' || r.fn === 'disable_irq_nosync' ? { ...r, switches: { what: 'irq' as const, key: 0, off: r.fn !== 'enable_irq' } } : r)),
   ...insideAll(['generic_handle_irq', 'generic_handle_domain_irq'], 'irq_desc.lock', 'spin', 0, undefined,
     'the flow handler takes it with irqs already off (hardirq), then runs the action'),
   inside('handle_nested_irq', 'irq_desc.lock', 'spin', 0, 'off', 'then runs the threaded handler in the caller\'s thread'),

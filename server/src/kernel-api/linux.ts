@@ -85,7 +85,7 @@ const irqs: ApiRow[] = [
 ];
 
 const waits: ApiRow[] = [
-  { fn: 'disable_irq', op: 'wait', what: 'irq', key: 0, sleeps: true, project: P },
+  { fn: 'disable_irq', op: 'wait', what: 'irq', key: 0, sleeps: true, switches: { what: 'irq', key: 0, off: true }, project: P },
   { fn: 'synchronize_irq', op: 'wait', what: 'irq', key: 0, sleeps: true, project: P },
   { fn: 'free_irq', op: 'wait', what: 'irq', key: 0, sleeps: true, project: P },
   { fn: 'pci_free_irq', op: 'wait', what: 'irq', key: 1, sleeps: true, project: P },
@@ -104,14 +104,22 @@ const waits: ApiRow[] = [
   { fn: 'drain_workqueue', op: 'wait', what: 'workqueue', key: 0, sleeps: true, project: P },
   { fn: 'destroy_workqueue', op: 'wait', what: 'workqueue', key: 0, sleeps: true, project: P },
   { fn: 'tasklet_kill', op: 'wait', what: 'tasklet', key: 0, sleeps: true, project: P },
-  { fn: 'tasklet_disable', op: 'wait', what: 'tasklet', key: 0, sleeps: true, project: P },
+  { fn: 'tasklet_disable', op: 'wait', what: 'tasklet', key: 0, sleeps: true, switches: { what: 'tasklet', key: 0, off: true }, project: P },
   { fn: 'kthread_stop', op: 'wait', what: 'kthread', key: 0, sleeps: true, project: P },
   { fn: 'kthread_stop_put', op: 'wait', what: 'kthread', key: 0, sleeps: true, project: P },
   // napi_disable() waits until the poll function is not running; usb_kill_urb() until the completion returned.
-  { fn: 'napi_disable', op: 'wait', what: 'napi', key: 0, sleeps: true, project: P },
+  { fn: 'napi_disable', op: 'wait', what: 'napi', key: 0, sleeps: true, switches: { what: 'napi', key: 0, off: true }, project: P },
   { fn: 'napi_synchronize', op: 'wait', what: 'napi', key: 0, sleeps: true, project: P },
   { fn: 'usb_kill_urb', op: 'wait', what: 'urb', key: 0, sleeps: true, project: P },
   { fn: 'usb_poison_urb', op: 'wait', what: 'urb', key: 0, sleeps: true, project: P },
+];
+
+// The matching calls of the disables above (HandlerSwitch): the handlers of that key may run again.
+// (enable_irq() and disable_irq_nosync() are rows of linux-subsystems.ts, for the irq_desc lock they take.)
+const switches: ApiRow[] = [
+  { fn: 'napi_enable', op: 'switch', switches: { what: 'napi', key: 0, off: false }, project: P },
+  { fn: 'tasklet_enable', op: 'switch', switches: { what: 'tasklet', key: 0, off: false }, project: P },
+  { fn: 'tasklet_disable_nosync', op: 'switch', switches: { what: 'tasklet', key: 0, off: true }, project: P },
 ];
 
 const registrations: ApiRow[] = [
@@ -196,7 +204,7 @@ const guards: ApiRow[] = [
   ['pcm_stream_lock_irqsave', 'snd_pcm_stream_lock_irqsave'], ['cpus_read_lock', 'cpus_read_lock'], ['console_lock', 'console_lock'],
 ].map(([fn, acquire]): ApiRow => ({ fn, op: 'guard', acquire, project: P }));
 
-export const LINUX_API: readonly ApiRow[] = [...locks, ...irqs, ...waits, ...registrations, ...guards];
+export const LINUX_API: readonly ApiRow[] = [...locks, ...irqs, ...waits, ...switches, ...registrations, ...guards];
 
 /** Ops callbacks whose calling context is a property of the primitive, not of a subsystem (the measured rows are in linux-subsystems.ts). */
 export const LINUX_OPS: readonly OpsRow[] = [

@@ -55,6 +55,21 @@ interface RowBase {
   fn: string;
   project: 'linux' | 'xen' | 'user';
   doc?: string;
+  /** What the call also does to the handlers registered with a key (besides its row's own effect). */
+  switches?: HandlerSwitch;
+}
+
+/**
+ * A call that turns the handlers registered with the key in argument `key` off or back on. Off
+ * (napi_disable(), tasklet_disable(), disable_irq()): none of them runs again, on any CPU, until the
+ * matching call turns them on (napi_enable(), tasklet_enable(), enable_irq()). The `_nosync` variants
+ * return before a run already started elsewhere ends, but no run starts after them: none can interrupt
+ * the caller's CPU, which is what an irq-inversion needs.
+ */
+export interface HandlerSwitch {
+  what: WaitKind;
+  key: ArgRef;
+  off: boolean;
 }
 
 export interface AcquireRow extends RowBase {
@@ -120,7 +135,13 @@ export interface GuardRow extends RowBase {
   acquire: string;
 }
 
-export type ApiRow = AcquireRow | ReleaseRow | IrqRow | WaitRow | RegisterRow | GuardRow;
+/** A call whose one effect is its HandlerSwitch (napi_enable(), tasklet_enable()). */
+export interface SwitchRow extends RowBase {
+  op: 'switch';
+  switches: HandlerSwitch;
+}
+
+export type ApiRow = AcquireRow | ReleaseRow | IrqRow | WaitRow | RegisterRow | GuardRow | SwitchRow;
 
 /**
  * Binding of a callback field in an ops structure to the context the core

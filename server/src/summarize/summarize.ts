@@ -108,6 +108,11 @@ export interface AcqFact {
   when?: ParamTest[];
   /** Locks of known instance held by the function on every path to it (Gate): a caller holding one never reaches it. */
   under?: Gate[];
+  /**
+   * Handlers turned off on every path to it, and not on again (`napi:ring.napi`, HandlerSwitch): none of them
+   * runs while it is held, so none interrupts its holder.
+   */
+  quiet?: string[];
 }
 
 /**
@@ -170,6 +175,17 @@ export interface FunctionSummary {
    */
   refGets?: string[];
   refPuts?: string[];
+  /** Handlers it turns off on every path to its exit, and leaves off (a helper looping napi_disable() over its rings). */
+  exitQuiet?: string[];
+  /** Handlers it turns on again on some path (napi_enable()): off no longer for its caller. */
+  turnsOn?: string[];
+  /**
+   * Locks of known instance it takes itself on every path to its exit (gates, as State.passed): a caller
+   * holding one spins at that re-acquisition (a recursive lock, reported) and never gets past the call.
+   */
+  exitUnder?: Gate[];
+  /** Every path of it ends at such a recursion (none reaches the exit): it never returns, and its callers' paths end at the call. */
+  hangs?: true;
 }
 
 /** `from` was held while `to` was acquired, in function `fn`. */
@@ -263,7 +279,9 @@ interface State extends IrqState {
    * CPU may set it anew, so a later test may still find it at zero or not).
    */
   refs: string[];
-  // passed, bits, dirty, bitWhen and refs are no part of the state's key: states that meet keep what they share (meet).
+  /** Handlers turned off on this path and not on again (`${what}:${key class}`, HandlerSwitch): carried with acquisitions as `quiet`. */
+  off: string[];
+  // passed, bits, dirty, bitWhen, refs and off are no part of the state's key: states that meet keep what they share (meet).
 }
 
 /** What separates a copied local from its access path in a `tests` entry (`function:=hdr->Function`); no C has it. */
@@ -325,7 +343,7 @@ function applyIrq(s: IrqState, effect: string): void {
 function cloneState(s: State): State {
   return {
     held: [...s.held], dropped: [...s.dropped], assumed: [...s.assumed], vals: [...s.vals], tests: [...s.tests], irqOff: s.irqOff, saved: [...s.saved], bhDepth: s.bhDepth,
-    passed: s.passed, bits: [...s.bits], dirty: [...s.dirty], bitWhen: [...s.bitWhen], refs: s.refs,
+    passed: s.passed, bits: [...s.bits], dirty: [...s.dirty], bitWhen: [...s.bitWhen], refs: s.refs, off: s.off,
   };
 }
 
@@ -339,7 +357,8 @@ function bitsKey(s: State): string {
 function meetKey(s: State): string {
   const bits = bitsKey(s);
   const refs = s.refs.length === 0 ? '' : `|${s.refs.join(';')}`;
-  return s.passed.length === 0 && bits === '' ? refs : `${bits}|${gatesKey(s.passed)}${refs}`;
+  const off = s.off.length === 0 ? '' : `|off:${s.off.join(';')}`;
+  return s.passed.length === 0 && bits === '' ? refs + off : `${bits}|${gatesKey(s.passed)}${refs}${off}`;
 }
 
 /**
@@ -352,6 +371,8 @@ function meet(into: State, s: State): boolean {
   // Only a lock taken on both paths stops a caller; `into.passed` itself when that is all of it.
   const both = commonGates(into.passed, s.passed) ?? [];
   if (both.length < into.passed.length) into.passed = both;
+  // A handler off on both paths only.
+  if (into.off.some((k) => !s.off.includes(k))) into.off = into.off.filter((k) => s.off.includes(k));
   into.bits = into.bits.filter(([k, v]) => s.bits.some(([k2, v2]) => k === k2 && v === v2));
   into.bitWhen = into.bitWhen.filter(([p, t, m]) => s.bitWhen.some(([q, u, n]) => p === q && t === u && m === n));
   for (const d of s.dirty) addDirty(into, d);
@@ -795,7 +816,8 @@ export function summarize(program: Program, opts: SummarizeOptions = {}): Summar
         out.byFn.set(fn, summary);
         last.set(fn, outputs);
         if (!before || before.acquires.length !== summary.acquires.length || before.waits.length !== summary.waits.length
-          || before.exitHeld.length !== summary.exitHeld.length) changed = true;
+          || before.exitHeld.length !== summary.exitHeld.length
+          || gatesKey(before.exitUnder) !== gatesKey(summary.exitUnder) || before.hangs !== summary.hangs) changed = true;
       }
       if (!changed) break;
     }
@@ -990,7 +1012,7 @@ function chainKey(c: Chain): string {
 function signatureOf(s: FunctionSummary): string {
   const parts: string[] = [];
   for (const a of s.acquires) {
-    parts.push(`A${refKey(a.lock)}|${a.mode}|${a.try ?? ''}|${a.irqOff}|${a.bhOff}|${a.subclass ?? ''}|${a.irq ?? ''}|${JSON.stringify(a.when ?? [])}|${(a.dropped ?? []).map(refKey).join(',')}|${(a.lock as { inst?: string }).inst ?? ''}|${gatesKey(a.under)}|${chainKey(a.chain)}`);
+    parts.push(`A${refKey(a.lock)}|${a.mode}|${a.try ?? ''}|${a.irqOff}|${a.bhOff}|${a.subclass ?? ''}|${a.irq ?? ''}|${JSON.stringify(a.when ?? [])}|${(a.dropped ?? []).map(refKey).join(',')}|${(a.lock as { inst?: string }).inst ?? ''}|${gatesKey(a.under)}|${(a.quiet ?? []).join(',')}|${chainKey(a.chain)}`);
   }
   for (const w of s.waits) parts.push(`W${w.what}|${w.key ?? ''}|${w.keyText}|${w.api}|${JSON.stringify(w.when ?? [])}|${(w.dropped ?? []).map(refKey).join(',')}|${gatesKey(w.under)}|${chainKey(w.chain)}`);
   for (const h of s.exitHeld) parts.push(`H${refKey(h.lock)}|${h.mode}|${chainKey(h.chain)}`);
@@ -999,6 +1021,8 @@ function signatureOf(s: FunctionSummary): string {
   if (s.writes) parts.push(`B${s.writes.join(',')}`);
   if (s.bitTests) parts.push('T');
   if (s.refGets || s.refPuts) parts.push(`C${(s.refGets ?? []).join(',')}|${(s.refPuts ?? []).join(',')}`);
+  if (s.exitUnder || s.hangs) parts.push(`G${gatesKey(s.exitUnder)}|${s.hangs ?? ''}`);
+  if (s.exitQuiet || s.turnsOn) parts.push(`Q${(s.exitQuiet ?? []).join(',')}|${(s.turnsOn ?? []).join(',')}`);
   return parts.join('\n');
 }
 
@@ -1015,6 +1039,8 @@ function summarizeFunction(
   const released = new Map<string, LockRef>();
   const callees = new Set<string>();
   const exitStates: State[] = [];
+  /** Handlers this function turns on again on some path (FunctionSummary.turnsOn). */
+  const turnsOn = new Set<string>();
   // Parameters' objects whose references this function drops without having taken them (FunctionSummary.refPuts).
   const refPuts = new Set<string>();
   /** The `&fields` test of a counted object reached through a parameter (`[0, true, '&kref']`), if it is one. */
@@ -1037,9 +1063,18 @@ function summarizeFunction(
     if (!keepFact(acquires, key, a, MAX_FACTS)) outputs.factsDropped++;
   };
 
-  /** A lock acquisition (direct or through a callee) in state s. */
-  const acquire = (s: State, a: AcqFact, inst: string | undefined, backend?: string): void => {
-    addAcq(withPathFacts(s, a));
+  /** Some path ended at a recursion (a lock of the same object taken again): it spins there for ever. */
+  let hung = false;
+
+  /**
+   * A lock acquisition (direct or through a callee) in state s. True when this path takes, itself, a lock
+   * its own earlier acquisition already holds, the same object (a recursion reported below): the CPU
+   * spins there, and nothing after it on this path happens. A callee's acquisition is of some of its
+   * paths only: its every-path locks end the caller's path at the call instead (FunctionSummary.exitUnder).
+   */
+  const acquire = (s: State, a: AcqFact, inst: string | undefined, backend?: string): boolean => {
+    addAcq(withQuiet(s, withPathFacts(s, a)));
+    let hangs = false;
     const to = clsOf(a.lock);
     for (const h of s.held) {
       if (otherConfiguration(h, backend, a.backend)) continue;
@@ -1063,6 +1098,7 @@ function summarizeFunction(
             seen.seenRec.add(key);
             outputs.recursions.push({ fn, cls: to, mode: a.mode, first: h.chain, second: a.chain });
           }
+          if (a.chain.len === 1 && h.chain.len === 1) hangs = true;
         }
         continue;
       }
@@ -1075,6 +1111,7 @@ function summarizeFunction(
         fromIrq: s.irqOff, fromIrqEffect: h.irq, toIrq: a.irq, fromApi: lastStep(h.chain).note, toApi: a.api, ...(a.chosenPerObject ? { toChosenPerObject: true as const } : {}),
       });
     }
+    return hangs;
   };
 
   const wait = (s: State, w: WaitFact, backend?: string): void => {
@@ -1185,10 +1222,14 @@ function summarizeFunction(
           for (const h of s.held) { const hc = clsOf(h.lock); if (hc) held.push(hc); }
           outputs.lockSites.push({ key: siteKey, fn, site: ev.site, cls, api: ev.api, held });
         }
-        acquire(s, {
+        const hangs = acquire(s, {
           lock, mode: ev.mode, try: ev.try, subclass: ev.subclass, irqOff: s.irqOff || ev.irq === 'off' || ev.irq === 'save',
           bhOff: s.bhDepth > 0 || ev.irq === 'bh-off', irq: ev.irq, api: ev.api, chain,
         }, lock.inst);
+        if (hangs) {
+          hung = true;
+          return false;
+        }
         if (ev.irq) applyIrq(s, ev.irq);
         // A semaphore this function never ups is handed over at the down (a completion or another thread ups it).
         if (OWNERLESS_MODES.has(ev.mode) && !upsHere(lock)) return true;
@@ -1230,6 +1271,19 @@ function summarizeFunction(
           what: ev.what, key, keyText: ev.key.text, api: ev.api, file: fn.file,
           chain: chainOf(fn.name, ev.site, `${ev.api}(${ev.key.text})`),
         });
+        return true;
+      }
+      case 'switch': {
+        const keyRef = ev.key.base || ev.key.fields.length ? program.lockRef(ev.key, fn) : undefined;
+        const cls = keyRef && 'cls' in keyRef && !keyRef.local && !keyRef.cls.startsWith(`${fn.name}:`) ? keyRef.cls : undefined;
+        if (ev.off) {
+          if (cls && !s.off.includes(`${ev.what}:${cls}`)) s.off = [...s.off, `${ev.what}:${cls}`];
+          return true;
+        }
+        // Turned on again: of an unknown key, any of that kind may be the one.
+        const on = (k: string): boolean => (cls ? k === `${ev.what}:${cls}` : k.startsWith(`${ev.what}:`));
+        turnsOn.add(cls ? `${ev.what}:${cls}` : `${ev.what}:*`);
+        if (s.off.some(on)) s.off = s.off.filter((k) => !on(k));
         return true;
       }
       case 'register':
@@ -1278,7 +1332,11 @@ function summarizeFunction(
         if (mask) s.assumed = assuming(s.assumed, mask);
         // The callee (or a pointer call's targets), then each function the call hands to a callee that calls it.
         const targets = targetsOf.get(ev) ?? [];
-        callTargets(s, ev, targets, false);
+        if (callTargets(s, ev, targets, false)) {
+          // Whichever target runs spins at a lock this path holds (or never returns): the path ends at the call.
+          hung = true;
+          return false;
+        }
         for (const c of callbacks.get(ev) ?? []) callTargets(s, ev, [c], true);
         s.assumed = assumed;
         // A get or put wrapper (`lpfc_nlp_get(ndlp)`): the references it takes or drops, as the caller names them.
@@ -1299,8 +1357,14 @@ function summarizeFunction(
     }
   };
 
-  /** Apply a call to these targets: one of them runs (a pointer call's), or a callback passed along (`passed`). */
-  const callTargets = (s: State, ev: Extract<LockEvent, { kind: 'call' }>, targets: FunctionIR[], passed: boolean): void => {
+  /**
+   * Apply a call to these targets: one of them runs (a pointer call's), or a callback passed along (`passed`).
+   * True when each target that can run there never returns to this path: it hangs on every path of its own, or
+   * takes on every path a lock of the same object this path holds (a recursion, reported as such).
+   */
+  const callTargets = (s: State, ev: Extract<LockEvent, { kind: 'call' }>, targets: FunctionIR[], passed: boolean): boolean => {
+    let ran = 0;
+    let ends = 0;
     const guess = guessed.has(ev);
     // A callback runs with arguments of its own, not the call's: nothing of its parameters maps.
     const call = passed ? { ...ev, args: [], literals: undefined, flags: undefined } : ev;
@@ -1330,8 +1394,12 @@ function summarizeFunction(
       // A function of this one's recursion writes what the whole recursion does.
       // (A callback passed along has no arguments of the call: its parameter writes are `*`.)
       if (tracksBits) for (const w of (cs ? cs.writes : sccWrites.has(t) ? sccWrites.get(t) : ['*']) ?? []) writes.add(mapWrite(w, call.args, returnsOf));
+      ran++;
       if (!cs) continue; // not yet summarized: a recursion edge, picked up in the next round
       if (before) s.held = before.slice();
+      // A callback passed along may run later, elsewhere: only a call's own target ends this path.
+      const exitGates = passed ? undefined : mapGates(cs.exitUnder, call.args, program, fn, s);
+      if (!passed && (cs.hangs || exitGates!.blocked)) ends++;
       const via = passed ? `calls ${t.name}() (passed to ${call.callee}())`
         : call.viaField ? `calls ${t.name}() through ->${call.viaField.field}${guess ? ' (matched by field name)' : ''}` : `calls ${t.name}()`;
       // The callee's parameter tests in the caller's terms: decided by the call's
@@ -1439,6 +1507,18 @@ function summarizeFunction(
         // what follows (intel_gt_mcr_lock(): spin_lock_irqsave). Of one target only: alternatives would disagree.
         if (!before && h.irq) applyIrq(s, h.irq);
       }
+      // Handlers the callee turns on are on for what follows; of the one target, those it leaves off are off.
+      for (const k of cs.turnsOn ?? []) {
+        const on = (x: string): boolean => (k.endsWith(':*') ? x.startsWith(k.slice(0, -1)) : x === k);
+        turnsOn.add(k);
+        if (s.off.some(on)) s.off = s.off.filter((x) => !on(x));
+      }
+      if (targets.length === 1 && !passed && cs.exitQuiet) s.off = [...new Set([...s.off, ...cs.exitQuiet])];
+      // Of the one target: the locks it takes on every path are gates of what follows the call (a caller of
+      // this function holding one never gets past it either); not of the callee's own facts, reported above.
+      if (targets.length === 1 && exitGates?.under) {
+        for (const g of exitGates.under) if (!s.passed.some((p) => gatesKey([p]) === gatesKey([g]))) s.passed = [...s.passed, g];
+      }
       if (before && after) {
         for (const h of before) if (!s.held.includes(h) && after.includes(h)) after.splice(after.indexOf(h), 1);
         for (const h of s.held) if (!before.includes(h)) after.push(h);
@@ -1446,13 +1526,14 @@ function summarizeFunction(
     }
     if (after) s.held = after;
     for (const w of writes) writeBit(s, w.startsWith('$') ? `~${fn.params[Number(w.slice(1))]?.name ?? '*'}` : w);
+    return ran > 0 && ends === ran;
   };
 
   // Path-sensitive walk: a bounded set of states per block, so that a lock taken on
   // one branch and released on the same branch is not "maybe held" afterwards.
   const statesAt: Array<Map<string, State>> = fn.blocks.map(() => new Map());
   const work: number[] = [0];
-  const init: State = { held: [], dropped: [], assumed: [], vals: [], tests: [], passed: [], irqOff: false, saved: [], bhDepth: 0, bits: [], dirty: [], bitWhen: [], refs: [] };
+  const init: State = { held: [], dropped: [], assumed: [], vals: [], tests: [], passed: [], irqOff: false, saved: [], bhDepth: 0, bits: [], dirty: [], bitWhen: [], refs: [], off: [] };
   statesAt[0].set(stateKey(init), init);
   const processed: Array<Set<string>> = fn.blocks.map(() => new Set());
   // The states of each block added or met since it was last walked: only they can be new to it.
@@ -1524,6 +1605,11 @@ function summarizeFunction(
     }
   }
   const exitIrqOff = exitStates.length > 0 && exitStates.every((x) => x.irqOff);
+  // The gates every path to the exit passed; none reaching it, some of them ending at a recursion: it hangs.
+  const exitUnder = exitStates.length > 0 ? exitStates.map((x) => x.passed).reduce<Gate[] | undefined>((a, b) => commonGates(a, b), exitStates[0].passed) : undefined;
+  // (Only when every path was walked: a path the bounds dropped might have returned.)
+  const hangs = exitStates.length === 0 && hung && work.length === 0 && outputs.statesDropped === 0;
+  const exitQuiet = exitStates.length > 0 ? exitStates[0].off.filter((k) => exitStates.every((x) => x.off.includes(k))) : [];
   const exitBhOff = exitStates.length > 0 && exitStates.every((x) => x.bhDepth > 0);
   const writes = sccWrites.get(fn);
   const bitTests = [...acquires.values(), ...waits.values()].some((f) => f.when?.some(([, , m]) => m?.startsWith('%')));
@@ -1547,6 +1633,8 @@ function summarizeFunction(
       ...(bitTests ? { bitTests: true as const } : {}),
       acquires: [...acquires.values()], waits: [...waits.values()], exitHeld,
       ...(exitIrqOff ? { exitIrqOff: true as const } : {}), ...(exitBhOff ? { exitBhOff: true as const } : {}),
+      ...(exitUnder && exitUnder.length > 0 ? { exitUnder } : {}), ...(hangs ? { hangs: true as const } : {}),
+      ...(exitQuiet.length > 0 ? { exitQuiet } : {}), ...(turnsOn.size > 0 ? { turnsOn: [...turnsOn] } : {}),
       // A caller's lock released and taken again on every path (`unlock; callback(); lock`) is not released for it.
       exitReleased: [...released.values()].filter((r) => exitStates.length === 0 || exitStates.some((x) => x.dropped.some((d) => sameLock(d, r)))),
       callees: [...callees],
@@ -1673,9 +1761,17 @@ function droppedKey(dropped: readonly LockRef[] | undefined): string {
  * supersedes the tested ones; past MAX_VARIANTS sets, the last keeps only the
  * tests it shares with the next. False when the map is full.
  */
-function keepFact<F extends { when?: ParamTest[]; under?: Gate[] }>(facts: Map<string, F>, key: string, f: F, cap: number): boolean {
-  // A fact kept for another path keeps only the gates both paths share (a gate must hold on every path it stands for).
-  const merged = (prior: F, g: F): F => (prior.under && gatesKey(prior.under) !== gatesKey(g.under) ? { ...prior, under: commonGates(prior.under, g.under) } : prior);
+function keepFact<F extends { when?: ParamTest[]; under?: Gate[]; quiet?: string[] }>(facts: Map<string, F>, key: string, f: F, cap: number): boolean {
+  // A fact kept for another path keeps only the gates both paths share (a gate must hold on every path it stands for),
+  // and the handlers off on both.
+  const merged = (prior: F, g: F): F => {
+    let m = prior.under && gatesKey(prior.under) !== gatesKey(g.under) ? { ...prior, under: commonGates(prior.under, g.under) } : prior;
+    if (m.quiet && m.quiet.some((k) => !g.quiet?.includes(k))) {
+      const quiet = m.quiet.filter((k) => g.quiet?.includes(k));
+      m = { ...m, quiet: quiet.length > 0 ? quiet : undefined };
+    }
+    return m;
+  };
   const first = facts.get(key);
   if (first && !first.when) {
     facts.set(key, merged(first, f));
@@ -1720,6 +1816,12 @@ const MAX_VARIANTS = 4;
 
 function testsKey(when: ParamTest[] | undefined): string {
   return (when ?? []).map(([p, t, m]) => `${p}${t ? '+' : '-'}${m ?? ''}`).sort().join(',');
+}
+
+/** An acquisition as recorded on this path: with the handlers off there (its own, from a callee, and this path's). */
+function withQuiet(s: State, a: AcqFact): AcqFact {
+  if (s.off.length === 0) return a;
+  return { ...a, quiet: [...new Set([...(a.quiet ?? []), ...s.off])] };
 }
 
 /**

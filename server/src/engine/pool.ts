@@ -16,7 +16,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { SkippedFile } from './api';
-import type { AccessPath, FileFacts, MacroDef } from '../extract/ir';
+import type { AccessPath, Block, FileFacts, MacroDef } from '../extract/ir';
 import type { ApiRow, OpsRow } from '../kernel-api/types';
 import { engineVersion, FactsCache, fingerprintOf, pruneCache, type CacheStats, type LookupStatus } from './cache';
 import { readSource, walkSources, type InputError, type SourceEntry, type WalkOptions } from './files';
@@ -346,14 +346,22 @@ export const factsTask: TaskFactory<FileItem, FactsResult> = async (rawInit) => 
   }
 };
 
-/** One run's shared values (compactFacts): strings, and access paths by their content. */
+/** One run's shared values (compactFacts): strings, access paths by their content, and the CFG's small parts. */
 export interface SharedValues {
   strings: Map<string, string>;
   paths: Map<string, AccessPath>;
+  /** A number for each shared access path: a list of them (a call's arguments) as a key. */
+  pathIds: Map<AccessPath, number>;
+  /** Call argument lists whose every element is a shared path, by their paths' numbers. */
+  args: Map<string, readonly AccessPath[]>;
+  /** Successor lists by content (`[7]`, `[3, 9]`: the same few thousand in every file). */
+  succ: Map<string, readonly number[]>;
+  /** Blocks without events, by their successors: most blocks of a CFG are one of them. */
+  emptyBlocks: Map<string, Block>;
 }
 
 export function newSharedValues(): SharedValues {
-  return { strings: new Map(), paths: new Map() };
+  return { strings: new Map(), paths: new Map(), pathIds: new Map(), args: new Map(), succ: new Map(), emptyBlocks: new Map() };
 }
 
 const EMPTY: readonly never[] = Object.freeze([]);
@@ -380,10 +388,13 @@ function tagged(v: string | number | boolean | undefined): string {
 
 /**
  * Make a file's parsed facts small: one copy of every string, one empty
- * array, and one object per distinct access path (`&adapter->hw_lock` is
- * written thousands of times) across the run. JSON.parse gives each of them
- * its own copy; on drivers/ the copies were a third of the facts' heap.
- * Facts are never changed after extraction, so what is shared is frozen.
+ * array, one object per distinct access path (`&adapter->hw_lock` is
+ * written thousands of times) and per list of them (a call's arguments),
+ * one array per distinct successor list, and one object per distinct block
+ * without events (seven blocks in ten), across the run. JSON.parse gives
+ * each of them its own copy; on drivers/ the copies were a third of the
+ * facts' heap. Facts are never changed after extraction, so what is shared
+ * is frozen. Events stay their own objects: they are keys (call targets).
  */
 export function compactFacts(facts: FileFacts, shared: SharedValues): void {
   const intern = (s: string): string => {
@@ -403,10 +414,13 @@ export function compactFacts(facts: FileFacts, shared: SharedValues): void {
     const o = x as Record<string, unknown>;
     if ('baseKind' in o && Array.isArray(o.fields)) return sharedPath(o as unknown as AccessPath);
     walk(o);
-    return o;
+    return o.events === EMPTY ? sharedBlock(o) : o;
   };
   const walk = (o: Record<string, unknown>): void => {
-    for (const k in o) o[k] = compact(o[k]);
+    for (const k in o) {
+      const v = compact(o[k]);
+      o[k] = k === 'succ' ? sharedSucc(v) : k === 'args' ? sharedArgs(v) : v;
+    }
   };
   /** The run's one object for this access path; a first one has its strings shared first. */
   const sharedPath = (p: AccessPath): AccessPath => {
@@ -416,7 +430,43 @@ export function compactFacts(facts: FileFacts, shared: SharedValues): void {
     walk(p as unknown as Record<string, unknown>);
     if (key === undefined) return p;
     shared.paths.set(key, Object.freeze(p));
+    shared.pathIds.set(p, shared.pathIds.size);
     return p;
+  };
+  /** A list of numbers (a block's successors) as the run's one copy of it. */
+  const sharedSucc = (v: unknown): unknown => {
+    if (!Array.isArray(v) || v.length === 0 || !v.every((n) => typeof n === 'number')) return v;
+    const key = v.join(',');
+    const one = shared.succ.get(key);
+    if (one !== undefined) return one;
+    shared.succ.set(key, Object.freeze(v));
+    return v;
+  };
+  /** A list of shared access paths (a call's arguments) as the run's one copy of it. */
+  const sharedArgs = (v: unknown): unknown => {
+    if (!Array.isArray(v) || v.length === 0) return v;
+    let key = '';
+    for (const p of v) {
+      const id = shared.pathIds.get(p as AccessPath);
+      if (id === undefined) return v;
+      key += `${id},`;
+    }
+    const one = shared.args.get(key);
+    if (one !== undefined) return one;
+    shared.args.set(key, Object.freeze(v));
+    return v;
+  };
+  /** A block without events (exactly `{ events, succ }`, its successors shared) as the run's one copy of it. */
+  const sharedBlock = (o: Record<string, unknown>): unknown => {
+    let n = 0;
+    for (const k in o) if (++n > 2 || (k !== 'events' && k !== 'succ')) return o;
+    const succ = o.succ;
+    if (n !== 2 || !Array.isArray(succ) || (succ.length > 0 && !Object.isFrozen(succ))) return o;
+    const key = succ.join(',');
+    const one = shared.emptyBlocks.get(key);
+    if (one !== undefined) return one;
+    shared.emptyBlocks.set(key, Object.freeze(o) as unknown as Block);
+    return o;
   };
   compact(facts);
 }

@@ -131,7 +131,7 @@ function releaseOp(cls: string, chain: Step[], irq?: 'on' | 'restore' | 'bh-on')
 /** The context a thread running `fn` starts in: process when anything process-context reaches it. */
 function threadFor(fn: FunctionIR, model: EntryModel, ops: SimOp[]): SimThread {
   const ctxs = model.contexts.get(fn) ?? [];
-  const reachedFromProcess = model.processEntries.has(fn) || (model.callers.get(fn)?.size ?? 0) > 0 || ctxs.length === 0;
+  const reachedFromProcess = model.processEntries.has(fn) || (model.callers.get(fn)?.length ?? 0) > 0 || ctxs.length === 0;
   const ctx: Context = reachedFromProcess ? 'process' : ctxs[0].ctx;
   return {
     entry: fn.name, ctx, initOnly: model.initPhase.has(fn) || fn.initOnly,

@@ -55,7 +55,7 @@ export interface EntryModel {
   /** Non-process contexts each function can run in, with the entry that gives it. */
   contexts: Map<FunctionIR, Array<{ ctx: Context; via: EntryPoint }>>;
   /** Process-context entries that reach each function (a few, for building threads). */
-  callers: Map<FunctionIR, Set<FunctionIR>>;
+  callers: Map<FunctionIR, readonly FunctionIR[]>;
   /** Functions that are entry points in process context. */
   processEntries: Set<FunctionIR>;
   /** Handlers by what waits for them. */
@@ -387,12 +387,14 @@ export function findEntries(
     if (todo.length === 0) for (const fn of seen) done.add(fn);
   }
 
-  const callers = new Map<FunctionIR, Set<FunctionIR>>();
+  // Lists, not sets: each caller comes once (from its own callee set), and most functions have one
+  // caller, which a one-element array holds in a third of a set's memory.
+  const callers = new Map<FunctionIR, FunctionIR[]>();
   for (const [caller, set] of calls) {
     for (const t of set) {
-      const s = callers.get(t) ?? new Set();
-      s.add(caller);
-      callers.set(t, s);
+      const list = callers.get(t);
+      if (list) list.push(caller);
+      else callers.set(t, [caller]);
     }
   }
   const processEntries = new Set(entries.filter((e) => e.ctx === 'process').map((e) => e.fn));

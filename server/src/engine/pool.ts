@@ -392,13 +392,26 @@ export interface SharedValues {
   succ: Map<string, readonly number[]>;
   /** Blocks without events, by their successors: most blocks of a CFG are one of them. */
   emptyBlocks: Map<string, Block>;
+  /** Small plain values by their JSON: parameter lists, a call's literal and flag arguments. */
+  small: Map<string, unknown>;
 }
 
 export function newSharedValues(): SharedValues {
-  return { strings: new Map(), paths: new Map(), pathIds: new Map(), args: new Map(), succ: new Map(), emptyBlocks: new Map() };
+  return { strings: new Map(), paths: new Map(), pathIds: new Map(), args: new Map(), succ: new Map(), emptyBlocks: new Map(), small: new Map() };
 }
 
 const EMPTY: readonly never[] = Object.freeze([]);
+
+/** Fields holding small plain data (strings, numbers, booleans) that compactFacts shares by content. */
+const SMALL_KEYS = new Set(['params', 'literals', 'flags']);
+
+function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
+    for (const k in v) deepFreeze((v as Record<string, unknown>)[k]);
+    Object.freeze(v);
+  }
+  return v;
+}
 
 const PATH_KEYS = new Set(['text', 'base', 'baseKind', 'baseType', 'paramIndex', 'fields', 'fuzzy']);
 const SEP = '\u0001';
@@ -453,7 +466,7 @@ export function compactFacts(facts: FileFacts, shared: SharedValues): void {
   const walk = (o: Record<string, unknown>): void => {
     for (const k in o) {
       const v = compact(o[k]);
-      o[k] = k === 'succ' ? sharedSucc(v) : k === 'args' ? sharedArgs(v) : v;
+      o[k] = k === 'succ' ? sharedSucc(v) : k === 'args' ? sharedArgs(v) : SMALL_KEYS.has(k) ? sharedSmall(v) : v;
     }
   };
   /** The run's one object for this access path; a first one has its strings shared first. */
@@ -474,6 +487,15 @@ export function compactFacts(facts: FileFacts, shared: SharedValues): void {
     const one = shared.succ.get(key);
     if (one !== undefined) return one;
     shared.succ.set(key, Object.freeze(v));
+    return v;
+  };
+  /** A parameter list (`(struct pci_dev *pdev)` begins thousands of functions), a call's literals or flags: the run's one copy. */
+  const sharedSmall = (v: unknown): unknown => {
+    if (v === null || typeof v !== 'object' || v === EMPTY) return v;
+    const key = JSON.stringify(v);
+    const one = shared.small.get(key);
+    if (one !== undefined) return one;
+    shared.small.set(key, deepFreeze(v));
     return v;
   };
   /** A list of shared access paths (a call's arguments) as the run's one copy of it. */

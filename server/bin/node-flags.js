@@ -11,7 +11,8 @@
 // analysed in-process, median 112 ms by default, 77-82 ms at 32-128 MB. The
 // young generation is up to three semi-spaces of memory: a language server,
 // which lives beside the editor for hours, takes the smallest size that gives
-// the whole gain; a CLI run, the fastest.
+// the whole gain; a CLI run, the fastest. Extraction workers take at most 64 MB
+// (engine/pool.ts, EXTRACT_SEMI_SPACE_MB: as fast, 170 MB less each).
 const SEMI_SPACE_MB = { cli: 128, server: 32 };
 
 /**

@@ -199,5 +199,18 @@ void frob_kick${n}(struct frob_dev *fd)
     assert.ok(a.functions[0].blocks.some((x) => x.events.length === 0), 'the fixture has an empty block');
     const empties = [...a.functions[0].blocks, ...b.functions[0].blocks].map((x) => x.events).filter((e) => e.length === 0);
     assert.ok(empties.every((e) => e === empties[0]));
+    // Event-less blocks, successor lists, argument lists and parameter lists: one per content, frozen.
+    const blocks = [...a.functions[0].blocks, ...b.functions[0].blocks];
+    const emptyBlocks = blocks.filter((x) => x.events.length === 0);
+    for (const x of emptyBlocks) assert.equal(x, emptyBlocks.find((y) => y.succ.join() === x.succ.join()));
+    assert.ok(emptyBlocks.every((x) => Object.isFrozen(x) && Object.isFrozen(x.succ)));
+    for (const x of blocks) assert.equal(x.succ, blocks.find((y) => y.succ.join() === x.succ.join())!.succ);
+    const calls = blocks.flatMap((x) => x.events).filter((e) => e.kind === 'call' && e.callee === 'frob_poke');
+    assert.equal(calls.length, 4);
+    const args = calls.map((c) => (c as { args: AccessPath[] }).args);
+    assert.ok(args.every((x) => x === args[0]) && Object.isFrozen(args[0]), 'one args list');
+    assert.equal(new Set(calls).size, 4, 'events stay their own (they are keys)');
+    assert.equal(a.functions[0].params, b.functions[0].params);
+    assert.ok(Object.isFrozen(a.functions[0].params[0]));
   });
 }

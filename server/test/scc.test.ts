@@ -49,3 +49,8 @@ test('a call chain of 100,000 functions in one cycle: no stack overflow, one com
   assert.equal(comps.length, 1);
   assert.equal(comps[0].length, n);
 });
+
+test('a one-function component is an array of exactly that function', () => {
+  const comps = stronglyConnected(['a', 'b', 'c'], (n) => (n === 'a' ? ['b'] : n === 'b' ? ['a', 'c'] : []));
+  assert.deepEqual(comps.map((c) => [...c].sort()), [['c'], ['a', 'b']]);
+});

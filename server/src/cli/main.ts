@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyzeFacts, apiTableFor, macroTable, type EngineOptions } from '../engine/analyze';
 import { addCorePredicates, addTreeSummaries, findKernelRoot, findXenRoot } from '../engine/tree';
-import type { FileFacts } from '../extract/ir';
+import type { FileFacts, MacroDef } from '../extract/ir';
+import type { ApiTable } from '../kernel-api/types';
 import type { AnalysisResult, SourceFile } from '../engine/api';
 import { readSource, walkSources } from '../engine/files';
 import { collectFacts } from '../engine/pool';
@@ -211,6 +212,22 @@ export interface PathOptions extends EngineOptions {
   onTree?: (info: { root: string; added: number; lookedUp: number; ms: number }) => void;
 }
 
+/**
+ * Macro wrappers come from headers; a .c file's own macros are found while extracting it.
+ * Read here, not in analyzePaths: an async function's frame keeps its locals for the whole
+ * run, and the headers' texts are hundreds of MB on drivers/.
+ */
+function headerMacros(files: ReadonlyArray<{ file: string; abs: string }>, api: ApiTable): Map<string, MacroDef> {
+  const headers: SourceFile[] = [];
+  for (const f of files) {
+    if (!f.file.endsWith('.h')) continue;
+    try {
+      headers.push({ file: f.file, text: fs.readFileSync(f.abs, 'utf8') });
+    } catch { /* the walk or extraction reports unreadable files */ }
+  }
+  return macroTable(headers, api);
+}
+
 export async function analyzePaths(paths: string[], config: Config, opts: PathOptions): Promise<AnalysisResult> {
   const started = Date.now();
   const walk = walkSources(paths, { maxBytes: config.maxFileBytes });
@@ -236,15 +253,7 @@ export async function analyzePaths(paths: string[], config: Config, opts: PathOp
       return reused.result;
     }
   }
-  // Macro wrappers come from headers; a .c file's own macros are found while extracting it.
-  const headers: SourceFile[] = [];
-  for (const f of files) {
-    if (!f.file.endsWith('.h')) continue;
-    try {
-      headers.push({ file: f.file, text: fs.readFileSync(f.abs, 'utf8') });
-    } catch { /* the walk or extraction reports unreadable files */ }
-  }
-  const macros = macroTable(headers, api);
+  const macros = headerMacros(files, api);
   const root = opts.treeSummaries === false ? undefined : findKernelRoot(paths);
   // In a kernel tree, the headers' side-effect-free predicates too.
   if (root) addCorePredicates(macros, root, api);

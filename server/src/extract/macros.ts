@@ -13,7 +13,16 @@ const IDENT = /[A-Za-z_]\w*/g;
 const LOCKISH = /lock|irq|guard|mutex|sem|bh/i;
 
 export function scanMacros(file: string, text: string, api: ApiTable): MacroDef[] {
-  return scanWithImpure(file, text, api).defs;
+  return detached(scanWithImpure(file, text, api).defs);
+}
+
+/**
+ * The definitions with strings of their own. A name or body matched in a header's text is a slice
+ * of it, and V8 keeps the whole text alive as long as one slice is: a run's macro table then held
+ * every header it was read from (on drivers/, hundreds of MB of text for a few MB of definitions).
+ */
+function detached<T>(defs: T): T {
+  return JSON.parse(JSON.stringify(defs)) as T;
 }
 
 /** The file's macros, and the names it defines that are no predicate (some definition is not side-effect free). */
@@ -416,7 +425,7 @@ export function predicateTable(files: Iterable<{ file: string; text: string }>, 
     if (reads) out.set(name, { name, params: m.params, body: '', site: m.site, predicate: { reads, calls: [] } });
     else out.delete(name);
   }
-  return out;
+  return new Map(detached([...out]));
 }
 
 /**

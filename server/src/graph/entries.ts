@@ -57,7 +57,7 @@ export interface EntryModel {
   /** Non-process contexts each function can run in, with the entry that gives it. */
   contexts: Map<FunctionIR, Array<{ ctx: Context; via: EntryPoint }>>;
   /** Process-context entries that reach each function (a few, for building threads). */
-  readonly callers: ReadonlyMap<FunctionIR, ReadonlySet<FunctionIR>>;
+  readonly callers: ReadonlyMap<FunctionIR, readonly FunctionIR[]>;
   /** Some analysed function calls it. */
   hasCaller(fn: FunctionIR): boolean;
   /** Functions that are entry points in process context. */
@@ -434,16 +434,18 @@ export function findEntries(
     if (todo.length === 0) for (const fn of seen) done.add(fn);
   }
 
-  // Callers are read for a few candidates only: built on first use.
-  let callers: Map<FunctionIR, Set<FunctionIR>> | undefined;
-  const callersOf = (): Map<FunctionIR, Set<FunctionIR>> => {
+  // Callers are read for a few candidates only: built on first use. Lists, not sets: each caller comes
+  // once (from its own callee set), and most functions have one caller, which a one-element array holds
+  // in a third of a set's memory.
+  let callers: Map<FunctionIR, FunctionIR[]> | undefined;
+  const callersOf = (): Map<FunctionIR, FunctionIR[]> => {
     if (callers) return callers;
     callers = new Map();
     for (const [caller, set] of calls) {
       for (const t of set) {
-        const s = callers.get(t) ?? new Set();
-        s.add(caller);
-        callers.set(t, s);
+        const list = callers.get(t);
+        if (list) list.push(caller);
+        else callers.set(t, [caller]);
       }
     }
     return callers;

@@ -15,6 +15,14 @@ import type { AccessPath, FileFacts, FunctionIR, GlobalDef, LockEvent, OpsBindin
  */
 export type LockRef = { cls: string; inst?: string; local?: true } | { param: number; inst?: string };
 
+/** The parameters a function calls through, and those it keeps for later (Program.paramsCalled). */
+interface ParamUse {
+  called: ReadonlySet<number>;
+  kept: ReadonlySet<number>;
+}
+
+const NO_PARAM_USE: ParamUse = { called: new Set(), kept: new Set() };
+
 export class Program {
   readonly functions: FunctionIR[] = [];
   /** Struct layouts by name; one name may be defined by several drivers (e1000_hw in e1000e and igb). */
@@ -370,7 +378,7 @@ export class Program {
     return out;
   }
 
-  private readonly paramUseMemo = new Map<FunctionIR, { called: Set<number>; kept: Set<number> }>();
+  private readonly paramUseMemo = new Map<FunctionIR, ParamUse>();
 
   /**
    * The parameters `fn` calls through (`fn(sdev, data)` for a parameter fn),
@@ -386,11 +394,12 @@ export class Program {
     return kept.size === 0 ? called : new Set([...called].filter((i) => !kept.has(i)));
   }
 
-  private paramUse(fn: FunctionIR, depth: number): { called: Set<number>; kept: Set<number> } {
+  private paramUse(fn: FunctionIR, depth: number): ParamUse {
     const memo = this.paramUseMemo.get(fn);
     if (memo) return memo;
+    if (fn.params.length === 0) return NO_PARAM_USE;
     const use = { called: new Set<number>(), kept: new Set<number>() };
-    if (fn.params.length === 0 || depth > 8) return use;
+    if (depth > 8) return use;
     this.paramUseMemo.set(fn, use); // a recursion sees what is known so far
     for (const st of this.paramStores.get(fn) ?? []) {
       (this.dispatches(fn, st.structType, st.field, 0, new Set()) ? use.called : use.kept).add(st.param);
@@ -414,6 +423,8 @@ export class Program {
         });
       }
     }
+    // Known now (a recursion read it as it was); most functions call and keep none of their parameters.
+    if (use.called.size === 0 && use.kept.size === 0) this.paramUseMemo.set(fn, NO_PARAM_USE);
     return use;
   }
 

@@ -43,8 +43,14 @@ export function stronglyConnected<T>(nodes: Iterable<T>, successors: (n: T) => I
         if (low[vi] < low[pi]) low[pi] = low[vi];
       }
       if (low[vi] === vi) {
-        const component: T[] = [];
-        let w: T;
+        let w = stack.pop()!;
+        onStack[order.get(w)!] = false;
+        if (w === v) {
+          // Most components are one function: an array of exactly one (one grown by push has room for 17).
+          result.push([w]);
+          continue;
+        }
+        const component: T[] = [w];
         do {
           w = stack.pop()!;
           onStack[order.get(w)!] = false;

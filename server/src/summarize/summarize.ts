@@ -229,7 +229,7 @@ export interface Summaries {
   waitsUnderLock: WaitUnderLockFact[];
   recursions: RecursionFact[];
   /** Call edges, caller -> callees (resolved functions). */
-  calls: Map<FunctionIR, Set<FunctionIR>>;
+  calls: Map<FunctionIR, ReadonlySet<FunctionIR>>;
   /** How many function-pointer call sites resolved to at least one target, of how many. */
   pointerCalls: { resolved: number; total: number };
   /** Every direct lock call with its class and the classes held there (for hover). */
@@ -525,7 +525,7 @@ export type TargetsOf = Pick<Map<LockEvent, FunctionIR[]>, 'get' | 'set'>;
 
 export interface CallGraph {
   /** Call edges, caller -> callees (resolved functions). */
-  calls: Map<FunctionIR, Set<FunctionIR>>;
+  calls: Map<FunctionIR, ReadonlySet<FunctionIR>>;
   /** Each call event's targets (one for a direct call; any number through a function pointer). */
   targetsOf: TargetsOf;
   /** Pointer calls whose targets were matched by field name only. */
@@ -543,7 +543,7 @@ export interface CallGraph {
 interface FunctionCalls {
   /** Program.linkKey() it was resolved under. */
   link: string;
-  callees: Set<FunctionIR>;
+  callees: ReadonlySet<FunctionIR>;
   /** Pointer calls with targets (cycle cutting looks at these), and those matched by field name only. */
   pointer: LockEvent[];
   guessed: LockEvent[];
@@ -586,10 +586,11 @@ export function resolveCalls(
     pointerCalls: { resolved: 0, total: 0 },
   };
   const pointerEvents: Array<[FunctionIR, LockEvent]> = [];
+  const only = new Map<FunctionIR, readonly FunctionIR[]>();
   for (const fn of program.functions) {
     let r = memo?.byFn.get(fn);
     if (!r || r.link !== link || (live && !allLive(r.callees, live))) {
-      r = resolveFunction(program, fn, targets);
+      r = resolveFunction(program, fn, targets, only);
       r.link = link;
       memo?.byFn.set(fn, r);
     }
@@ -633,8 +634,19 @@ function allLive(callees: ReadonlySet<FunctionIR>, live: ReadonlySet<FunctionIR>
   return true;
 }
 
-function resolveFunction(program: Program, fn: FunctionIR, targetsOf: { set(ev: LockEvent, t: FunctionIR[]): unknown }): FunctionCalls {
-  const r: FunctionCalls = { link: '', callees: new Set(), pointer: [], guessed: [], callbacks: [], total: 0, resolved: 0 };
+/** The callees of a function that calls nothing of the program (most leaves): one set for all, never added to. */
+const NO_CALLEES: ReadonlySet<FunctionIR> = new Set();
+
+/**
+ * `only`: the one-element target list of each function called directly, shared by its calls
+ * (hundreds of thousands of calls on a whole tree; nothing changes a target list, cycle cutting replaces it).
+ */
+function resolveFunction(
+  program: Program, fn: FunctionIR, targetsOf: { set(ev: LockEvent, t: FunctionIR[]): unknown },
+  only: Map<FunctionIR, readonly FunctionIR[]>,
+): FunctionCalls {
+  const callees = new Set<FunctionIR>();
+  const r: FunctionCalls = { link: '', callees, pointer: [], guessed: [], callbacks: [], total: 0, resolved: 0 };
   for (const b of fn.blocks) {
     for (const ev of b.events) {
       if (ev.kind !== 'call') continue;
@@ -661,19 +673,26 @@ function resolveFunction(program: Program, fn: FunctionIR, targetsOf: { set(ev: 
         targets = [];
       } else {
         const t = program.callee(ev.callee, fn.file);
-        targets = t ? [t] : [];
+        targets = t ? onlyTarget(only, t) : [];
         const passed = t && !program.isCore(fn) ? program.callbacksPassed(ev, t, fn) : [];
         if (passed.length > 0) {
           r.callbacks.push([ev, passed]);
-          for (const c of passed) r.callees.add(c);
+          for (const c of passed) callees.add(c);
         }
       }
       // Most calls go outside the program (kfree, memcpy): no entry, not an empty array each.
       if (targets.length > 0) targetsOf.set(ev, targets);
-      for (const t of targets) r.callees.add(t);
+      for (const t of targets) callees.add(t);
     }
   }
+  if (callees.size === 0) r.callees = NO_CALLEES;
   return r;
+}
+
+function onlyTarget(only: Map<FunctionIR, readonly FunctionIR[]>, t: FunctionIR): FunctionIR[] {
+  let list = only.get(t);
+  if (!list) only.set(t, list = Object.freeze([t]));
+  return list as FunctionIR[];
 }
 
 export interface SummarizeOptions {
@@ -839,7 +858,7 @@ export function summarize(program: Program, opts: SummarizeOptions = {}): Summar
  * into this one: such targets are dropped, direct recursion is kept.
  */
 function cutPointerCycles(
-  program: Program, calls: Map<FunctionIR, Set<FunctionIR>>, targetsOf: TargetsOf, callbacks: ReadonlyMap<LockEvent, FunctionIR[]>,
+  program: Program, calls: Map<FunctionIR, ReadonlySet<FunctionIR>>, targetsOf: TargetsOf, callbacks: ReadonlyMap<LockEvent, FunctionIR[]>,
   pointerEvents: ReadonlyArray<[FunctionIR, LockEvent]>,
 ): { components: FunctionIR[][]; callers: Set<FunctionIR> } | undefined {
   if (pointerEvents.length === 0) return undefined;

@@ -276,26 +276,9 @@ function waitUnderLock(summaries: Summaries, model: EntryModel, push: (c: Candid
  */
 function serialisedWith(fn: FunctionIR, h: EntryPoint, model: EntryModel): boolean {
   const queue = h.what === 'work' && h.key !== undefined ? model.orderedQueue.get(h.key) : undefined;
-  if (!queue) return false;
-  const entriesOf = entriesByFn(model);
-  const seen = new Set<FunctionIR>([fn]);
-  const todo = [fn];
-  let found = false;
-  while (todo.length > 0) {
-    const f = todo.pop()!;
-    for (const e of entriesOf.get(f) ?? []) {
-      // A work waiting for itself waits for ever.
-      if (e.what !== 'work' || e.key === undefined || e.key === h.key || model.orderedQueue.get(e.key) !== queue) return false;
-      found = true;
-    }
-    for (const c of model.callers.get(f) ?? []) {
-      if (seen.has(c)) continue;
-      if (seen.size >= MAX_SERIAL_WALK) return false;
-      seen.add(c);
-      todo.push(c);
-    }
-  }
-  return found;
+  // A work waiting for itself waits for ever.
+  return queue !== undefined && onlyEntered(fn, model, (e) => e.what === 'work' && e.key !== undefined && e.key !== h.key
+    && model.orderedQueue.get(e.key) === queue);
 }
 
 /**
@@ -306,7 +289,11 @@ function serialisedWith(fn: FunctionIR, h: EntryPoint, model: EntryModel): boole
  * waiting for it waits for nothing that takes the lock.
  */
 function frozenDuring(fn: FunctionIR, h: EntryPoint, model: EntryModel): boolean {
-  if (h.what !== 'work' || h.key === undefined || !model.freezableWorks.has(h.key)) return false;
+  return h.what === 'work' && h.key !== undefined && model.freezableWorks.has(h.key) && onlyEntered(fn, model, (e) => e.systemSleep === true);
+}
+
+/** Whether every entry reaching `fn` (walking up its callers, within MAX_SERIAL_WALK functions) is one `ok` accepts, and there is one. */
+function onlyEntered(fn: FunctionIR, model: EntryModel, ok: (e: EntryPoint) => boolean): boolean {
   const entriesOf = entriesByFn(model);
   const seen = new Set<FunctionIR>([fn]);
   const todo = [fn];
@@ -314,7 +301,7 @@ function frozenDuring(fn: FunctionIR, h: EntryPoint, model: EntryModel): boolean
   while (todo.length > 0) {
     const f = todo.pop()!;
     for (const e of entriesOf.get(f) ?? []) {
-      if (!e.systemSleep) return false;
+      if (!ok(e)) return false;
       found = true;
     }
     for (const c of model.callers.get(f) ?? []) {

@@ -1118,9 +1118,17 @@ class FunctionBuilder {
         this.popGuardScope();
         continue;
       }
-      const iterator = macroLoopHead(c);
+      // (`again: list_for_each_entry(..) { .. }`: the label is on the loop's head.)
+      const label = c.type === 'labeled_statement' ? c.childForFieldName('label')?.text : undefined;
+      const labeled = label ? c.namedChildren.filter((n) => n && n.type !== 'statement_identifier') : [];
+      const iterator = macroLoopHead(label && labeled.length === 1 ? labeled[0]! : c);
       const loopBody = children[i + 1];
       if (iterator && loopBody) {
+        if (label) {
+          const b = this.labelBlock(label);
+          this.jump(b);
+          this.cur = b;
+        }
         this.macroLoop(iterator, loopBody);
         i++;
         continue;

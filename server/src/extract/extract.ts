@@ -933,6 +933,8 @@ class FunctionBuilder {
     if (text.includes('_bit') && BIT_TESTED.test(text)) return true;
     // A reference count tested (`if (refcount_dec_and_test(..))`): what only the last put does is on one branch.
     if (REF_TESTED.test(text)) return true;
+    // A list of its own walked or tested: a walk's body runs only on paths that may have filled the list.
+    if (this.localLists.size > 0 && this.params.length > 0) return true;
     if (this.params.length === 0 || !text.includes('if')) return false;
     // One pattern for every function (a pattern built per function cost more than the test).
     const params = new Set(this.params.map((p) => p.name));
@@ -1055,7 +1057,6 @@ class FunctionBuilder {
           const b = this.labelBlock(label);
           this.jump(b);
           this.cur = b;
-          if (this.localLists.size > 0) this.forgetLists(undefined);
         }
         for (const c of node.namedChildren) if (c && c.type !== 'statement_identifier') this.statement(c);
         return;
@@ -1147,7 +1148,6 @@ class FunctionBuilder {
     const head = this.newBlock();
     const after = this.newBlock();
     const bodyB = this.newBlock();
-    const latch = this.localLists.size > 0 ? this.newBlock() : head;
     this.jump(head);
     this.cur = head;
     const args = call.childForFieldName('arguments')?.namedChildren ?? [];
@@ -1160,27 +1160,21 @@ class FunctionBuilder {
     const headArg = LINUX_LOCAL_LISTS.loops.get(name);
     const walked = headArg === undefined ? undefined : this.localListArg(args[headArg] ?? null);
     if (walked) this.emitListEmpty(walked, false, this.site(call));
-    this.jumpTargets.push({ breakTo: after, continueTo: latch, guardDepth: this.guardScopes.length });
+    this.jumpTargets.push({ breakTo: after, continueTo: head, guardDepth: this.guardScopes.length });
     this.statement(body);
     this.jumpTargets.pop();
-    if (latch !== head) {
-      this.jump(latch);
-      this.cur = latch;
-      this.forgetLists(undefined);
-    }
     this.jump(head);
     this.cur = after;
     this.forgetLists(body.endIndex);
   }
 
   /**
-   * What the path knows of the function's own lists goes at a loop's back edge (the body may have taken
-   * entries off: `list_del(&n->entry)` names no head) and at a label (a `goto` back to it); with `end` (after
-   * a loop), only that of the lists not used after it: they decide nothing further, and the paths merge again.
+   * After a loop that ends at `end`: what the path knows of the function's own lists not used after it. It
+   * decides nothing further, and the paths that differ only by it merge again.
    */
-  private forgetLists(end: number | undefined): void {
+  private forgetLists(end: number): void {
     for (const [name, lastUse] of this.localLists) {
-      if (end === undefined || lastUse <= end) this.emit({ kind: 'forget', ident: name, site: this.site(this.def) });
+      if (lastUse <= end) this.emit({ kind: 'forget', ident: name, site: this.site(this.def) });
     }
   }
 
@@ -1203,9 +1197,14 @@ class FunctionBuilder {
     return list ? { list, truthy } : undefined;
   }
 
-  /** On this path the list is empty (or not): a test a later walk of it must agree with. */
+  /**
+   * On this path the list is empty (or not): a test the path must agree with. Only `empty` is remembered
+   * after it: only a call naming the list puts entries there, but `list_del(&n->entry)` takes one off
+   * without naming it, so a list seen not empty may be empty by the next test.
+   */
   private emitListEmpty(list: string, empty: boolean, site: Site): void {
     this.emit({ kind: 'test', key: listKey(list), truthy: empty, idents: [list], site });
+    if (!empty) this.emit({ kind: 'forget', ident: list, site });
   }
 
   /**
@@ -1686,7 +1685,6 @@ class FunctionBuilder {
     this.cur = update;
     const inc = node.childForFieldName('update');
     if (inc) this.expression(inc);
-    if (this.localLists.size > 0) this.forgetLists(undefined);
     this.jump(head);
     this.cur = after;
     if (this.localLists.size > 0) this.forgetLists(node.endIndex);

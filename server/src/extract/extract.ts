@@ -2486,7 +2486,9 @@ function localListUse(id: SyntaxNode): boolean {
   // `struct list_head l;`, `struct list_head l = LIST_HEAD_INIT(l);`
   const decl = parent.type === 'init_declarator' ? parent.parent : parent;
   if ((parent.type === 'declaration' || parent.type === 'init_declarator') && sameSpan(id, parent.childForFieldName('declarator') ?? undefined)) {
-    return decl?.type === 'declaration' && /^struct\s+list_head$/.test(decl.childForFieldName('type')?.text ?? '');
+    // (Not a static one: it keeps what earlier calls put on it.)
+    return decl?.type === 'declaration' && /^struct\s+list_head$/.test(decl.childForFieldName('type')?.text ?? '')
+      && !decl.namedChildren.some((c) => c?.type === 'storage_class_specifier' && c.text === 'static');
   }
   const callOf = (args: SyntaxNode | null): SyntaxNode | undefined =>
     (args?.type === 'argument_list' && args.parent?.type === 'call_expression' && args.parent.childForFieldName('function')?.type === 'identifier'

@@ -15,7 +15,7 @@ import type {
 import { callArguments, containerType, declaredName, functionDeclarator, siteOf, typeName } from './syntax-util';
 import { ALL_CAPS, expandMacro, functionMacroNames, guardMacroName, lineCounter, predicateReads, scanMacros } from './macros';
 import { guardKey } from '../kernel-api/load';
-import { bitOpRow, LINUX_FUNCTION_DEFINERS, LINUX_LEAF_CALLS, LINUX_ORDERED_WQ_ALLOCATORS, LINUX_PM_OPS_MACROS, LINUX_PM_PTR_MACROS, LINUX_QUEUE_WORK_CALLS, LINUX_WQ_ALLOCATORS, LINUX_WQ_FREEZABLE_FLAG, LINUX_REF_OPS, refOpRow, type BitOpRow, type RefOpRow } from '../kernel-api/linux';
+import { bitOpRow, LINUX_FUNCTION_DEFINERS, LINUX_LEAF_CALLS, LINUX_ORDERED_WQ_ALLOCATORS, LINUX_PM_OPS_MACROS, LINUX_PM_PTR_MACROS, LINUX_QUEUE_WORK_CALLS, LINUX_WQ_ALLOCATORS, LINUX_WQ_FREEZABLE_FLAG, LINUX_REF_OPS, LINUX_LOCAL_LISTS, refOpRow, type BitOpRow, type RefOpRow } from '../kernel-api/linux';
 import { conditionalArms, undefinedSwitches } from './preproc';
 
 export interface ExtractEnv {
@@ -696,6 +696,11 @@ class FunctionBuilder {
   private guardKeys: ReadonlySet<string> = new Set();
   /** The bit-test call a branch condition is (its test and write are emitted on the branches, not at the call). */
   private bitCondition: SyntaxNode | undefined;
+  /**
+   * The function's own list heads that start empty and are followed (LINUX_LOCAL_LISTS): each one's name and
+   * where its last use in the body ends. Every use is the declaration, `&l` handed to a call, or `LIST_HEAD(l)`.
+   */
+  private localLists: ReadonlyMap<string, number> = new Map();
   /** The reference-count test a branch condition is (`refcount_dec_and_test(..)`: its effect is on the branches). */
   private refCondition: SyntaxNode | undefined;
   /** What a side-effect-free predicate call in a condition reads (macros.ts predicateOf). */
@@ -749,6 +754,7 @@ class FunctionBuilder {
       }
     }
     this.findAliases(body);
+    this.localLists = findLocalLists(body);
     // From the source, not the tree: annotations such as __init were blanked for the parser.
     const headText = this.source.slice(this.def.startIndex, body.startIndex);
     const initOnly = /\b__(?:init|exit|ref|devinit|initdata)\b/.test(headText);
@@ -927,6 +933,8 @@ class FunctionBuilder {
     if (text.includes('_bit') && BIT_TESTED.test(text)) return true;
     // A reference count tested (`if (refcount_dec_and_test(..))`): what only the last put does is on one branch.
     if (REF_TESTED.test(text)) return true;
+    // A list of its own walked or tested: a walk's body runs only on paths that may have filled the list.
+    if (this.localLists.size > 0 && this.params.length > 0) return true;
     if (this.params.length === 0 || !text.includes('if')) return false;
     // One pattern for every function (a pattern built per function cost more than the test).
     const params = new Set(this.params.map((p) => p.name));
@@ -1111,9 +1119,17 @@ class FunctionBuilder {
         this.popGuardScope();
         continue;
       }
-      const iterator = macroLoopHead(c);
+      // (`again: list_for_each_entry(..) { .. }`: the label is on the loop's head.)
+      const label = c.type === 'labeled_statement' ? c.childForFieldName('label')?.text : undefined;
+      const labeled = label ? c.namedChildren.filter((n) => n && n.type !== 'statement_identifier') : [];
+      const iterator = macroLoopHead(label && labeled.length === 1 ? labeled[0]! : c);
       const loopBody = children[i + 1];
       if (iterator && loopBody) {
+        if (label) {
+          const b = this.labelBlock(label);
+          this.jump(b);
+          this.cur = b;
+        }
         this.macroLoop(iterator, loopBody);
         i++;
         continue;
@@ -1134,15 +1150,91 @@ class FunctionBuilder {
     const bodyB = this.newBlock();
     this.jump(head);
     this.cur = head;
-    for (const a of call.childForFieldName('arguments')?.namedChildren ?? []) if (a) this.expression(a);
+    const args = call.childForFieldName('arguments')?.namedChildren ?? [];
+    for (const a of args) if (a) this.expression(a);
     this.jump(bodyB);
     this.jump(after);
     this.cur = bodyB;
+    // A walk of the function's own list: the body runs only where something may have been put on it.
+    const name = call.childForFieldName('function')?.text ?? '';
+    const headArg = LINUX_LOCAL_LISTS.loops.get(name);
+    const walked = headArg === undefined ? undefined : this.localListArg(args[headArg] ?? null);
+    if (walked) this.emitListEmpty(walked, false, this.site(call));
     this.jumpTargets.push({ breakTo: after, continueTo: head, guardDepth: this.guardScopes.length });
     this.statement(body);
     this.jumpTargets.pop();
     this.jump(head);
     this.cur = after;
+    this.forgetLists(body.endIndex);
+  }
+
+  /**
+   * After a loop that ends at `end`: what the path knows of the function's own lists not used after it. It
+   * decides nothing further, and the paths that differ only by it merge again.
+   */
+  private forgetLists(end: number): void {
+    for (const [name, lastUse] of this.localLists) {
+      if (lastUse <= end) this.emit({ kind: 'forget', ident: name, site: this.site(this.def) });
+    }
+  }
+
+  /** `&l` of a followed local list head: its name. */
+  private localListArg(arg: SyntaxNode | null): string | undefined {
+    if (this.localLists.size === 0) return undefined;
+    const { node } = stripNegations(arg, 4);
+    if (node?.type !== 'pointer_expression' || node.childForFieldName('operator')?.text !== '&') return undefined;
+    const id = node.childForFieldName('argument');
+    return id?.type === 'identifier' && this.localLists.has(id.text) ? id.text : undefined;
+  }
+
+  /** `list_empty(&l)` (under `!` and parentheses) of a followed local list: the list, and the polarity. */
+  private listEmptyTest(cond: SyntaxNode | null): { list: string; truthy: boolean } | undefined {
+    if (this.localLists.size === 0) return undefined;
+    const { node, truthy } = stripNegations(cond, 16);
+    if (node?.type !== 'call_expression' || !LINUX_LOCAL_LISTS.empty.includes(node.childForFieldName('function')?.text ?? '')) return undefined;
+    const args = callArguments(node);
+    const list = args.length === 1 ? this.localListArg(args[0]) : undefined;
+    return list ? { list, truthy } : undefined;
+  }
+
+  /**
+   * On this path the list is empty (or not): a test the path must agree with. Only `empty` is remembered
+   * after it: only a call naming the list puts entries there, but `list_del(&n->entry)` takes one off
+   * without naming it, so a list seen not empty may be empty by the next test.
+   */
+  private emitListEmpty(list: string, empty: boolean, site: Site): void {
+    this.emit({ kind: 'test', key: listKey(list), truthy: empty, idents: [list], site });
+    if (!empty) this.emit({ kind: 'forget', ident: list, site });
+  }
+
+  /**
+   * A call that names a followed local list: `INIT_LIST_HEAD(&l)` / `LIST_HEAD(l)` empties it; any other
+   * call given `&l` but a read may put entries on it (LINUX_LOCAL_LISTS.adds, or a helper collecting there).
+   */
+  private localListCall(node: SyntaxNode): void {
+    const name = node.childForFieldName('function')?.text ?? '';
+    const args = callArguments(node);
+    if (LINUX_LOCAL_LISTS.declare.includes(name)) {
+      const id = args.length === 1 ? args[0] : undefined;
+      if (id?.type === 'identifier' && this.localLists.has(id.text)) this.emptyList(id.text, node);
+      return;
+    }
+    if (LINUX_LOCAL_LISTS.reads.includes(name) || LINUX_LOCAL_LISTS.loops.has(name)) return;
+    const init = LINUX_LOCAL_LISTS.init.includes(name) && args.length === 1 ? this.localListArg(args[0]) : undefined;
+    if (init) {
+      this.emptyList(init, node);
+      return;
+    }
+    for (const a of args) {
+      const list = this.localListArg(a);
+      if (list) this.emit({ kind: 'forget', ident: list, site: this.site(node) });
+    }
+  }
+
+  private emptyList(list: string, node: SyntaxNode): void {
+    const site = this.site(node);
+    this.emit({ kind: 'forget', ident: list, site });
+    this.emitListEmpty(list, true, site);
   }
 
   private popGuardScope(): void {
@@ -1293,7 +1385,7 @@ class FunctionBuilder {
         // Unless the same condition guards a lock elsewhere in the function: then this test decides that one
         // (`if (autostopped) goto skip_resume; spin_unlock_irq(..); ... if (!autostopped) spin_lock_irq(..);`).
         for (let b = firstBlock; b < this.blocks.length; b++) {
-          this.blocks[b].events = this.blocks[b].events.filter((ev) => ev.kind !== 'test' || this.guardKeys.has(ev.key));
+          this.blocks[b].events = this.blocks[b].events.filter((ev) => ev.kind !== 'test' || this.guardKeys.has(ev.key) || isListKey(ev.key));
         }
       }
     }
@@ -1323,6 +1415,7 @@ class FunctionBuilder {
     const { onTrue, onFalse } = this.condition(cond);
     const pure = tests && onTrue.length === 0 && onFalse.length === 0 ? pureCondition(cond, this.predicates) : undefined;
     const site = cond ? this.site(cond) : undefined;
+    const emptyTest = this.listEmptyTest(cond);
     const head = this.cur;
     const whenTrue = this.newBlock();
     const whenFalse = this.newBlock();
@@ -1331,6 +1424,7 @@ class FunctionBuilder {
       if (constant !== !truthy) this.jump(b);
       this.cur = b;
       if (pure && site) this.emit({ kind: 'test', key: pure.key, truthy: pure.truthy === truthy, idents: pure.idents, site });
+      if (emptyTest && site) this.emitListEmpty(emptyTest.list, emptyTest.truthy === truthy, site);
       for (const ev of events) this.emit(ev);
     }
     return { whenTrue, whenFalse, pureTests: pure !== undefined };
@@ -1593,6 +1687,7 @@ class FunctionBuilder {
     if (inc) this.expression(inc);
     this.jump(head);
     this.cur = after;
+    if (this.localLists.size > 0) this.forgetLists(node.endIndex);
     for (const ev of this.elementReleases(body, [bodyB, ...range(firstBodyBlock, this.blocks.length)])) {
       this.emit(ev.kind === 'release' ? { ...ev, all: true } : ev);
     }
@@ -1786,6 +1881,7 @@ class FunctionBuilder {
     // The arguments are read only where used: a leaf call's (`readl(..)`, `BIT(..)`) never are.
     let argList: SyntaxNode[] | undefined;
     const args = (): SyntaxNode[] => (argList ??= callArguments(node));
+    if (this.localLists.size > 0) this.localListCall(node);
     // `guard(kind)(&l)`: a call whose function is itself a call to guard (the inner call is not a call).
     if (fnNode?.type === 'call_expression' && fnNode.childForFieldName('function')?.text === 'guard') {
       const kind = fnNode.childForFieldName('arguments')?.namedChild(0)?.text;
@@ -2349,6 +2445,59 @@ function guardConditions(
     keys.add(pure.key);
   }
   return { idents, keys };
+}
+
+/** The test key of a local list's emptiness (no condition's text: pureCondition never keeps an `&`). */
+function listKey(list: string): string {
+  return `list_empty(&${list})`;
+}
+
+function isListKey(key: string): boolean {
+  return key.startsWith('list_empty(&');
+}
+
+/**
+ * The function's own list heads that start empty (LINUX_LOCAL_LISTS.declare, or a `struct list_head l` given
+ * INIT_LIST_HEAD(&l)) and whose every use is its declaration, `LIST_HEAD(l)`, or `&l` as an argument of a
+ * call by name: each one's name and where its last use ends. A head whose address goes anywhere else (an
+ * alias, a field, a function pointer's call) is not followed: what fills it cannot be seen.
+ */
+function findLocalLists(body: SyntaxNode): Map<string, number> {
+  const out = new Map<string, number>();
+  const text = body.text;
+  if (!/\bstruct\s+list_head\s+\w+\s*[;=,]|\bLIST_HEAD\s*\(/.test(text)) return out;
+  const declared = new Set<string>();
+  for (const m of text.matchAll(/\bstruct\s+list_head\s+(\w+)\s*[;=,]|\bLIST_HEAD\s*\(\s*(\w+)\s*\)/g)) declared.add(m[1] ?? m[2]);
+  const bad = new Set<string>();
+  const last = new Map<string, number>();
+  for (const id of body.descendantsOfType('identifier')) {
+    if (!id || !declared.has(id.text) || bad.has(id.text)) continue;
+    last.set(id.text, Math.max(last.get(id.text) ?? 0, id.endIndex));
+    if (!localListUse(id)) bad.add(id.text);
+  }
+  for (const [name, end] of last) if (!bad.has(name)) out.set(name, end);
+  return out;
+}
+
+/** One use of a local list head that findLocalLists follows. */
+function localListUse(id: SyntaxNode): boolean {
+  const parent = id.parent;
+  if (!parent) return false;
+  // `struct list_head l;`, `struct list_head l = LIST_HEAD_INIT(l);`
+  const decl = parent.type === 'init_declarator' ? parent.parent : parent;
+  if ((parent.type === 'declaration' || parent.type === 'init_declarator') && sameSpan(id, parent.childForFieldName('declarator') ?? undefined)) {
+    // (Not a static one: it keeps what earlier calls put on it.)
+    return decl?.type === 'declaration' && /^struct\s+list_head$/.test(decl.childForFieldName('type')?.text ?? '')
+      && !decl.namedChildren.some((c) => c?.type === 'storage_class_specifier' && c.text === 'static');
+  }
+  const callOf = (args: SyntaxNode | null): SyntaxNode | undefined =>
+    (args?.type === 'argument_list' && args.parent?.type === 'call_expression' && args.parent.childForFieldName('function')?.type === 'identifier'
+      ? args.parent : undefined);
+  // `LIST_HEAD(l);`, `LIST_HEAD_INIT(l)`
+  const named = callOf(parent);
+  if (named) return LINUX_LOCAL_LISTS.declare.includes(named.childForFieldName('function')?.text ?? '') && parent.namedChildCount === 1;
+  // `&l` handed to a call by name
+  return parent.type === 'pointer_expression' && parent.childForFieldName('operator')?.text === '&' && callOf(parent.parent) !== undefined;
 }
 
 /**

@@ -1209,7 +1209,7 @@ class FunctionBuilder {
 
   /**
    * A call that names a followed local list: `INIT_LIST_HEAD(&l)` / `LIST_HEAD(l)` empties it; any other
-   * call given `&l` but a read may put entries on it (LINUX_LOCAL_LISTS.adds, or a helper collecting there).
+   * call given `&l` but a read may put entries on it (list_add(), or a helper collecting there).
    */
   private localListCall(node: SyntaxNode): void {
     const name = node.childForFieldName('function')?.text ?? '';

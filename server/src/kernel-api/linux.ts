@@ -520,16 +520,14 @@ export const LINUX_FILE_SWITCHES: ReadonlySet<string> = new Set(['DEBUG', 'VERBO
  * A function's own list head (a local `LIST_HEAD(to_reset);`, `struct list_head l = LIST_HEAD_INIT(l);`, or
  * `struct list_head l; INIT_LIST_HEAD(&l);`) starts empty: a loop over it (`list_for_each_entry(n, &l, member)`,
  * `while (!list_empty(&l))`) runs its body only on a path where something may have been put on it. What may
- * put something there: a call of `adds`, and any other call given `&l` (a helper that collects into it),
- * except the calls of `reads` and the loop macros. A local whose address goes anywhere else is not followed.
+ * put something there: any call given `&l` (list_add(), list_splice(), a helper that collects into it), except
+ * the calls of `reads` and the loop macros. A local whose address goes anywhere else is not followed.
  */
 export interface LocalListApi {
   /** Macros declaring the head empty, given its name: `LIST_HEAD(l)`, the initializer `LIST_HEAD_INIT(l)`. */
   readonly declare: readonly string[];
   /** Calls that make the list at their first argument (`&l`) empty. */
   readonly init: readonly string[];
-  /** Calls that put entries on a list, by the argument index of the head that gains them (any `&l` argument counts). */
-  readonly adds: ReadonlyMap<string, number>;
   /** Calls given `&l` that never put anything on it. */
   readonly reads: readonly string[];
   /** Predicates true of an empty list: `list_empty(&l)`. */
@@ -541,12 +539,6 @@ export interface LocalListApi {
 export const LINUX_LOCAL_LISTS: LocalListApi = {
   declare: ['LIST_HEAD', 'LIST_HEAD_INIT'],
   init: ['INIT_LIST_HEAD'],
-  adds: new Map([
-    ['list_add', 1], ['list_add_tail', 1], ['list_add_rcu', 1], ['list_add_tail_rcu', 1], ['list_move', 1],
-    ['list_move_tail', 1], ['list_splice', 1], ['list_splice_init', 1], ['list_splice_tail', 1],
-    ['list_splice_tail_init', 1], ['list_replace', 1], ['list_replace_init', 1], ['list_cut_position', 0],
-    ['list_cut_before', 0], ['list_bulk_move_tail', 0],
-  ]),
   reads: [
     'list_empty', 'list_empty_careful', 'list_is_singular', 'list_is_head', 'list_is_first', 'list_is_last',
     'list_first_entry', 'list_first_entry_or_null', 'list_last_entry', 'list_count_nodes',

@@ -188,3 +188,44 @@ test('a callee renamed away and back is linked again (call resolution memoized a
   ws.setFile('helpers.c', helpers.text, helpers.tree);
   assert.deepEqual((await ws.analyze()).findings.map((f) => f.rule), ['lock-order-inversion'], 'linked again');
 });
+
+// A function edited in place keeps its object (extract.adoptPrevious); a caller's resolved calls read
+// the callee's body (what it calls through its parameters), so they must be made again.
+test('a callee that starts calling the function it is handed makes its caller run that function (edited in place)', async () => {
+  await SourceDocument.ready();
+  const RUNNER = `struct bus { struct mutex lock; struct mutex cfg; int n; };
+
+void bus_run(struct bus *b, void (*step)(struct bus *))
+{
+	b->n++;
+}
+`;
+  const USER = `static DEFINE_MUTEX(bus_global);
+
+static void bus_step_locked(struct bus *b)
+{
+	mutex_lock(&bus_global);
+	b->n = 0;
+	mutex_unlock(&bus_global);
+}
+
+void bus_user(struct bus *b)
+{
+	mutex_lock(&bus_global);
+	bus_run(b, bus_step_locked);
+	mutex_unlock(&bus_global);
+}
+`;
+  const runner = SourceDocument.openSync('runner.c', RUNNER);
+  const user = SourceDocument.openSync('user.c', USER);
+  const ws = new Workspace();
+  ws.setFile('runner.c', runner.text, runner.tree);
+  ws.setFile('user.c', user.text, user.tree);
+  assert.deepEqual((await ws.analyze()).findings, [], 'bus_run() does not call step yet');
+  const line = RUNNER.split('\n').findIndex((l) => l === '\tb->n++;');
+  runner.applyChanges([{ range: { start: { line, character: 0 }, end: { line, character: '\tb->n++;'.length } }, text: '\tstep(b);' }], 1);
+  ws.setFile('runner.c', runner.text, runner.tree);
+  const after = await ws.analyze();
+  const call = USER.split('\n').findIndex((l) => l.includes('bus_run(b, bus_step_locked)')) + 1;
+  assert.deepEqual(after.findings.map((f) => [f.rule, f.location.file, f.location.line]), [['recursive-lock', 'user.c', call]]);
+});

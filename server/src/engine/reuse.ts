@@ -11,12 +11,11 @@ import { fileLinkView, linkView, type Program } from '../graph/link';
 import type { EntryModel, EntryPoint } from '../graph/entries';
 import type { CallGraph } from '../summarize/summarize';
 
-/** The stages of the analysis before, and the functions whose IR changed in place since. */
+/** The stages of the analysis before. */
 export interface CarriedStages {
   program: Program;
   graph: CallGraph;
   model: EntryModel;
-  changed: ReadonlySet<FunctionIR>;
 }
 
 /** An entry as findEntries made it, before inheritExitState added what the function before it leaves held. */
@@ -24,7 +23,6 @@ type Pristine = Pick<EntryPoint, 'held' | 'irqOff' | 'bhOff' | 'why'> & { entry:
 
 export class StageCarry {
   private last?: { facts: readonly FileFacts[]; program: Program; graph: CallGraph; model: EntryModel; pristine: Pristine[] };
-  private changed = new Set<FunctionIR>();
   /** Facts re-extracted since, each with the facts of the last analysis it stands for. */
   private replaced = new Map<FileFacts, FileFacts>();
   private broken = false;
@@ -47,7 +45,6 @@ export class StageCarry {
     }
     this.replaced.set(facts, this.replaced.get(previous) ?? previous);
     this.replaced.delete(previous);
-    for (const a of adopted) this.changed.add(a.fn);
     return adopted.map((a) => a.fn);
   }
 
@@ -56,13 +53,11 @@ export class StageCarry {
     this.broken = true;
   }
 
-  /** The stages before, when they still hold for these facts. Takes the changes noted since. */
+  /** The stages before, when they still hold for these facts. Takes the edits noted since. */
   take(facts: readonly FileFacts[]): CarriedStages | undefined {
     const last = this.last;
     const holds = last !== undefined && !this.broken && facts.length === last.facts.length
       && facts.every((f, i) => f === last.facts[i] || this.replaced.get(f) === last.facts[i]);
-    const changed = this.changed;
-    this.changed = new Set();
     this.replaced = new Map();
     this.broken = false;
     if (!holds) {
@@ -70,7 +65,7 @@ export class StageCarry {
       return undefined;
     }
     for (const p of last.pristine) Object.assign(p.entry, { held: p.held, irqOff: p.irqOff, bhOff: p.bhOff, why: p.why });
-    return { program: last.program, graph: last.graph, model: last.model, changed };
+    return { program: last.program, graph: last.graph, model: last.model };
   }
 
   /** What this analysis made, for the next one (before inheritExitState changes the entries). */

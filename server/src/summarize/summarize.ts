@@ -562,17 +562,20 @@ interface FunctionCalls {
 export interface CallMemo {
   byFn: WeakMap<FunctionIR, FunctionCalls>;
   targets: WeakMap<LockEvent, FunctionIR[]>;
+  /**
+   * Functions whose IR changed in place since the last resolution (forgetFunctions): a caller's
+   * resolution read their bodies (what they call through their parameters), so it is made again too.
+   */
+  changed: Set<FunctionIR>;
 }
 
 /**
  * Every call's targets. `previous`: the graph resolved before an edit that
- * left the program as it was (engine/reuse.ts) and the functions whose IR
- * changed since: when their calls reach the same functions, the components and
- * cycle cuts are the ones found then.
+ * left the program as it was (engine/reuse.ts): when the functions resolved
+ * again reach the same functions, the components and cycle cuts are the ones
+ * found then.
  */
-export function resolveCalls(
-  program: Program, memo?: CallMemo, previous?: { graph: CallGraph; changed: ReadonlySet<FunctionIR> },
-): CallGraph {
+export function resolveCalls(program: Program, memo?: CallMemo, previous?: { graph: CallGraph }): CallGraph {
   const link = memo ? program.linkKey() : '';
   // A memoized function's callees may be functions an edit replaced; over the program before, none was.
   const live = memo && !previous ? new Set(program.functions) : undefined;
@@ -587,12 +590,16 @@ export function resolveCalls(
   };
   const pointerEvents: Array<[FunctionIR, LockEvent]> = [];
   const only = new Map<FunctionIR, readonly FunctionIR[]>();
+  const changed = memo?.changed.size ? memo.changed : undefined;
+  /** Functions resolved again here (not memoized, or calling a function whose IR changed). */
+  const redone: FunctionIR[] = [];
   for (const fn of program.functions) {
     let r = memo?.byFn.get(fn);
-    if (!r || r.link !== link || (live && !allLive(r.callees, live))) {
+    if (!r || r.link !== link || (live && !allLive(r.callees, live)) || (changed && callsAny(r.callees, changed))) {
       r = resolveFunction(program, fn, targets, only);
       r.link = link;
       memo?.byFn.set(fn, r);
+      redone.push(fn);
     }
     graph.calls.set(fn, r.callees);
     for (const ev of r.pointer) pointerEvents.push([fn, ev]);
@@ -601,7 +608,8 @@ export function resolveCalls(
     graph.pointerCalls.total += r.total;
     graph.pointerCalls.resolved += r.resolved;
   }
-  if (previous && sameCallGraph(previous.graph, graph, previous.changed, memo)) {
+  memo?.changed.clear();
+  if (previous && sameCallGraph(previous.graph, graph, redone, memo)) {
     for (const [ev, t] of previous.graph.cut?.targets ?? []) cut.set(ev, t);
     for (const fn of previous.graph.cut?.callers ?? []) graph.calls.set(fn, previous.graph.calls.get(fn)!);
     graph.cut = previous.graph.cut;
@@ -615,18 +623,23 @@ export function resolveCalls(
 }
 
 /**
- * The changed functions call what they called (no pointer call among them to
- * cut, none rebuilt by a cut before): over the same program, the same graph.
+ * The functions resolved again call what they called (no pointer call among
+ * them to cut, none rebuilt by a cut before): over the same program, the same graph.
  */
-function sameCallGraph(before: CallGraph, now: CallGraph, changed: ReadonlySet<FunctionIR>, memo: CallMemo | undefined): boolean {
+function sameCallGraph(before: CallGraph, now: CallGraph, redone: readonly FunctionIR[], memo: CallMemo | undefined): boolean {
   if (!before.components || !memo) return false;
-  for (const fn of changed) {
+  for (const fn of redone) {
     const r = memo.byFn.get(fn);
     const was = before.calls.get(fn);
     if (!r || r.pointer.length > 0 || before.cut?.callers.has(fn) || !was || was.size !== r.callees.size) return false;
     for (const c of r.callees) if (!was.has(c)) return false;
   }
   return true;
+}
+
+function callsAny(callees: ReadonlySet<FunctionIR>, fns: ReadonlySet<FunctionIR>): boolean {
+  for (const t of callees) if (fns.has(t)) return true;
+  return false;
 }
 
 function allLive(callees: ReadonlySet<FunctionIR>, live: ReadonlySet<FunctionIR>): boolean {
@@ -964,7 +977,7 @@ export interface SummaryMemo {
 }
 
 export function newSummaryMemo(): SummaryMemo {
-  return { byKey: new Map(), byFn: new WeakMap(), nextVersion: 0, calls: { byFn: new WeakMap(), targets: new WeakMap() }, cycles: new Map() };
+  return { byKey: new Map(), byFn: new WeakMap(), nextVersion: 0, calls: { byFn: new WeakMap(), targets: new WeakMap(), changed: new Set() }, cycles: new Map() };
 }
 
 /**
@@ -977,6 +990,7 @@ export function forgetFunctions(memo: SummaryMemo, fns: readonly FunctionIR[]): 
   const gone = new Set(fns);
   for (const fn of fns) {
     memo.calls.byFn.delete(fn);
+    memo.calls.changed.add(fn);
     // Kept without its callees, so it is not taken as is, yet a summary made again the same keeps its version.
     const entry = memo.byFn.get(fn);
     if (entry) entry.calleeVersions = undefined;

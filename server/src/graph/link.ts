@@ -130,7 +130,7 @@ export class Program {
       // Bindings also come from function bodies (a function handed through a parameter): their targets, as linked.
       for (const [key, list] of this.bindings) {
         h.update(`${key}\0`);
-        for (const b of list) h.update(`${b.fn}@${b.binding.site.file}:${b.binding.site.line}:${b.passed ? 'p' : ''}:${b.target ? `${b.target.file}/${b.target.name}` : ''};`);
+        for (const b of list) h.update(`${b.fn}@${b.binding.site.file}:${b.passed ? 'p' : ''}:${b.target ? `${b.target.file}/${b.target.name}` : ''};`);
       }
       this.link = h.digest('hex');
     }
@@ -771,10 +771,24 @@ export function eventsIn<K extends keyof IndexedEvents>(f: FileFacts, kind: K): 
   return eventIndex(f)[kind];
 }
 
-/** What of a file's facts call resolution reads. */
+/**
+ * What of a file's facts call resolution reads. Places count only as which
+ * function a binding sits in (Program.ownerOf), not as lines: an edit that
+ * moves the code below it (a line added) resolves every call as before.
+ */
 const linkDigest = perObject((f: FileFacts): string => {
-  const functions = f.functions.map((fn) => [fn.name, fn.isStatic, fn.returnType ?? '', fn.site.line]);
-  return createHash('sha1').update(JSON.stringify([f.file, functions, f.structs, f.typedefs, f.globals, f.bindings, f.fnMacros ?? []])).digest('hex');
+  const byLine = functionsByLine(f);
+  const functions = byLine.map((fn) => [fn.name, fn.isStatic, fn.returnType ?? '']);
+  const ownerIndex = (line: number): number => {
+    let i = -1;
+    while (i + 1 < byLine.length && byLine[i + 1].site.line <= line) i++;
+    return i;
+  };
+  const bindings = f.bindings.map((b) => ({ ...b, site: undefined, owner: ownerIndex(b.site.line) }));
+  const placeless = (_key: string, v: unknown): unknown => (_key === 'site' ? undefined : v);
+  return createHash('sha1')
+    .update(JSON.stringify([f.file, functions, f.structs, f.typedefs, f.globals, bindings, f.fnMacros ?? []], placeless))
+    .digest('hex');
 });
 
 /** The tables whose calls linking reads from function bodies (callsTo, initializedAs). */

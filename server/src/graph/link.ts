@@ -203,7 +203,7 @@ export class Program {
     return field.isFnPtr ? field.name : undefined;
   }
 
-  private passedArgs?: Map<string, Array<{ fn: FunctionIR; ev: CallEvent }>>;
+  private passedArgs?: Map<string, ReadonlyArray<{ fn: FunctionIR; ev: CallEvent }>>;
 
   /**
    * The functions callers pass for parameter `index` of `fn`
@@ -235,21 +235,31 @@ export class Program {
     return out;
   }
 
-  /** Every file's indexed calls of one kind, by key (callee name or field). */
-  private allEvents(kind: 'passing' | 'passingField'): Map<string, Array<{ fn: FunctionIR; ev: CallEvent }>> {
-    const all = new Map<string, Array<{ fn: FunctionIR; ev: CallEvent }>>();
+  /**
+   * Every file's indexed calls of one kind, by key (callee name or field). A key of one file
+   * only (most: static functions) shares that file's list; a list is copied when a second file
+   * adds to it, and is never changed afterwards.
+   */
+  private allEvents(kind: 'passing' | 'passingField'): Map<string, ReadonlyArray<{ fn: FunctionIR; ev: CallEvent }>> {
+    const all = new Map<string, ReadonlyArray<{ fn: FunctionIR; ev: CallEvent }>>();
+    const joined = new Set<ReadonlyArray<unknown>>();
     for (const f of this.files) {
       for (const [key, calls] of eventsIn(f, kind)) {
         const list = all.get(key);
-        if (list) list.push(...calls);
-        else all.set(key, [...calls]);
+        if (!list) all.set(key, calls);
+        else if (joined.has(list)) (list as Array<{ fn: FunctionIR; ev: CallEvent }>).push(...calls);
+        else {
+          const both = list.concat(calls);
+          joined.add(both);
+          all.set(key, both);
+        }
       }
     }
     return all;
   }
 
   private fieldsOf?: Map<FunctionIR, string[]>;
-  private passedByField?: Map<string, Array<{ fn: FunctionIR; ev: CallEvent }>>;
+  private passedByField?: Map<string, ReadonlyArray<{ fn: FunctionIR; ev: CallEvent }>>;
 
   /**
    * The calls through a function-pointer field that reach `fn`, bound to it

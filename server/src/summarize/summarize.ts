@@ -1658,18 +1658,21 @@ function summarizeFunction(
     if (live.length === 0 || !live.every((x) => noRelease(x, key))) continue;
     refGets.push(live.every((x) => x.refs.includes(key)) ? name : `?${name}`);
   }
+  const kept = { acquires: [...acquires.values()], waits: [...waits.values()] };
+  for (const f of kept.acquires) exactLists(f);
+  for (const f of kept.waits) exactLists(f);
   return {
     summary: {
       ...(refGets.length > 0 ? { refGets } : {}),
       ...(refPuts.size > 0 ? { refPuts: [...refPuts] } : {}),
       ...(writes ? { writes } : {}),
       ...(bitTests ? { bitTests: true as const } : {}),
-      acquires: [...acquires.values()], waits: [...waits.values()], exitHeld,
+      acquires: kept.acquires, waits: kept.waits, exitHeld: exitHeld.slice(),
       ...(exitIrqOff ? { exitIrqOff: true as const } : {}), ...(exitBhOff ? { exitBhOff: true as const } : {}),
-      ...(exitUnder && exitUnder.length > 0 ? { exitUnder } : {}), ...(hangs ? { hangs: true as const } : {}),
-      ...(exitQuiet.length > 0 ? { exitQuiet } : {}), ...(turnsOn.size > 0 ? { turnsOn: [...turnsOn] } : {}),
+      ...(exitUnder && exitUnder.length > 0 ? { exitUnder: exitUnder.slice() } : {}), ...(hangs ? { hangs: true as const } : {}),
+      ...(exitQuiet.length > 0 ? { exitQuiet: exitQuiet.slice() } : {}), ...(turnsOn.size > 0 ? { turnsOn: [...turnsOn] } : {}),
       // A caller's lock released and taken again on every path (`unlock; callback(); lock`) is not released for it.
-      exitReleased: [...released.values()].filter((r) => exitStates.length === 0 || exitStates.some((x) => x.dropped.some((d) => sameLock(d, r)))),
+      exitReleased: [...released.values()].filter((r) => exitStates.length === 0 || exitStates.some((x) => x.dropped.some((d) => sameLock(d, r)))).slice(),
       callees: [...callees],
     },
     outputs,
@@ -1842,6 +1845,19 @@ function keepFact<F extends { when?: ParamTest[]; under?: Gate[]; quiet?: string
     }
   }
   return true;
+}
+
+/**
+ * A finished summary's facts keep their lists at their length. Lists built by
+ * push, filter or a spread of two (withPathFacts, translate, mapGates,
+ * commonGates) have room for 16 more elements: about 130 bytes per list, and a
+ * whole tree keeps millions of them until the callers are summarized.
+ */
+function exactLists(f: { dropped?: LockRef[]; when?: ParamTest[]; under?: Gate[]; quiet?: string[] }): void {
+  if (f.dropped && f.dropped.length > 0) f.dropped = f.dropped.slice();
+  if (f.when && f.when.length > 0) f.when = f.when.slice();
+  if (f.under && f.under.length > 0) f.under = f.under.slice();
+  if (f.quiet && f.quiet.length > 0) f.quiet = f.quiet.slice();
 }
 
 /** Parameter-test sets kept apart for one fact, at most. */

@@ -308,12 +308,8 @@ export class Program {
         this.byFile.set(f.file, list ? [...list, ...own].sort((x, y) => x.site.line - y.site.line) : own);
       }
     }
-    let owner: FunctionIR | undefined;
-    for (const fn of this.byFile.get(b.site.file) ?? []) {
-      if (fn.site.line > b.site.line) break;
-      owner = fn;
-    }
-    return owner;
+    const fns = this.byFile.get(b.site.file) ?? [];
+    return fns[ownerIndex(fns, b.site.line)];
   }
 
   resolveTypedef(type: string): string {
@@ -750,6 +746,13 @@ const fieldMap = perObject((s: StructDef) => new Map<string, StructField>(s.fiel
 
 const functionsByLine = perObject((f: FileFacts) => [...f.functions].sort((a, b) => a.site.line - b.site.line));
 
+/** Of functions in line order, the index of the last one starting at or before `line` (-1: none): the one a statement there sits in. */
+function ownerIndex(byLine: readonly FunctionIR[], line: number): number {
+  let i = -1;
+  while (i + 1 < byLine.length && byLine[i + 1].site.line <= line) i++;
+  return i;
+}
+
 /**
  * A file's events of one kind with their functions: `workqueue` events, and
  * `passing`, the direct calls with a plain name or a parameter among their
@@ -789,12 +792,7 @@ export function eventsIn<K extends keyof IndexedEvents>(f: FileFacts, kind: K): 
 const linkDigest = perObject((f: FileFacts): string => {
   const byLine = functionsByLine(f);
   const functions = byLine.map((fn) => [fn.name, fn.isStatic, fn.returnType ?? '']);
-  const ownerIndex = (line: number): number => {
-    let i = -1;
-    while (i + 1 < byLine.length && byLine[i + 1].site.line <= line) i++;
-    return i;
-  };
-  const bindings = f.bindings.map((b) => ({ ...b, site: undefined, owner: ownerIndex(b.site.line) }));
+  const bindings = f.bindings.map((b) => ({ ...b, owner: ownerIndex(byLine, b.site.line) }));
   const placeless = (_key: string, v: unknown): unknown => (_key === 'site' ? undefined : v);
   return createHash('sha1')
     .update(JSON.stringify([f.file, functions, f.structs, f.typedefs, f.globals, bindings, f.fnMacros ?? []], placeless))
